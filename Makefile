@@ -1,0 +1,62 @@
+# ContactCare — every command a developer or CI needs. `make help` lists them.
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+PORT   ?= 8000
+# Development defaults; production sets its own environment (see .env.example).
+DEV_ENV := DEBUG=1
+
+.DEFAULT_GOAL := help
+.PHONY: help install install-dev setup run test lint format messages check-migrations clean
+
+help: ## List the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
+
+$(VENV)/bin/python:
+	@$(PYTHON) -c 'import sys; sys.exit("ContactCare needs Python 3.11 or newer") if sys.version_info < (3, 11) else None'
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+
+$(VENV)/.runtime: requirements.txt | $(VENV)/bin/python
+	$(PY) -m pip install --quiet -r requirements.txt
+	@touch $@
+
+$(VENV)/.dev: requirements.txt requirements-dev.txt | $(VENV)/bin/python
+	$(PY) -m pip install --quiet -r requirements-dev.txt
+	@touch $@ $(VENV)/.runtime
+
+install: $(VENV)/.runtime ## Create the virtualenv and install the runtime packages
+
+install-dev: $(VENV)/.dev ## Install runtime, test and lint packages
+
+setup: install ## Migrate (SQLite by default), compile translations, load demo data
+	$(DEV_ENV) $(PY) manage.py migrate --no-input
+	$(DEV_ENV) $(PY) manage.py compilemessages_if_possible
+	$(DEV_ENV) $(PY) manage.py seed_demo
+
+run: setup ## Set up and start ContactCare at http://127.0.0.1:8000
+	@echo ""
+	@echo "  ContactCare: http://127.0.0.1:$(PORT)   (log in with a demo login above; Ctrl+C stops)"
+	@echo ""
+	$(DEV_ENV) PORT=$(PORT) $(VENV)/bin/honcho start -f Procfile.dev
+
+test: install-dev ## Run the whole test suite (SQLite; PostgreSQL when DATABASE_URL points there)
+	$(DEV_ENV) $(PY) -m pytest $(ARGS)
+
+lint: install-dev ## Ruff (lint + format check), djLint, missing migrations
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/djlint templates --lint
+	$(DEV_ENV) $(PY) manage.py makemigrations --check --dry-run
+
+format: install-dev ## Apply ruff's formatting and fixes
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
+
+messages: install ## Extract translatable strings into locale/nl and compile them
+	$(DEV_ENV) $(PY) manage.py makemessages -l nl --no-obsolete --no-location -i ".venv/*" -i "static/*" -i "staticfiles/*"
+	$(DEV_ENV) $(PY) manage.py makemessages -d djangojs -l nl --no-obsolete --no-location -i ".venv/*" -i "static/vendor/*" -i "staticfiles/*"
+	$(DEV_ENV) $(PY) manage.py compilemessages -l nl
+
+clean: ## Remove the virtualenv, the SQLite database and runtime files
+	rm -rf $(VENV) db.sqlite3 db.sqlite3-* var staticfiles

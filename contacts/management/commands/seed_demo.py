@@ -1,0 +1,268 @@
+"""Demo data: two teams, a login per role, a few hundred customers with six months of history.
+
+Idempotent: users, teams and topics are looked up by name; a customer is
+only created (with its history) when its customer number is new. Random
+choices come from a fixed seed, so every run builds the same world.
+"""
+
+import random
+from datetime import timedelta
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.core.management.base import BaseCommand
+from django.db import transaction
+from django.utils import timezone
+
+from contactcare import roles
+from contacts.models import ContactMoment, Customer, CustomerDetail, Team, Topic
+from contacts.normalize import name_normalize
+
+DEMO_PASSWORD = "contactcare-demo"  # noqa: S105 - printed on purpose: these are demo logins
+CUSTOMER_COUNT = 300
+HISTORY_DAYS = 182
+
+USERS = [
+    # username, first, last, role, team, leads the team
+    ("anna", "Anna", "de Vries", roles.STAFF, "Team Noord", False),
+    ("bram", "Bram", "Jansen", roles.STAFF, "Team Noord", False),
+    ("chris", "Chris", "Bakker", roles.STAFF, "Team Zuid", False),
+    ("dewi", "Dewi", "Visser", roles.STAFF, "Team Zuid", False),
+    ("lotte", "Lotte", "Smit", roles.TEAM_LEAD, "Team Noord", True),
+    ("sem", "Sem", "Meijer", roles.TEAM_LEAD, "Team Zuid", True),
+    ("maria", "Maria", "van Dijk", roles.MANAGER, None, False),
+]
+TOPICS = ["Factuur en betaling", "Storing", "Verhuizing", "Contract", "Levering", "Informatie", "Opzeggen"]
+FIRST_NAMES = [
+    "Daan",
+    "Sem",
+    "Lucas",
+    "Levi",
+    "Finn",
+    "Milan",
+    "Noah",
+    "Jesse",
+    "Bram",
+    "Thijs",
+    "Luuk",
+    "Ruben",
+    "Sanne",
+    "Emma",
+    "Julia",
+    "Sophie",
+    "Lisa",
+    "Anna",
+    "Eva",
+    "Fleur",
+    "Lotte",
+    "Noor",
+    "Tess",
+    "Sara",
+    "Iris",
+    "Femke",
+    "Anouk",
+    "Mohammed",
+    "Yusuf",
+    "Fatima",
+    "Aylin",
+    "Priya",
+    "Joost",
+    "Hendrik",
+    "Willem",
+    "Marieke",
+    "Ingrid",
+    "Gerrit",
+    "Kees",
+    "Johanna",
+    "Annelies",
+    "Pieter",
+    "Dirk",
+    "Wouter",
+    "Esther",
+    "Ilse",
+    "Marloes",
+    "Jeroen",
+    "Bas",
+    "Niels",
+]
+SURNAMES = [
+    "de Jong",
+    "Jansen",
+    "de Vries",
+    "van den Berg",
+    "van Dijk",
+    "Bakker",
+    "Janssen",
+    "Visser",
+    "Smit",
+    "Meijer",
+    "de Boer",
+    "Mulder",
+    "de Groot",
+    "Bos",
+    "Vos",
+    "Peters",
+    "Hendriks",
+    "van Leeuwen",
+    "Dekker",
+    "Brouwer",
+    "de Wit",
+    "Dijkstra",
+    "Smits",
+    "de Graaf",
+    "van der Meer",
+    "van der Linden",
+    "Kok",
+    "Jacobs",
+    "de Haan",
+    "Vermeulen",
+    "van den Heuvel",
+    "van der Veen",
+    "van den Broek",
+    "de Bruijn",
+    "de Bruin",
+    "van der Heijden",
+    "Schouten",
+    "van Beek",
+    "Willems",
+    "van Vliet",
+    "van de Ven",
+    "Hoekstra",
+    "Maas",
+    "Verhoeven",
+    "Koster",
+    "van Dam",
+    "van der Wal",
+    "Prins",
+    "Blom",
+    "Huisman",
+    "Peeters",
+    "Yılmaz",  # noqa: RUF001 - a Turkish dotless i, on purpose
+    "Öztürk",
+    "El Amrani",
+    "Bouzid",
+]
+DETAILS = [
+    "Heeft net een baby gekregen",
+    "Belt liefst 's ochtends",
+    "Slechthorend: rustig en duidelijk praten",
+    "Spreekt liever Engels",
+    "Is aan het verhuizen",
+    "Werkt in ploegendienst",
+    "Mantelzorger voor haar moeder",
+    "Heeft een hond die Bobbie heet",
+]
+SUMMARIES = {
+    "Factuur en betaling": ["Vraag over dubbele afschrijving", "Betalingsregeling besproken", "Factuur uitgelegd"],
+    "Storing": ["Internet valt 's avonds weg", "Storing gemeld, monteur ingepland", "Modem opnieuw opgestart"],
+    "Verhuizing": ["Verhuizing doorgegeven per 1e van de maand", "Nieuw adres gecontroleerd"],
+    "Contract": ["Wil overstappen naar een ander abonnement", "Contractduur nagevraagd"],
+    "Levering": ["Pakket niet ontvangen", "Levering vertraagd, nieuwe datum gegeven"],
+    "Informatie": ["Vraag over openingstijden", "Informatie over tarieven gestuurd"],
+    "Opzeggen": ["Wil opzeggen, reden: te duur", "Opzegging teruggedraaid na aanbod"],
+}
+
+
+class Command(BaseCommand):
+    help = "Create demo teams, logins (one per role) and customers with history. Safe to run again."
+
+    def handle(self, *args, **options):
+        rng = random.Random(20261123)  # noqa: S311 - demo data, not security
+        with transaction.atomic():
+            users = self._users()
+            topics = [Topic.objects.get_or_create(name=name)[0] for name in TOPICS]
+            created = self._customers(rng, users, topics)
+        self.stdout.write(self.style.SUCCESS(f"Demo data ready ({created} new customers)."))
+        self._print_logins()
+
+    def _users(self):
+        User = get_user_model()
+        users = {}
+        for username, first, last, role, team_name, leads in USERS:
+            user, _ = User.objects.get_or_create(
+                username=username, defaults={"first_name": first, "last_name": last, "email": f"{username}@example.com"}
+            )
+            user.set_password(DEMO_PASSWORD)
+            user.is_active = True
+            user.save()
+            user.groups.add(Group.objects.get(name=role))
+            if team_name:
+                team, _ = Team.objects.get_or_create(name=team_name)
+                team.members.add(user)
+                if leads:
+                    team.lead = user
+                    team.save(update_fields=["lead"])
+            users[username] = user
+        admin, _ = User.objects.get_or_create(username="admin", defaults={"email": "admin@example.com"})
+        admin.is_staff = admin.is_superuser = True
+        admin.set_password(DEMO_PASSWORD)
+        admin.save()
+        return users
+
+    def _customers(self, rng, users, topics):
+        teams = {team.name: team for team in Team.objects.all()}
+        desk = [(users[u], teams[t]) for u, _, _, role, t, _ in USERS if t]
+        now = timezone.now()
+        numbers = [f"K{9000001 + i}" for i in range(CUSTOMER_COUNT)]
+        existing = set(Customer.objects.filter(customer_number__in=numbers).values_list("customer_number", flat=True))
+        new_customers = []
+        for number in numbers:
+            # Draw every random value before skipping an existing customer, so
+            # that the rest of the world does not depend on what exists.
+            first, last = rng.choice(FIRST_NAMES), rng.choice(SURNAMES)
+            phone = f"+316{rng.randrange(10_000_000, 99_999_999)}"
+            title = "mevrouw" if rng.random() < 0.5 else "meneer"
+            formal = rng.random() < 0.6
+            english = rng.random() < 0.08
+            if number in existing:
+                continue
+            full_name = f"{first} {last}"
+            new_customers.append(
+                Customer(
+                    customer_number=number,
+                    full_name=full_name,
+                    preferred_address=f"{title} {last}" if formal else first,
+                    phone=phone,
+                    email=f"{name_normalize(full_name).replace(' ', '.')}@example.com",
+                    language=Customer.Language.ENGLISH if english else Customer.Language.DUTCH,
+                    search_name=name_normalize(full_name),
+                )
+            )
+        Customer.objects.bulk_create(new_customers)
+        created = Customer.objects.filter(customer_number__in=[c.customer_number for c in new_customers])
+        details, moments = [], []
+        for customer in created.order_by("customer_number"):
+            for text in rng.sample(DETAILS, k=rng.choice([0, 0, 1, 1, 2])):
+                details.append(CustomerDetail(customer=customer, text=text, is_pinned=rng.random() < 0.5))
+            for _ in range(rng.randint(1, 8)):
+                user, team = rng.choice(desk)
+                topic = rng.choice(topics)
+                start = rng.choice([1, 2, 2, 3, 3, 3, 4])
+                moments.append(
+                    ContactMoment(
+                        customer=customer,
+                        channel=rng.choice(["phone"] * 5 + ["email"] * 3 + ["chat", "desk", "social", "letter"]),
+                        direction="in" if rng.random() < 0.8 else "out",
+                        occurred_at=now - timedelta(days=rng.uniform(0.2, HISTORY_DAYS)),
+                        logged_by=user,
+                        team=team,
+                        topic=topic,
+                        summary=rng.choice(SUMMARIES[topic.name]),
+                        outcome=rng.choice(["resolved"] * 6 + ["follow_up"] * 3 + ["transferred"]),
+                        sentiment_start=start,
+                        sentiment_end=min(5, max(1, start + rng.choice([-1, 0, 1, 1, 2]))),
+                        is_complaint=rng.random() < 0.07,
+                        is_compliment=rng.random() < 0.05,
+                        fully_helped=rng.choice([True, True, True, False, None]),
+                    )
+                )
+        CustomerDetail.objects.bulk_create(details)
+        ContactMoment.objects.bulk_create(moments)
+        return len(new_customers)
+
+    def _print_logins(self):
+        self.stdout.write("")
+        self.stdout.write(f"Demo logins (password for all: {DEMO_PASSWORD})")
+        for username, first, last, role, team_name, _ in USERS:
+            self.stdout.write(f"  {username:<8} {role:<10} {first} {last}{f' · {team_name}' if team_name else ''}")
+        self.stdout.write("  admin    superuser  (the /admin/ site)")

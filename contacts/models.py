@@ -1,0 +1,209 @@
+from django.conf import settings
+from django.db import models
+from django.db.models import OuterRef, Q, Subquery
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+
+class Team(models.Model):
+    name = models.CharField(_("name"), max_length=100, unique=True)
+    lead = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("team lead"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="led_teams",
+    )
+    members = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, verbose_name=_("members"), related_name="teams", blank=True
+    )
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("team")
+        verbose_name_plural = _("teams")
+
+    def __str__(self):
+        return self.name
+
+
+class Topic(models.Model):
+    """A managed list of what contacts are about (billing, repair, moving house…)."""
+
+    name = models.CharField(_("name"), max_length=100, unique=True)
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("topic")
+        verbose_name_plural = _("topics")
+
+    def __str__(self):
+        return self.name
+
+
+class CustomerQuerySet(models.QuerySet):
+    def with_last_contact(self):
+        """Annotate `last_contact_at` (one subquery on the customer/occurred_at index)."""
+        latest = (
+            ContactMoment.objects.filter(customer=OuterRef("pk")).order_by("-occurred_at").values("occurred_at")[:1]
+        )
+        return self.annotate(last_contact_at=Subquery(latest))
+
+
+class Customer(models.Model):
+    class Language(models.TextChoices):
+        DUTCH = "nl", _("Dutch")
+        ENGLISH = "en", _("English")
+
+    customer_number = models.CharField(
+        _("customer number"),
+        max_length=20,
+        unique=True,
+        error_messages={"unique": _("Another customer already has this customer number.")},
+    )
+    full_name = models.CharField(_("name"), max_length=150)
+    preferred_address = models.CharField(
+        _("preferred form of address"),
+        max_length=150,
+        blank=True,
+        help_text=_("How the customer likes to be addressed, e.g. “Mrs De Vries” or “Jan”."),
+    )
+    # E.164 (+31612345678): one spelling, however it was typed, so that an
+    # exact index finds it.
+    phone = models.CharField(_("phone"), max_length=20, blank=True, db_index=True)
+    email = models.EmailField(_("e-mail"), blank=True, db_index=True)  # stored lower-case
+    language = models.CharField(_("language"), max_length=5, choices=Language.choices, default=Language.DUTCH)
+    # Lower-case, accents removed: what name search matches against (a
+    # trigram index on PostgreSQL, see migration 0002).
+    search_name = models.CharField(max_length=150, editable=False, db_index=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    history = HistoricalRecords()
+    objects = CustomerQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["full_name"]
+        verbose_name = _("customer")
+        verbose_name_plural = _("customers")
+
+    def __str__(self):
+        return f"{self.full_name} ({self.customer_number})"
+
+    def get_absolute_url(self):
+        return reverse("contacts:customer-detail", args=[self.pk])
+
+    @property
+    def form_of_address(self) -> str:
+        return self.preferred_address or self.full_name
+
+
+class CustomerDetail(models.Model):
+    """A detail to remember: "has a new-born", "prefers mornings"."""
+
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="details")
+    text = models.CharField(_("detail to remember"), max_length=200)
+    is_pinned = models.BooleanField(_("pinned"), default=False)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-is_pinned", "-created_at"]
+        verbose_name = _("detail to remember")
+        verbose_name_plural = _("details to remember")
+
+    def __str__(self):
+        return self.text
+
+
+class ContactMomentQuerySet(models.QuerySet):
+    def for_display(self):
+        return self.select_related("logged_by", "topic", "team")
+
+    def in_period(self, start, end):
+        return self.filter(occurred_at__gte=start, occurred_at__lt=end)
+
+    def inbound(self):
+        return self.filter(direction=ContactMoment.Direction.INBOUND)
+
+
+class ContactMoment(models.Model):
+    class Channel(models.TextChoices):
+        PHONE = "phone", _("Phone")
+        EMAIL = "email", _("E-mail")
+        CHAT = "chat", _("Chat")
+        DESK = "desk", _("Desk")
+        SOCIAL = "social", _("Social media")
+        LETTER = "letter", _("Letter")
+
+    class Direction(models.TextChoices):
+        INBOUND = "in", _("Inbound")
+        OUTBOUND = "out", _("Outbound")
+
+    class Outcome(models.TextChoices):
+        RESOLVED = "resolved", _("Resolved")
+        FOLLOW_UP = "follow_up", _("Follow-up needed")
+        TRANSFERRED = "transferred", _("Transferred")
+
+    class Sentiment(models.IntegerChoices):
+        VERY_NEGATIVE = 1, _("Very negative")
+        NEGATIVE = 2, _("Negative")
+        NEUTRAL = 3, _("Neutral")
+        POSITIVE = 4, _("Positive")
+        VERY_POSITIVE = 5, _("Very positive")
+
+    customer = models.ForeignKey(
+        Customer, verbose_name=_("customer"), on_delete=models.PROTECT, related_name="contact_moments"
+    )
+    channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices, default=Channel.PHONE)
+    direction = models.CharField(_("direction"), max_length=3, choices=Direction.choices, default=Direction.INBOUND)
+    occurred_at = models.DateTimeField(_("when"))
+    logged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("logged by"), on_delete=models.PROTECT, related_name="logged_contacts"
+    )
+    team = models.ForeignKey(
+        Team, verbose_name=_("team"), null=True, blank=True, on_delete=models.SET_NULL, related_name="contact_moments"
+    )
+    topic = models.ForeignKey(
+        Topic, verbose_name=_("topic"), null=True, blank=True, on_delete=models.PROTECT, related_name="contact_moments"
+    )
+    summary = models.TextField(_("summary"), max_length=2000)
+    outcome = models.CharField(_("outcome"), max_length=12, choices=Outcome.choices, default=Outcome.RESOLVED)
+    sentiment_start = models.PositiveSmallIntegerField(
+        _("sentiment at start"), choices=Sentiment.choices, default=Sentiment.NEUTRAL
+    )
+    sentiment_end = models.PositiveSmallIntegerField(
+        _("sentiment at end"), choices=Sentiment.choices, default=Sentiment.NEUTRAL
+    )
+    is_complaint = models.BooleanField(_("complaint"), default=False)
+    is_compliment = models.BooleanField(_("compliment"), default=False)
+    # The closing question, "have I helped you fully?": None when not asked.
+    fully_helped = models.BooleanField(_("customer fully helped?"), null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    history = HistoricalRecords()
+    objects = ContactMomentQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-occurred_at", "-pk"]
+        verbose_name = _("contact moment")
+        verbose_name_plural = _("contact moments")
+        indexes = [
+            # timeline, last contact, repeat-contact lookups
+            models.Index(fields=["customer", "-occurred_at"], name="contact_customer_when_idx"),
+            # weekly report: a week of contacts, per team
+            models.Index(fields=["occurred_at"], name="contact_when_idx"),
+            models.Index(fields=["team", "occurred_at"], name="contact_team_when_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(sentiment_start__gte=1, sentiment_start__lte=5, sentiment_end__gte=1, sentiment_end__lte=5),
+                name="contact_sentiment_on_scale",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.get_channel_display()} {self.occurred_at:%Y-%m-%d %H:%M}"

@@ -1,0 +1,55 @@
+"""How names and phone numbers are normalised for storage and search."""
+
+import re
+import unicodedata
+
+import phonenumbers
+from django.conf import settings
+
+_PHONE_CHARS = re.compile(r"^[\d\s()+./-]+$")
+_NON_WORD = re.compile(r"[^\w]+")
+# Letters that Unicode does not decompose into a base letter plus accent.
+_UNDECOMPOSABLE = str.maketrans({"ı": "i", "ø": "o", "ł": "l", "đ": "d", "ß": "ss", "æ": "ae", "œ": "oe"})
+
+
+def phone_normalize(raw: str, *, region: str | None = None) -> str | None:
+    """Return `raw` as E.164 (+31612345678), or None when it is not a valid number.
+
+    Accepts what people type: `06 12345678`, `+31 6 1234 5678`, `0031612345678`,
+    `(020) 123 45 67`; a number without a country code is read in the desk's
+    default region (NL).
+    """
+    raw = (raw or "").strip()
+    if not raw or not _PHONE_CHARS.match(raw):
+        return None
+    try:
+        number = phonenumbers.parse(raw, region or settings.PHONE_DEFAULT_REGION)
+    except phonenumbers.NumberParseException:
+        return None
+    if not phonenumbers.is_valid_number(number):
+        return None
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def phone_display(e164: str) -> str:
+    """Format a stored number the way a Dutch desk reads it (`06 12345678`; foreign ones international)."""
+    if not e164:
+        return ""
+    try:
+        number = phonenumbers.parse(e164, None)
+    except phonenumbers.NumberParseException:
+        return e164
+    if phonenumbers.region_code_for_number(number) == settings.PHONE_DEFAULT_REGION:
+        return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL)
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+
+
+def name_normalize(text: str) -> str:
+    """Lower-case, accents and punctuation removed: `Jan-Willem Ö'Brien` → `jan willem o brien`.
+
+    Names are stored this way in `Customer.search_name` and queries are
+    normalised the same way, so `Ozturk` finds `Öztürk`.
+    """
+    decomposed = unicodedata.normalize("NFKD", text or "")
+    plain = "".join(c for c in decomposed if not unicodedata.combining(c)).lower().translate(_UNDECOMPOSABLE)
+    return " ".join(_NON_WORD.sub(" ", plain).split())

@@ -1,0 +1,124 @@
+"""Parse the request, call a selector or service, render. No rules here."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import permission_required
+from django.core.exceptions import ValidationError
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from . import selectors, services
+from .forms import ContactMomentForm, CustomerDetailForm, CustomerForm
+from .models import Customer, CustomerDetail
+
+
+@permission_required("contacts.view_customer", raise_exception=True)
+def customer_search(request):
+    query = request.GET.get("q", "")
+    results = selectors.customer_search(query=query)
+    if request.htmx:
+        return render(request, "contacts/_search_results.html", {"query": query, "results": results})
+    if results and "go" in request.GET:  # Enter in the top bar opens the best hit
+        return redirect(results[0])
+    return render(request, "contacts/customer_search.html", {"query": query, "results": results})
+
+
+@permission_required("contacts.view_customer", raise_exception=True)
+def customer_detail(request, pk):
+    customer = get_object_or_404(Customer, pk=pk)
+    timeline = selectors.customer_timeline(customer=customer, page=request.GET.get("page"))
+    if request.htmx and request.htmx.target == "timeline":
+        return render(request, "contacts/_timeline.html", {"customer": customer, "timeline": timeline})
+    context = {
+        "customer": customer,
+        "details": list(customer.details.all()),
+        "detail_form": CustomerDetailForm(),
+        "last_contacts": selectors.customer_last_contacts(customer=customer),
+        "timeline": timeline,
+    }
+    return render(request, "contacts/customer_detail.html", context)
+
+
+@permission_required("contacts.add_customer", raise_exception=True)
+def customer_create(request):
+    form = CustomerForm(request.POST or None, initial={"full_name": request.GET.get("name", "")})
+    if request.method == "POST" and form.is_valid():
+        try:
+            customer = services.customer_create(**form.cleaned_data)
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, _("Customer created."))
+            return redirect(customer)
+    return render(request, "contacts/customer_form.html", {"form": form})
+
+
+@permission_required("contacts.change_customer", raise_exception=True)
+def customer_update(request, pk):
+    customer = get_object_or_404(Customer, pk=pk)
+    form = CustomerForm(request.POST or None, instance=customer)
+    if request.method == "POST" and form.is_valid():
+        services.customer_update(customer=customer, **form.cleaned_data)
+        messages.success(request, _("Customer saved."))
+        return redirect(customer)
+    return render(request, "contacts/customer_form.html", {"form": form, "customer": customer})
+
+
+@require_POST
+@permission_required("contacts.add_customerdetail", raise_exception=True)
+def customer_detail_add(request, pk):
+    customer = get_object_or_404(Customer, pk=pk)
+    form = CustomerDetailForm(request.POST)
+    if form.is_valid():
+        services.customer_detail_add(customer=customer, created_by=request.user, **form.cleaned_data)
+        messages.success(request, _("Detail added."))
+    else:
+        messages.error(request, _("The detail was not added: %(errors)s") % {"errors": " ".join(form.errors["text"])})
+    return redirect(f"{customer.get_absolute_url()}#details")
+
+
+@require_POST
+@permission_required("contacts.change_customerdetail", raise_exception=True)
+def customer_detail_pin(request, pk, detail_pk):
+    detail = get_object_or_404(CustomerDetail, pk=detail_pk, customer_id=pk)
+    services.customer_detail_set_pinned(detail=detail, is_pinned=request.POST.get("pinned") == "1")
+    return redirect(f"{detail.customer.get_absolute_url()}#details")
+
+
+@require_POST
+@permission_required("contacts.delete_customerdetail", raise_exception=True)
+def customer_detail_remove(request, pk, detail_pk):
+    detail = get_object_or_404(CustomerDetail, pk=detail_pk, customer_id=pk)
+    services.customer_detail_remove(detail=detail)
+    messages.success(request, _("Detail removed."))
+    return redirect(f"{detail.customer.get_absolute_url()}#details")
+
+
+@permission_required("contacts.add_contactmoment", raise_exception=True)
+def contact_log(request, pk):
+    customer = get_object_or_404(Customer, pk=pk)
+    teams = selectors.user_teams(user=request.user)
+    if request.method == "POST":
+        form = ContactMomentForm(request.POST, teams=teams)
+        if form.is_valid():
+            try:
+                services.contact_moment_create(customer=customer, logged_by=request.user, **form.cleaned_data)
+            except ValidationError as error:
+                form.add_error(None, error)
+            else:
+                # Preselect the same channel and direction next time.
+                request.session["last_channel"] = form.cleaned_data["channel"]
+                request.session["last_direction"] = form.cleaned_data["direction"]
+                messages.success(request, _("Contact logged."))
+                return redirect(customer)
+    else:
+        first_team = teams.first()
+        form = ContactMomentForm(
+            teams=teams,
+            initial={
+                "channel": request.session.get("last_channel", "phone"),
+                "direction": request.session.get("last_direction", "in"),
+                "team": first_team.pk if first_team else None,
+            },
+        )
+    return render(request, "contacts/contact_log.html", {"customer": customer, "form": form})

@@ -1,0 +1,97 @@
+"""factory_boy factories: one per model, realistic defaults, no services bypassed silently.
+
+Customers get their search name the way `contacts.services` would give it.
+"""
+
+from datetime import timedelta
+
+import factory
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.utils import timezone
+from factory.django import DjangoModelFactory
+
+from contactcare import roles
+from contacts.models import ContactMoment, Customer, CustomerDetail, Team, Topic
+from contacts.normalize import name_normalize
+
+PASSWORD = "correct horse battery staple"
+
+
+class UserFactory(DjangoModelFactory):
+    class Meta:
+        model = get_user_model()
+        django_get_or_create = ("username",)
+        skip_postgeneration_save = True
+
+    username = factory.Sequence(lambda n: f"user{n}")
+    first_name = factory.Faker("first_name", locale="nl_NL")
+    last_name = factory.Faker("last_name", locale="nl_NL")
+    email = factory.LazyAttribute(lambda u: f"{u.username}@example.com")
+
+    @factory.post_generation
+    def password(obj, create, extracted, **kwargs):
+        obj.set_password(extracted or PASSWORD)
+        if create:
+            obj.save(update_fields=["password"])
+
+    @factory.post_generation
+    def role(obj, create, extracted, **kwargs):
+        """`UserFactory(role=roles.MANAGER)`; staff by default, `role=""` for none."""
+        role = roles.STAFF if extracted is None else extracted
+        if create and role:
+            obj.groups.add(Group.objects.get(name=role))
+
+
+class TeamFactory(DjangoModelFactory):
+    class Meta:
+        model = Team
+        skip_postgeneration_save = True
+
+    name = factory.Sequence(lambda n: f"Team {n}")
+
+    @factory.post_generation
+    def members(obj, create, extracted, **kwargs):
+        if create and extracted:
+            obj.members.add(*extracted)
+
+
+class TopicFactory(DjangoModelFactory):
+    class Meta:
+        model = Topic
+        django_get_or_create = ("name",)
+
+    name = factory.Sequence(lambda n: f"Topic {n}")
+
+
+class CustomerFactory(DjangoModelFactory):
+    class Meta:
+        model = Customer
+
+    customer_number = factory.Sequence(lambda n: f"T{n:07d}")
+    full_name = factory.Faker("name", locale="nl_NL")
+    preferred_address = ""
+    phone = factory.Sequence(lambda n: f"+3161{n:07d}")
+    email = factory.LazyAttribute(lambda c: f"{name_normalize(c.full_name).replace(' ', '.')}@example.com")
+    search_name = factory.LazyAttribute(lambda c: name_normalize(c.full_name))
+
+
+class CustomerDetailFactory(DjangoModelFactory):
+    class Meta:
+        model = CustomerDetail
+
+    customer = factory.SubFactory(CustomerFactory)
+    text = "Prefers mornings"
+
+
+class ContactMomentFactory(DjangoModelFactory):
+    class Meta:
+        model = ContactMoment
+
+    customer = factory.SubFactory(CustomerFactory)
+    logged_by = factory.SubFactory(UserFactory, username="desk")
+    occurred_at = factory.LazyFunction(lambda: timezone.now() - timedelta(hours=1))
+    channel = ContactMoment.Channel.PHONE
+    direction = ContactMoment.Direction.INBOUND
+    summary = "Asked about the invoice"
+    outcome = ContactMoment.Outcome.RESOLVED

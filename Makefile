@@ -54,9 +54,8 @@ format: install-dev ## Apply ruff's formatting and fixes
 	$(VENV)/bin/ruff check --fix .
 
 messages: install ## Extract translatable strings into locale/nl and compile them
-	$(DEV_ENV) $(PY) manage.py makemessages -l nl --no-obsolete --no-location -i ".venv/*" -i "static/*" -i "staticfiles/*"
-	$(DEV_ENV) $(PY) manage.py makemessages -d djangojs -l nl --no-obsolete --no-location -i ".venv/*" -i "static/vendor/*" -i "staticfiles/*"
-	$(DEV_ENV) $(PY) manage.py compilemessages -l nl
+	$(DEV_ENV) $(PY) manage.py makemessages -l nl --no-obsolete --no-location -i ".venv/*" -i "static/*" -i "staticfiles/*" -i "tests/*"
+	$(DEV_ENV) $(PY) manage.py compilemessages -l nl -i .venv
 
 clean: ## Remove the virtualenv, the SQLite database and runtime files
 	rm -rf $(VENV) db.sqlite3 db.sqlite3-* var staticfiles

@@ -1,10 +1,55 @@
-"""The three roles are Django groups; what each may do is a set of permissions.
+"""The three roles and what each may do: the one place that says so.
 
-Migrations grant each app's permissions to these groups (data migrations, so
-a fresh database has working roles); views check permissions, never names.
+Roles are Django groups. After every `migrate` (and every test-database
+flush), `roles_sync` creates the groups and grants them the permissions
+listed here, so a fresh database has working roles and a new permission
+reaches its role with the next deploy. Grants are only added, never taken
+away: a permission an administrator added to a group by hand stays.
+
+Views check permissions, never group names.
 """
+
+from django.contrib.auth.management import create_permissions
+from django.contrib.auth.models import Group, Permission
 
 STAFF = "Staff"
 TEAM_LEAD = "Team lead"
 MANAGER = "Manager"
-ALL = (STAFF, TEAM_LEAD, MANAGER)
+
+DESK_WORK = [
+    "contacts.view_customer",
+    "contacts.add_customer",
+    "contacts.change_customer",
+    "contacts.view_contactmoment",
+    "contacts.add_contactmoment",
+    "contacts.view_customerdetail",
+    "contacts.add_customerdetail",
+    "contacts.change_customerdetail",
+    "contacts.delete_customerdetail",
+    "contacts.view_topic",
+    "contacts.view_team",
+]
+GRANTS: dict[str, list[str]] = {
+    STAFF: DESK_WORK,
+    TEAM_LEAD: DESK_WORK,
+    MANAGER: [*DESK_WORK, "contacts.add_topic", "contacts.change_topic"],
+}
+
+
+def roles_sync(*, using: str = "default", apps=None) -> None:
+    """Create the role groups and add any grant they are missing (idempotent)."""
+    from django.apps import apps as global_apps
+
+    for app_config in (apps or global_apps).get_app_configs():
+        create_permissions(app_config, verbosity=0, using=using)  # they may not exist yet at this point
+    wanted = {perm for perms in GRANTS.values() for perm in perms}
+    by_name = {
+        f"{app_label}.{codename}": pk
+        for pk, app_label, codename in Permission.objects.using(using).values_list(
+            "pk", "content_type__app_label", "codename"
+        )
+        if f"{app_label}.{codename}" in wanted
+    }
+    for role, perms in GRANTS.items():
+        group, _ = Group.objects.using(using).get_or_create(name=role)
+        group.permissions.add(*[by_name[perm] for perm in perms if perm in by_name])

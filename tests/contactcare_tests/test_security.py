@@ -45,7 +45,9 @@ def test_login_is_throttled_with_a_clear_message(client, settings):
 def test_a_wrong_password_gives_a_form_error_not_a_lockout(client):
     UserFactory(username="anna")
 
-    response = client.post(reverse("login"), {"username": "anna", "password": "wrong"}, headers={"Accept-Language": "en"})
+    response = client.post(
+        reverse("login"), {"username": "anna", "password": "wrong"}, headers={"Accept-Language": "en"}
+    )
 
     assert response.status_code == 200
     assert "Please enter a correct username and password" in response.content.decode()

@@ -140,15 +140,15 @@ def test_a_duplicate_customer_number_is_a_form_error(staff_client):
     )
 
     assert response.status_code == 200
-    assert response.context["form"].errors["customer_number"] == [
-        "Another customer already has this customer number."
-    ]
+    assert response.context["form"].errors["customer_number"] == ["Another customer already has this customer number."]
     assert Customer.objects.count() == 1
 
 
 def test_an_overlong_name_is_a_form_error(staff_client):
     response = staff_client.post(
-        reverse("contacts:customer-create"), {"full_name": "x" * 151, "language": "nl"}, headers={"Accept-Language": "en"}
+        reverse("contacts:customer-create"),
+        {"full_name": "x" * 151, "language": "nl"},
+        headers={"Accept-Language": "en"},
     )
 
     assert response.status_code == 200
@@ -161,8 +161,14 @@ def test_edit_customer_shows_the_phone_readably_and_saves(staff_client):
 
     form_page = staff_client.get(url)
     response = staff_client.post(
-        url, {"full_name": "Eva Maas-Prins", "phone": "020 123 4567", "customer_number": customer.customer_number,
-              "language": "en", "preferred_address": "Eva"}
+        url,
+        {
+            "full_name": "Eva Maas-Prins",
+            "phone": "020 123 4567",
+            "customer_number": customer.customer_number,
+            "language": "en",
+            "preferred_address": "Eva",
+        },
     )
 
     assert 'value="020 123 4567"' in form_page.content.decode()

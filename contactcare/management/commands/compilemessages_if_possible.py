@@ -12,4 +12,6 @@ class Command(BaseCommand):
             call_command("compilemessages", locale=["nl"], ignore_patterns=[".venv", "staticfiles"], verbosity=0)
             self.stdout.write("Translations compiled.")
         else:
-            self.stdout.write("GNU gettext not installed: using the committed translations (locale/*/LC_MESSAGES/*.mo).")
+            self.stdout.write(
+                "GNU gettext not installed: using the committed translations (locale/*/LC_MESSAGES/*.mo)."
+            )

@@ -137,7 +137,7 @@ SURNAMES = [
     "Blom",
     "Huisman",
     "Peeters",
-    "Yılmaz",  # noqa: RUF001 - a Turkish dotless i, on purpose
+    "Yılmaz",
     "Öztürk",
     "El Amrani",
     "Bouzid",

@@ -1,0 +1,95 @@
+"""Real-browser tests: Playwright driving Debian's chromium against a live server.
+
+Playwright cannot download its own browsers here; we launch the system
+chromium (`apt-get install chromium`, or CHROMIUM_PATH). Without one the
+tests are skipped with instructions, except in CI (CI=1), where a missing
+browser is a failure.
+"""
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from ..factories import PASSWORD
+
+# Playwright's sync API runs an event loop in this thread; the ORM calls the
+# tests make between browser steps are still plain synchronous calls.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+CHROMIUM = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or shutil.which("chromium-browser")
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-results" / "screenshots"  # the best go to docs/
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        if "tests/e2e/" in str(item.fspath).replace(os.sep, "/"):
+            item.add_marker(pytest.mark.e2e)
+    if CHROMIUM:
+        return
+    if os.environ.get("CI"):
+        raise pytest.UsageError("CI must run the browser tests: install chromium (apt-get install -y chromium).")
+    skip = pytest.mark.skip(
+        reason="no chromium: `sudo apt-get install chromium` (or set CHROMIUM_PATH) to run browser tests"
+    )
+    for item in items:
+        if "e2e" in item.keywords:
+            item.add_marker(skip)
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    return {**browser_type_launch_args, "executable_path": CHROMIUM, "args": ARGS}
+
+
+@pytest.fixture
+def browser_context_args(browser_context_args):
+    return {**browser_context_args, "viewport": {"width": 1280, "height": 860}, "locale": "en-GB"}
+
+
+@pytest.fixture(autouse=True)
+def _plain_static_files(settings):
+    # The live server serves static files through the finders, not a manifest.
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+
+
+@pytest.fixture
+def login(page, live_server):
+    """Log a user in through the real login form; returns the page on the start page."""
+
+    def _login(user, password=PASSWORD, language="en"):
+        page.goto(f"{live_server.url}/accounts/login/")
+        if language:
+            page.select_option("#language-select", language)
+            page.wait_for_load_state()
+        page.fill("#id_username", user.username)
+        page.fill("#id_password", password)
+        page.click("button[type=submit]")
+        page.wait_for_url(lambda url: "/accounts/login/" not in url)
+        return page
+
+    return _login
+
+
+@pytest.fixture
+def screenshot(page):
+    """Save a screenshot of the current page under test-results/screenshots/<name>.png."""
+
+    def _shot(name, full_page=True):
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=full_page)
+
+    return _shot

@@ -1,0 +1,68 @@
+"""Journey: a desk employee finds the caller and logs the call with the keyboard alone."""
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from contacts.models import ContactMoment
+
+from ..factories import ContactMomentFactory, CustomerFactory, TeamFactory, UserFactory
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def test_find_a_caller_by_name_and_log_the_call_with_the_keyboard(login, page, screenshot):
+    anna = UserFactory(username="anna", first_name="Anna", last_name="de Vries")
+    TeamFactory(name="Team Noord", members=[anna])
+    customer = CustomerFactory(full_name="Willem Hoekstra", preferred_address="meneer Hoekstra", phone="+31612345678")
+    ContactMomentFactory(customer=customer, summary="Eerder gesprek over de factuur")
+    CustomerFactory(full_name="Wilma Bakker")
+    login(anna)
+
+    # "/" jumps to the search bar; four letters show the customer
+    page.keyboard.press("/")
+    page.keyboard.type("hoek")
+    hit = page.locator("#search-results a[data-hit]").first
+    expect(hit).to_contain_text("Willem Hoekstra")
+    expect(hit).to_contain_text(customer.customer_number)
+    screenshot("search-as-you-type", full_page=False)
+
+    # Enter opens the best hit: the recognition panel says who this is
+    page.keyboard.press("Enter")
+    page.wait_for_url(f"**{customer.get_absolute_url()}")
+    expect(page.locator(".recognition")).to_contain_text("meneer Hoekstra")
+    screenshot("customer-page")
+
+    # Alt+L opens the log form, channel and direction preselected; type and Ctrl+Enter
+    page.keyboard.press("Alt+l")
+    page.wait_for_url("**/log/")
+    expect(page.locator("#id_channel")).to_have_value("phone")
+    expect(page.locator("#id_direction")).to_have_value("in")
+    expect(page.locator("#id_topic")).to_be_focused()
+    page.keyboard.press("Tab")  # topic → summary
+    page.keyboard.type("Belt over de monteur; afspraak bevestigd")
+    screenshot("log-contact")
+    page.keyboard.press("Control+Enter")
+
+    # back on the customer page, the new call on top, with a confirmation
+    page.wait_for_url(f"**{customer.get_absolute_url()}")
+    expect(page.locator(".alert-success")).to_contain_text("Contact logged")
+    expect(page.locator("#timeline .contact-row").first).to_contain_text("Belt over de monteur")
+    moment = ContactMoment.objects.latest("created_at")
+    assert (moment.customer, moment.logged_by, moment.channel) == (customer, anna, "phone")
+
+
+def test_find_a_caller_by_phone_number_in_any_spelling(login, page):
+    anna = UserFactory(username="anna")
+    customer = CustomerFactory(full_name="Fatima el Amrani", phone="+31612345678")
+    login(anna)
+
+    for typed in ("06 12345678", "+31 6 1234 5678", "0031612345678"):
+        page.fill("#q", "")
+        page.locator("#q").press_sequentially(typed)
+        expect(page.locator("#search-results a[data-hit]")).to_have_count(1)
+        expect(page.locator("#search-results")).to_contain_text("Fatima el Amrani")
+
+    page.keyboard.press("Enter")
+    expect(page).to_have_url(re.compile(f"{customer.get_absolute_url()}$"))

@@ -29,10 +29,27 @@ DESK_WORK = [
     "contacts.view_topic",
     "contacts.view_team",
 ]
+FOLLOW_UP = [
+    "followups.view_checkin",
+    "followups.change_checkin",
+    "followups.view_promise",
+    "followups.add_promise",
+    "followups.change_promise",
+    "followups.view_notification",
+]
+STEERING = [
+    "contacts.add_topic",
+    "contacts.change_topic",
+    "followups.view_checkinpolicy",
+    "followups.add_checkinpolicy",
+    "followups.change_checkinpolicy",
+    "followups.view_followup_status",
+    "followups.change_notification",
+]
 GRANTS: dict[str, list[str]] = {
-    STAFF: DESK_WORK,
-    TEAM_LEAD: DESK_WORK,
-    MANAGER: [*DESK_WORK, "contacts.add_topic", "contacts.change_topic"],
+    STAFF: [*DESK_WORK, *FOLLOW_UP],
+    TEAM_LEAD: [*DESK_WORK, *FOLLOW_UP, "followups.reassign_checkin"],
+    MANAGER: [*DESK_WORK, *FOLLOW_UP, *STEERING],
 }
 
 

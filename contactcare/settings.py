@@ -7,6 +7,7 @@ defaults apply only while DEBUG is on; no secret has a production default.
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -44,6 +45,7 @@ INSTALLED_APPS = [
     "axes",
     "contactcare",
     "contacts",
+    "followups",
 ]
 
 MIDDLEWARE = [
@@ -78,6 +80,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "contactcare.context_processors.navigation",
+                "followups.context_processors.followups",
             ],
         },
     },
@@ -97,6 +100,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "transaction_mode": "IMMEDIATE",
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
     }
+    # A file, not memory, so that the Celery worker a test starts can open it too.
+    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test-db.sqlite3")}
 else:
     DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
@@ -192,6 +197,7 @@ EMAIL_HOST_USER = env("EMAIL_HOST_USER", default="")
 EMAIL_HOST_PASSWORD = env("EMAIL_HOST_PASSWORD", default="")
 EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", default=False)
 EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=20)
+EMAIL_FILE_PATH = env("EMAIL_FILE_PATH", default=str(VAR_DIR / "mail"))  # for the file-based backend
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="ContactCare <contactcare@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
@@ -206,6 +212,7 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
         "data_folder_in": str(CELERY_QUEUE_DIR),  # in and out are the SAME folder
         "data_folder_out": str(CELERY_QUEUE_DIR),
         "processed_folder": str(CELERY_QUEUE_DIR.parent / "processed"),
+        "control_folder": str(CELERY_QUEUE_DIR.parent / "control"),
         "store_processed": False,
     }
 else:
@@ -227,7 +234,20 @@ CELERY_BEAT_SCHEDULE_FILENAME = env("CELERY_BEAT_SCHEDULE_FILENAME", default=str
 
 # Every periodic job, in one place. Each is an idempotent sweep that catches
 # up on whatever it missed, so a late or doubled run is harmless.
-CELERY_BEAT_SCHEDULE: dict = {}
+SWEEP_INTERVAL_SECONDS = env.float("SWEEP_INTERVAL_SECONDS", default=60.0)
+CELERY_BEAT_SCHEDULE = {
+    "promises-broken-sweep": {
+        "task": "followups.tasks.broken_promises_sweep_task",
+        "schedule": SWEEP_INTERVAL_SECONDS,
+    },
+    "notifications-dispatch": {
+        "task": "followups.tasks.notifications_dispatch_task",
+        "schedule": SWEEP_INTERVAL_SECONDS,
+    },
+    # Every ten minutes, so the digest goes out at DIGEST_TIME (07:30) and a
+    # missed run catches up; the digest's unique key keeps it to one a day.
+    "daily-digests": {"task": "followups.tasks.daily_digests_task", "schedule": crontab(minute="*/10")},
+}
 
 # --- ContactCare --------------------------------------------------------------
 

@@ -7,8 +7,10 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from contactcare.forms import add_service_error
+
 from . import selectors, services
-from .forms import ContactMomentForm, CustomerDetailForm, CustomerForm
+from .forms import CustomerDetailForm, CustomerForm
 from .models import Customer, CustomerDetail
 
 
@@ -46,7 +48,7 @@ def customer_create(request):
         try:
             customer = services.customer_create(**form.cleaned_data)
         except ValidationError as error:
-            form.add_error(None, error)
+            add_service_error(form, error)
         else:
             messages.success(request, _("Customer created."))
             return redirect(customer)
@@ -92,33 +94,3 @@ def customer_detail_remove(request, pk, detail_pk):
     services.customer_detail_remove(detail=detail)
     messages.success(request, _("Detail removed."))
     return redirect(f"{detail.customer.get_absolute_url()}#details")
-
-
-@permission_required("contacts.add_contactmoment", raise_exception=True)
-def contact_log(request, pk):
-    customer = get_object_or_404(Customer, pk=pk)
-    teams = selectors.user_teams(user=request.user)
-    if request.method == "POST":
-        form = ContactMomentForm(request.POST, teams=teams)
-        if form.is_valid():
-            try:
-                services.contact_moment_create(customer=customer, logged_by=request.user, **form.cleaned_data)
-            except ValidationError as error:
-                form.add_error(None, error)
-            else:
-                # Preselect the same channel and direction next time.
-                request.session["last_channel"] = form.cleaned_data["channel"]
-                request.session["last_direction"] = form.cleaned_data["direction"]
-                messages.success(request, _("Contact logged."))
-                return redirect(customer)
-    else:
-        first_team = teams.first()
-        form = ContactMomentForm(
-            teams=teams,
-            initial={
-                "channel": request.session.get("last_channel", "phone"),
-                "direction": request.session.get("last_direction", "in"),
-                "team": first_team.pk if first_team else None,
-            },
-        )
-    return render(request, "contacts/contact_log.html", {"customer": customer, "form": form})

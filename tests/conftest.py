@@ -2,7 +2,8 @@ import pytest
 
 from contactcare import roles
 
-from .factories import UserFactory
+from .celery_utils import broker
+from .factories import CheckInPolicyFactory, UserFactory
 
 
 @pytest.fixture
@@ -36,3 +37,20 @@ def manager_client(client, manager_user):
 def _fast_password_hashing(settings):
     # PBKDF2's deliberate slowness is for attackers, not for a test suite that creates hundreds of users.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _celery_publishes_in_memory():
+    """Tests publish to kombu's in-memory transport unless a test points at a real broker.
+
+    (Work after commit is run with django_capture_on_commit_callbacks, or by
+    a real worker in the worker tests; nothing lands in the project's queue folder.)
+    """
+    with broker("memory://"):
+        yield
+
+
+@pytest.fixture
+def default_policy(db):
+    """The default check-in policy. Migrations create it, but transactional tests flush it away."""
+    return CheckInPolicyFactory()

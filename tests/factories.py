@@ -14,6 +14,7 @@ from factory.django import DjangoModelFactory
 from contactcare import roles
 from contacts.models import ContactMoment, Customer, CustomerDetail, Team, Topic
 from contacts.normalize import name_normalize
+from followups.models import CheckIn, CheckInPolicy, Promise
 
 PASSWORD = "correct horse battery staple"
 
@@ -95,3 +96,42 @@ class ContactMomentFactory(DjangoModelFactory):
     direction = ContactMoment.Direction.INBOUND
     summary = "Asked about the invoice"
     outcome = ContactMoment.Outcome.RESOLVED
+
+
+class CheckInPolicyFactory(DjangoModelFactory):
+    """The default policy (the data migration's values): day 3 and week 6 after an inbound contact."""
+
+    class Meta:
+        model = CheckInPolicy
+        django_get_or_create = ("name",)
+
+    name = "Dag 3 en week 6"
+    offsets = "3d, 6w"
+    day_type = CheckInPolicy.DayType.BUSINESS
+    holiday_country = "NL"
+    directions = factory.LazyFunction(lambda: ["in"])
+
+
+class CheckInFactory(DjangoModelFactory):
+    class Meta:
+        model = CheckIn
+
+    origin = factory.SubFactory(ContactMomentFactory)
+    customer = factory.SelfAttribute("origin.customer")
+    kind = "3d"
+    due_date = factory.LazyFunction(timezone.localdate)
+    assignee = factory.SelfAttribute("origin.logged_by")
+    team = factory.SelfAttribute("origin.team")
+
+
+class PromiseFactory(DjangoModelFactory):
+    class Meta:
+        model = Promise
+
+    moment = factory.SubFactory(ContactMomentFactory)
+    customer = factory.SelfAttribute("moment.customer")
+    description = "Call back with the repair date"
+    owner = factory.SelfAttribute("moment.logged_by")
+    created_by = factory.SelfAttribute("moment.logged_by")
+    team = factory.SelfAttribute("moment.team")
+    due_at = factory.LazyFunction(lambda: timezone.now() + timedelta(days=1))

@@ -24,3 +24,9 @@ def minutes(delta) -> int:
     if not delta:
         return 0
     return -(-int(delta.total_seconds()) // 60)
+
+
+@register.filter
+def days_before(day, today) -> int:
+    """How many days `day` lies before `today` (for "overdue 3 days")."""
+    return (today - day).days

@@ -83,3 +83,39 @@
     if (question && !window.confirm(question)) event.preventDefault();
   }, true);
 })();
+
+// Formsets: a button data-formset-add="<prefix>" appends a copy of
+// <template id="<singular>-empty-form">, numbered via the management form.
+(function () {
+  "use strict";
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest && event.target.closest("[data-formset-add]");
+    if (button) {
+      var prefix = button.getAttribute("data-formset-add");
+      var total = document.getElementById("id_" + prefix + "-TOTAL_FORMS");
+      var template = document.getElementById(prefix.replace(/s$/, "") + "-empty-form");
+      var target = document.getElementById(prefix.replace(/s$/, "") + "-forms");
+      if (!total || !template || !target) return;
+      var index = parseInt(total.value, 10);
+      var html = template.innerHTML.replace(/__prefix__/g, String(index));
+      target.insertAdjacentHTML("beforeend", html);
+      total.value = String(index + 1);
+      var first = target.lastElementChild && target.lastElementChild.querySelector("input, select, textarea");
+      if (first) first.focus();
+      return;
+    }
+    // "Never mind" in an inline row form closes it.
+    var dismiss = event.target.closest && event.target.closest("[data-dismiss-row-form]");
+    if (dismiss) {
+      var holder = dismiss.closest(".row-form");
+      if (holder) holder.innerHTML = "";
+    }
+  });
+  // An inline row form that htmx loads gets the focus.
+  document.addEventListener("htmx:afterSwap", function (event) {
+    if (event.target.classList && event.target.classList.contains("row-form")) {
+      var field = event.target.querySelector("input:not([type=hidden]), select, textarea");
+      if (field) field.focus();
+    }
+  });
+})();

@@ -1,5 +1,11 @@
+from datetime import timedelta
+
 import pytest
 from django.urls import reverse
+from django.utils import timezone
+
+from followups import sweeps
+from followups.models import SweepRun
 
 from ..factories import UserFactory
 
@@ -7,10 +13,23 @@ pytestmark = pytest.mark.django_db
 
 
 def test_healthz_answers_without_login_and_without_detail(client):
+    sweeps.broken_promises_sweep()  # the scheduler is alive
+
     response = client.get("/healthz")
 
     assert response.status_code == 200
-    assert response.json() == {"database": "ok", "broker": "ok"}
+    assert response.json() == {"database": "ok", "broker": "ok", "reminders": "ok"}
+
+
+def test_healthz_says_when_reminders_are_delayed_without_failing(client):
+    # given a scheduler that last ran half an hour ago
+    sweeps.broken_promises_sweep()
+    SweepRun.objects.update(last_finished_at=timezone.now() - timedelta(minutes=30))
+
+    response = client.get("/healthz")
+
+    assert response.status_code == 200
+    assert response.json()["reminders"] == "delayed"
 
 
 def test_every_page_sends_a_content_security_policy_without_inline_script(client):

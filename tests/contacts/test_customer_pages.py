@@ -16,7 +16,7 @@ pytestmark = pytest.mark.django_db
         ("contacts:customer-create", []),
         ("contacts:customer-detail", [1]),
         ("contacts:customer-update", [1]),
-        ("contacts:contact-log", [1]),
+        ("followups:contact-log", [1]),
     ],
 )
 def test_anonymous_requests_redirect_to_login(client, url_name, args):
@@ -33,7 +33,7 @@ def test_a_user_without_a_role_is_refused(client):
     client.force_login(UserFactory(role=""))
 
     assert client.get(customer.get_absolute_url()).status_code == 403
-    assert client.get(reverse("contacts:contact-log", args=[customer.pk])).status_code == 403
+    assert client.get(reverse("followups:contact-log", args=[customer.pk])).status_code == 403
 
 
 def test_recognition_panel_shows_who_this_is(staff_client):

@@ -66,7 +66,7 @@ def test_search_results_show_name_number_and_last_contact(staff_client):
     with translation.override("nl"):
         last_contact = date_format(timezone.localtime(moment.occurred_at), "SHORT_DATE_FORMAT")
     assert last_contact in html
-    assert reverse("contacts:contact-log", args=[customer.pk]) in html
+    assert reverse("followups:contact-log", args=[customer.pk]) in html
 
 
 def test_enter_in_the_top_bar_opens_the_best_hit(staff_client):

@@ -21,6 +21,8 @@ def _form_data(**overrides):
         "sentiment_start": "2",
         "sentiment_end": "4",
         "occurred_at": timezone.localtime().strftime("%Y-%m-%dT%H:%M"),
+        "promises-TOTAL_FORMS": "0",
+        "promises-INITIAL_FORMS": "0",
     }
     data.update(overrides)
     return data
@@ -33,7 +35,7 @@ def test_staff_logs_a_contact_and_it_tops_the_timeline(staff_client, staff_user)
     topic = TopicFactory(name="Factuur")
 
     response = staff_client.post(
-        reverse("contacts:contact-log", args=[customer.pk]),
+        reverse("followups:contact-log", args=[customer.pk]),
         _form_data(topic=topic.pk, team=team.pk),
         follow=True,
         headers={"Accept-Language": "en"},
@@ -50,9 +52,11 @@ def test_staff_logs_a_contact_and_it_tops_the_timeline(staff_client, staff_user)
 
 def test_channel_and_direction_are_preselected_from_the_last_choice(staff_client):
     customer = CustomerFactory()
-    staff_client.post(reverse("contacts:contact-log", args=[customer.pk]), _form_data(channel="email", direction="out"))
+    staff_client.post(
+        reverse("followups:contact-log", args=[customer.pk]), _form_data(channel="email", direction="out")
+    )
 
-    form = staff_client.get(reverse("contacts:contact-log", args=[customer.pk])).context["form"]
+    form = staff_client.get(reverse("followups:contact-log", args=[customer.pk])).context["form"]
 
     assert form.initial["channel"] == "email"
     assert form.initial["direction"] == "out"
@@ -63,7 +67,7 @@ def test_the_log_form_defaults_to_the_users_team(staff_client, staff_user):
     TeamFactory()  # a team the user is not in is not offered
     customer = CustomerFactory()
 
-    form = staff_client.get(reverse("contacts:contact-log", args=[customer.pk])).context["form"]
+    form = staff_client.get(reverse("followups:contact-log", args=[customer.pk])).context["form"]
 
     assert form.initial["team"] == team.pk
     assert list(form.fields["team"].queryset) == [team]
@@ -84,7 +88,7 @@ def test_bad_input_is_a_form_error_next_to_the_field_and_nothing_is_lost(staff_c
     data = _form_data(**{field: value})
 
     response = staff_client.post(
-        reverse("contacts:contact-log", args=[customer.pk]), data, headers={"Accept-Language": "en"}
+        reverse("followups:contact-log", args=[customer.pk]), data, headers={"Accept-Language": "en"}
     )
 
     assert response.status_code == 200
@@ -95,4 +99,4 @@ def test_bad_input_is_a_form_error_next_to_the_field_and_nothing_is_lost(staff_c
 
 
 def test_the_log_page_is_refused_for_an_unknown_customer(staff_client):
-    assert staff_client.get(reverse("contacts:contact-log", args=[999999])).status_code == 404
+    assert staff_client.get(reverse("followups:contact-log", args=[999999])).status_code == 404

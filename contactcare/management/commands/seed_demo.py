@@ -6,7 +6,7 @@ choices come from a fixed seed, so every run builds the same world.
 """
 
 import random
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
@@ -17,6 +17,8 @@ from django.utils import timezone
 from contactcare import roles
 from contacts.models import ContactMoment, Customer, CustomerDetail, Team, Topic
 from contacts.normalize import name_normalize
+from followups.models import CheckIn, Promise
+from followups.services import checkin_complete, checkins_plan
 
 DEMO_PASSWORD = "contactcare-demo"  # noqa: S105 - printed on purpose: these are demo logins
 CUSTOMER_COUNT = 300
@@ -152,6 +154,13 @@ DETAILS = [
     "Mantelzorger voor haar moeder",
     "Heeft een hond die Bobbie heet",
 ]
+PROMISES = [
+    "Bel terug met de datum van de monteur",
+    "Stuur de gecorrigeerde factuur",
+    "Laat weten of de terugbetaling is gedaan",
+    "Mail de voorwaarden van het nieuwe abonnement",
+    "Controleer of de verhuizing goed is verwerkt",
+]
 SUMMARIES = {
     "Factuur en betaling": ["Vraag over dubbele afschrijving", "Betalingsregeling besproken", "Factuur uitgelegd"],
     "Storing": ["Internet valt 's avonds weg", "Storing gemeld, monteur ingepland", "Modem opnieuw opgestart"],
@@ -172,7 +181,8 @@ class Command(BaseCommand):
             users = self._users()
             topics = [Topic.objects.get_or_create(name=name)[0] for name in TOPICS]
             created = self._customers(rng, users, topics)
-        self.stdout.write(self.style.SUCCESS(f"Demo data ready ({created} new customers)."))
+            self._followups(rng, created)
+        self.stdout.write(self.style.SUCCESS(f"Demo data ready ({len(created)} new customers)."))
         self._print_logins()
 
     def _users(self):
@@ -229,9 +239,9 @@ class Command(BaseCommand):
                 )
             )
         Customer.objects.bulk_create(new_customers)
-        created = Customer.objects.filter(customer_number__in=[c.customer_number for c in new_customers])
+        created = list(Customer.objects.filter(customer_number__in=[c.customer_number for c in new_customers]))
         details, moments = [], []
-        for customer in created.order_by("customer_number"):
+        for customer in sorted(created, key=lambda c: c.customer_number):
             for text in rng.sample(DETAILS, k=rng.choice([0, 0, 1, 1, 2])):
                 details.append(CustomerDetail(customer=customer, text=text, is_pinned=rng.random() < 0.5))
             for _ in range(rng.randint(1, 8)):
@@ -258,7 +268,79 @@ class Command(BaseCommand):
                 )
         CustomerDetail.objects.bulk_create(details)
         ContactMoment.objects.bulk_create(moments)
-        return len(new_customers)
+        return created
+
+    def _followups(self, rng, customers):
+        """Check-ins and promises for the new customers' recent contacts, as a working desk would have them.
+
+        Check-ins are planned by the real service, contact by contact; most of
+        those already due were done (an outbound call on the due day), some
+        skipped, some left overdue. Contacts that needed follow-up carry a
+        promise: mostly kept, a few kept late, some broken. Promises in the
+        past are written directly, as the service only accepts future ones.
+        """
+        now = timezone.now()
+        today = timezone.localdate(now)
+        recent = (
+            ContactMoment.objects.filter(
+                customer__in=customers, occurred_at__gte=now - timedelta(days=HISTORY_DAYS // 4)
+            )
+            .select_related("logged_by", "customer")
+            .order_by("occurred_at")
+        )
+        for moment in recent:
+            if moment.outcome == ContactMoment.Outcome.FOLLOW_UP:
+                self._promise(rng, moment, now)
+            for checkin in checkins_plan(moment=moment):
+                if checkin.due_date >= today:
+                    continue
+                fate = rng.random()
+                if fate < 0.7:
+                    when = timezone.make_aware(datetime.combine(checkin.due_date, time(10, rng.randint(0, 59))))
+                    call = ContactMoment.objects.create(
+                        customer=moment.customer,
+                        channel="phone",
+                        direction="out",
+                        occurred_at=min(when, now),
+                        logged_by=moment.logged_by,
+                        team=moment.team,
+                        topic=moment.topic,
+                        summary=f"Check-in ({checkin.kind_label}): alles in orde",
+                        outcome="resolved",
+                        sentiment_start=3,
+                        sentiment_end=4,
+                        fully_helped=True,
+                    )
+                    checkin_complete(checkin=checkin, moment=call)
+                elif fate < 0.8:
+                    CheckIn.objects.filter(pk=checkin.pk).update(
+                        status=CheckIn.Status.SKIPPED, skip_reason="Klant wil niet gebeld worden", closed_at=now
+                    )
+
+    def _promise(self, rng, moment, now):
+        due = moment.occurred_at + timedelta(days=rng.choice([1, 1, 2, 3]))
+        due = timezone.make_aware(datetime.combine(timezone.localdate(due), time(17, 0)))
+        promise = Promise(
+            customer=moment.customer,
+            moment=moment,
+            description=rng.choice(PROMISES),
+            owner=moment.logged_by,
+            team=moment.team,
+            due_at=due,
+            created_by=moment.logged_by,
+        )
+        if due < now:
+            fate = rng.random()
+            if fate < 0.65:
+                promise.status, promise.kept_at = Promise.Status.KEPT, due - timedelta(hours=rng.randint(1, 20))
+            elif fate < 0.8:
+                promise.status, promise.kept_at = Promise.Status.KEPT, due + timedelta(hours=rng.randint(1, 30))
+                promise.broken_at = due
+            elif fate < 0.85:
+                promise.status, promise.cancelled_at = Promise.Status.CANCELLED, due
+                promise.cancel_reason = "Klant heeft het zelf opgelost"
+        promise.kept_at = min(promise.kept_at, now) if promise.kept_at else None
+        promise.save()
 
     def _print_logins(self):
         self.stdout.write("")

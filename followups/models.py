@@ -1,0 +1,349 @@
+from datetime import date, datetime
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from contacts.models import ContactMoment, Customer, Team, Topic
+
+from .planning import Offset, kind_label, offsets_parse
+
+
+class CheckInPolicyQuerySet(models.QuerySet):
+    def active(self):
+        return self.filter(is_active=True)
+
+
+class CheckInPolicy(models.Model):
+    """Which contacts plan which check-ins. Editable by managers in the app."""
+
+    class DayType(models.TextChoices):
+        BUSINESS = "business", _("Business days (skip weekends and public holidays)")
+        CALENDAR = "calendar", _("Calendar days")
+
+    name = models.CharField(_("name"), max_length=100, unique=True)
+    is_active = models.BooleanField(_("active"), default=True)
+    offsets = models.CharField(
+        _("offsets"),
+        max_length=100,
+        default="3d, 6w",
+        help_text=_("Days (d) or weeks (w) after the contact, e.g. “3d, 6w”."),
+    )
+    day_type = models.CharField(_("count in"), max_length=10, choices=DayType.choices, default=DayType.BUSINESS)
+    holiday_country = models.CharField(
+        _("holiday calendar"),
+        max_length=5,
+        default="NL",
+        help_text=_("Country code of the public holidays, e.g. NL, BE, DE."),
+    )
+    # What triggers the policy; an empty list means "any".
+    channels = models.JSONField(_("channels"), default=list, blank=True)
+    directions = models.JSONField(_("directions"), default=list, blank=True)
+    outcomes = models.JSONField(_("outcomes"), default=list, blank=True)
+    topics = models.ManyToManyField(Topic, verbose_name=_("topics"), blank=True, related_name="checkin_policies")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    history = HistoricalRecords()
+    objects = CheckInPolicyQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("check-in policy")
+        verbose_name_plural = _("check-in policies")
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def offset_list(self) -> list[Offset]:
+        return offsets_parse(self.offsets)
+
+    def applies_to(self, moment: ContactMoment, topic_ids: set[int]) -> bool:
+        """Whether a contact moment triggers this policy (`topic_ids`: the policy's topics, prefetched)."""
+        return (
+            (not self.channels or moment.channel in self.channels)
+            and (not self.directions or moment.direction in self.directions)
+            and (not self.outcomes or moment.outcome in self.outcomes)
+            and (not topic_ids or moment.topic_id in topic_ids)
+        )
+
+
+class CheckInQuerySet(models.QuerySet):
+    def open(self):
+        return self.filter(status=CheckIn.Status.OPEN)
+
+    def overdue(self, today: date):
+        """Open and past its due date: derived from status and date, never waiting for a sweep."""
+        return self.open().filter(due_date__lt=today)
+
+    def due_on(self, day: date):
+        return self.open().filter(due_date=day)
+
+    def upcoming(self, today: date):
+        return self.open().filter(due_date__gte=today)
+
+    def done_on_time(self):
+        return self.filter(status=CheckIn.Status.DONE, done_date__lte=F("due_date"))
+
+    def done_late(self):
+        return self.filter(status=CheckIn.Status.DONE, done_date__gt=F("due_date"))
+
+    def for_display(self):
+        return self.select_related("customer", "origin", "origin__topic", "assignee", "team")
+
+
+class CheckIn(models.Model):
+    """A planned proactive contact: "day 3", "week 6" after an origin contact."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("Open")
+        DONE = "done", _("Done")
+        SKIPPED = "skipped", _("Skipped")
+        SUPERSEDED = "superseded", _("Superseded")
+
+    customer = models.ForeignKey(
+        Customer, verbose_name=_("customer"), on_delete=models.PROTECT, related_name="checkins"
+    )
+    origin = models.ForeignKey(
+        ContactMoment, verbose_name=_("origin contact"), on_delete=models.PROTECT, related_name="planned_checkins"
+    )
+    policy = models.ForeignKey(CheckInPolicy, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    kind = models.CharField(_("kind"), max_length=10)  # "3d", "6w": the policy's offset
+    due_date = models.DateField(_("due date"))  # the desk's local date
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("assignee"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="checkins",
+        help_text=_("Empty: in the team's queue."),
+    )
+    team = models.ForeignKey(
+        Team, verbose_name=_("team"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.OPEN)
+    done_moment = models.OneToOneField(
+        ContactMoment, null=True, blank=True, on_delete=models.SET_NULL, related_name="completed_checkin"
+    )
+    # The local date it was done: on time means done_date <= due_date.
+    done_date = models.DateField(_("done on"), null=True, blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)  # done, skipped or superseded
+    skip_reason = models.CharField(_("reason"), max_length=200, blank=True)
+    superseded_by = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    history = HistoricalRecords()  # reschedules and reassignments keep their reason and author here
+    objects = CheckInQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["due_date", "pk"]
+        verbose_name = _("check-in")
+        verbose_name_plural = _("check-ins")
+        permissions = [("reassign_checkin", _("Can reassign check-ins and promises of a team"))]
+        constraints = [
+            # Nobody is called twice for the same thing.
+            models.UniqueConstraint(
+                fields=["customer", "kind"], condition=Q(status="open"), name="checkin_one_open_per_customer_kind"
+            ),
+            models.CheckConstraint(
+                condition=Q(status="done", done_date__isnull=False) | ~Q(status="done"), name="checkin_done_has_date"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["assignee", "status", "due_date"], name="checkin_assignee_due_idx"),
+            models.Index(fields=["team", "status", "due_date"], name="checkin_team_due_idx"),
+            models.Index(fields=["customer", "status"], name="checkin_customer_idx"),
+            models.Index(fields=["due_date"], name="checkin_due_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.kind_label} · {self.due_date}"
+
+    def get_absolute_url(self):
+        return reverse("contacts:customer-detail", args=[self.customer_id])
+
+    @property
+    def kind_label(self) -> str:
+        return kind_label(self.kind)
+
+    def is_overdue(self, today: date) -> bool:
+        return self.status == self.Status.OPEN and self.due_date < today
+
+
+class PromiseQuerySet(models.QuerySet):
+    def open(self):
+        return self.filter(status=Promise.Status.OPEN)
+
+    def broken(self, now: datetime):
+        """Open and past its due time: derived in the query, right even if no sweep has run."""
+        return self.open().filter(due_at__lt=now)
+
+    def due_between(self, start: datetime, end: datetime):
+        return self.filter(due_at__gte=start, due_at__lt=end)
+
+    def kept_on_time(self):
+        return self.filter(status=Promise.Status.KEPT, kept_at__lte=F("due_at"))
+
+    def kept_late(self):
+        return self.filter(status=Promise.Status.KEPT, kept_at__gt=F("due_at"))
+
+    def for_display(self):
+        return self.select_related("customer", "owner", "team", "moment")
+
+
+class Promise(models.Model):
+    """What was promised to a customer, by whom, due when. Open → kept / cancelled; open past due = broken."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("Open")
+        KEPT = "kept", _("Kept")
+        CANCELLED = "cancelled", _("Cancelled")
+
+    customer = models.ForeignKey(
+        Customer, verbose_name=_("customer"), on_delete=models.PROTECT, related_name="promises"
+    )
+    moment = models.ForeignKey(
+        ContactMoment, verbose_name=_("made in contact"), on_delete=models.PROTECT, related_name="promises"
+    )
+    description = models.CharField(_("what was promised"), max_length=300)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("owner"), on_delete=models.PROTECT, related_name="promises"
+    )
+    team = models.ForeignKey(
+        Team, verbose_name=_("team"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    due_at = models.DateTimeField(_("due"))
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.OPEN)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    kept_at = models.DateTimeField(_("kept at"), null=True, blank=True)
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+    cancel_reason = models.CharField(_("reason"), max_length=200, blank=True)
+    # The moment it broke (its due time), recorded by the sweep that noticed
+    # it and told its owner and team lead; stays when the promise is kept late.
+    broken_at = models.DateTimeField(_("broke at"), null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    history = HistoricalRecords()
+    objects = PromiseQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["due_at", "pk"]
+        verbose_name = _("promise")
+        verbose_name_plural = _("promises")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status="kept", kept_at__isnull=False) | ~Q(status="kept"), name="promise_kept_has_time"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["owner", "status", "due_at"], name="promise_owner_due_idx"),
+            models.Index(fields=["team", "status", "due_at"], name="promise_team_due_idx"),
+            models.Index(fields=["customer", "status"], name="promise_customer_idx"),
+            models.Index(fields=["due_at"], name="promise_due_idx"),
+            # the broken-promise sweep: open, not yet recorded as broken
+            models.Index(
+                fields=["due_at"], condition=Q(status="open", broken_at__isnull=True), name="promise_unswept_idx"
+            ),
+        ]
+
+    def __str__(self):
+        return self.description
+
+    def get_absolute_url(self):
+        return reverse("contacts:customer-detail", args=[self.customer_id])
+
+    def is_broken(self, now: datetime) -> bool:
+        return self.status == self.Status.OPEN and self.due_at < now
+
+
+class NotificationQuerySet(models.QuerySet):
+    def for_user(self, user):
+        return self.filter(recipient=user)
+
+    def unread(self):
+        return self.filter(read_at__isnull=True)
+
+    def due_for_sending(self, now: datetime):
+        return self.filter(status=Notification.Status.PENDING, next_attempt_at__lte=now)
+
+    def failed(self):
+        return self.filter(status=Notification.Status.FAILED)
+
+
+class Notification(models.Model):
+    """A message to one person: shown in the app at once, and e-mailed by the dispatch sweep.
+
+    This table is the outbox: a notification is written in the same
+    transaction as what caused it, so nothing is lost when the broker or the
+    mail server is down; (recipient, kind, key) is unique, so a sweep that
+    runs twice notifies once.
+    """
+
+    class Kind(models.TextChoices):
+        PROMISE_BROKEN = "promise_broken", _("Promise broken")
+        PROMISE_ASSIGNED = "promise_assigned", _("Promise assigned to you")
+        DIGEST = "digest", _("Morning digest")
+        WEEKLY_REPORT = "weekly_report", _("Weekly report")
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Waiting to be sent")
+        SENDING = "sending", _("Being sent")
+        SENT = "sent", _("Sent")
+        FAILED = "failed", _("Failed")
+
+    recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    key = models.CharField(max_length=100)  # what it is about: "promise:42", "digest:2026-11-23"
+    subject = models.CharField(_("subject"), max_length=200)
+    body = models.TextField(_("message"))
+    html_body = models.TextField(blank=True)
+    link = models.CharField(max_length=200, blank=True)
+    attachment = models.BinaryField(null=True, blank=True)
+    attachment_name = models.CharField(max_length=100, blank=True)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PENDING)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    last_error = models.CharField(max_length=200, blank=True)  # an exception class, never message content
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    read_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = NotificationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("notification")
+        verbose_name_plural = _("notifications")
+        constraints = [models.UniqueConstraint(fields=["recipient", "kind", "key"], name="notification_once")]
+        indexes = [
+            models.Index(fields=["status", "next_attempt_at"], name="notification_outbox_idx"),
+            models.Index(fields=["recipient", "read_at"], name="notification_inbox_idx"),
+        ]
+
+    def __str__(self):
+        return self.subject
+
+
+class SweepRun(models.Model):
+    """When each periodic sweep last ran: reminders must not fail silently."""
+
+    name = models.CharField(max_length=50, unique=True)
+    last_started_at = models.DateTimeField(null=True)
+    last_finished_at = models.DateTimeField(null=True)
+    last_result = models.IntegerField(default=0)
+    runs = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("sweep run")
+        verbose_name_plural = _("sweep runs")
+        permissions = [("view_followup_status", _("Can see the status of reminders and notifications"))]
+
+    def __str__(self):
+        return self.name

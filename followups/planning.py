@@ -1,0 +1,97 @@
+"""Due dates for check-ins: offsets, business days and public holidays. Pure functions, no database."""
+
+import re
+from dataclasses import dataclass
+from datetime import date, timedelta
+from functools import lru_cache
+
+import holidays
+from django.utils.translation import gettext as _
+
+_OFFSET = re.compile(r"^(\d{1,3})\s*([dw])$")
+MAX_DAYS = 366
+
+
+@dataclass(frozen=True)
+class Offset:
+    amount: int
+    unit: str  # "d" (days) or "w" (weeks)
+
+    @property
+    def kind(self) -> str:
+        """The check-in kind this offset plans: "3d", "6w"."""
+        return f"{self.amount}{self.unit}"
+
+    @property
+    def days(self) -> int:
+        return self.amount * (7 if self.unit == "w" else 1)
+
+
+def offsets_parse(text: str) -> list[Offset]:
+    """`"3d, 6w"` → [Offset(3, "d"), Offset(6, "w")]. Raises ValueError with a message for people."""
+    parts = [part.strip().lower() for part in (text or "").replace(";", ",").split(",") if part.strip()]
+    if not parts:
+        raise ValueError(_("Give at least one offset, e.g. “3d, 6w”."))
+    offsets = []
+    for part in parts:
+        match = _OFFSET.match(part)
+        if not match:
+            raise ValueError(
+                _("“%(part)s” is not an offset: use a whole number of days or weeks, like 3d or 6w.") % {"part": part}
+            )
+        offset = Offset(int(match.group(1)), match.group(2))
+        if offset.amount < 1 or offset.days > MAX_DAYS:
+            raise ValueError(_("Offsets run from 1 day to a year; “%(part)s” does not.") % {"part": part})
+        if offset.kind in {o.kind for o in offsets}:
+            raise ValueError(_("“%(part)s” is given twice.") % {"part": part})
+        offsets.append(offset)
+    return sorted(offsets, key=lambda o: o.days)
+
+
+def kind_label(kind: str) -> str:
+    """ "3d" → "day 3", "6w" → "week 6" (translated)."""
+    match = _OFFSET.match(kind or "")
+    if not match:
+        return kind
+    amount = match.group(1)
+    return _("day %(n)s") % {"n": amount} if match.group(2) == "d" else _("week %(n)s") % {"n": amount}
+
+
+def country_supported(code: str) -> bool:
+    return code in holidays.list_supported_countries()
+
+
+@lru_cache(maxsize=16)
+def _holidays(country: str, year: int) -> frozenset[date]:
+    return frozenset(holidays.country_holidays(country, years=[year, year + 1]).keys())
+
+
+def is_business_day(day: date, country: str) -> bool:
+    return day.weekday() < 5 and day not in _holidays(country, day.year)
+
+
+def next_business_day(day: date, country: str) -> date:
+    """`day` itself when it is a business day, else the first business day after it."""
+    while not is_business_day(day, country):
+        day += timedelta(days=1)
+    return day
+
+
+def due_date(start: date, offset: Offset, *, business_days: bool, country: str) -> date:
+    """The local date a check-in falls due, `offset` after a contact on local date `start`.
+
+    Calendar policies simply add days or weeks. Business policies count days
+    as business days (Friday + 3 = Wednesday; weekends and public holidays
+    of `country` do not count) and move a weeks-offset that lands on a
+    weekend or holiday to the next business day.
+    """
+    if not business_days:
+        return start + timedelta(days=offset.days)
+    if offset.unit == "w":
+        return next_business_day(start + timedelta(days=offset.days), country)
+    day, counted = start, 0
+    while counted < offset.amount:
+        day += timedelta(days=1)
+        if is_business_day(day, country):
+            counted += 1
+    return day

@@ -1,0 +1,54 @@
+"""The periodic sweeps Celery beat runs, each recording when it ran.
+
+If the scheduler stops, the records go stale and the app says so (a banner,
+/healthz, the status page): reminders cannot fail silently.
+"""
+
+from collections.abc import Callable
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db.models import F
+from django.utils import timezone
+
+from . import notifications, services
+from .models import SweepRun
+
+BROKEN_PROMISES = "promises-broken"
+DISPATCH = "notifications-dispatch"
+DIGESTS = "daily-digests"
+# Only beat starts this sweep, every minute: its silence means the scheduler is
+# down. (Dispatch also runs when a request nudges it, so it proves less.)
+HEARTBEAT = BROKEN_PROMISES
+
+
+def _run(name: str, work: Callable[[datetime], int]) -> int:
+    started = timezone.now()
+    result = work(started)
+    updated = SweepRun.objects.filter(name=name).update(
+        last_started_at=started, last_finished_at=timezone.now(), last_result=result, runs=F("runs") + 1
+    )
+    if not updated:
+        SweepRun.objects.get_or_create(
+            name=name,
+            defaults={"last_started_at": started, "last_finished_at": timezone.now(), "last_result": result, "runs": 1},
+        )
+    return result
+
+
+def broken_promises_sweep() -> int:
+    return _run(BROKEN_PROMISES, lambda now: services.promises_mark_broken(now=now))
+
+
+def notifications_dispatch_sweep() -> int:
+    return _run(DISPATCH, lambda now: notifications.notifications_dispatch(now=now))
+
+
+def digests_sweep() -> int:
+    return _run(DIGESTS, lambda now: notifications.digests_create(now=now))
+
+
+def reminders_delayed(*, now: datetime) -> bool:
+    """True when the heartbeat sweep has not finished within REMINDERS_DELAYED_AFTER_MINUTES (or never ran)."""
+    last = SweepRun.objects.filter(name=HEARTBEAT).values_list("last_finished_at", flat=True).first()
+    return last is None or now - last > timedelta(minutes=settings.REMINDERS_DELAYED_AFTER_MINUTES)

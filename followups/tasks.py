@@ -1,0 +1,33 @@
+"""Thin Celery tasks: no arguments to go stale, a service call each, safe to run twice.
+
+Retried with backoff on transient errors (database or network), acknowledged
+late so a worker that dies mid-task leaves it for another.
+"""
+
+from celery import shared_task
+from django.db import DatabaseError
+
+from . import sweeps
+
+RETRY = {
+    "acks_late": True,
+    "autoretry_for": (DatabaseError, OSError),
+    "retry_backoff": True,
+    "retry_backoff_max": 300,
+    "max_retries": 5,
+}
+
+
+@shared_task(**RETRY)
+def broken_promises_sweep_task() -> int:
+    return sweeps.broken_promises_sweep()
+
+
+@shared_task(**RETRY)
+def notifications_dispatch_task() -> int:
+    return sweeps.notifications_dispatch_sweep()
+
+
+@shared_task(**RETRY)
+def daily_digests_task() -> int:
+    return sweeps.digests_sweep()

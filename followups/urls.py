@@ -1,0 +1,21 @@
+from django.urls import path
+
+from . import views
+
+app_name = "followups"
+
+urlpatterns = [
+    path("my-day/", views.my_day, name="my-day"),
+    path("customers/<int:pk>/log/", views.contact_log, name="contact-log"),
+    path("customers/<int:pk>/followups/", views.customer_panel, name="customer-panel"),
+    path("checkins/<int:pk>/skip/", views.checkin_skip, name="checkin-skip"),
+    path("checkins/<int:pk>/reschedule/", views.checkin_reschedule, name="checkin-reschedule"),
+    path("promises/<int:pk>/keep/", views.promise_keep, name="promise-keep"),
+    path("promises/<int:pk>/cancel/", views.promise_cancel, name="promise-cancel"),
+    path("notifications/", views.notification_list, name="notification-list"),
+    path("notifications/<int:pk>/retry/", views.notification_retry, name="notification-retry"),
+    path("status/", views.status, name="status"),
+    path("policies/", views.policy_list, name="policy-list"),
+    path("policies/new/", views.policy_edit, name="policy-create"),
+    path("policies/<int:pk>/", views.policy_edit, name="policy-update"),
+]

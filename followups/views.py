@@ -1,0 +1,265 @@
+"""Thin views: parse the request, call a selector or service, render (a partial for htmx)."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import permission_required
+from django.core.exceptions import ValidationError
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from contactcare.forms import add_service_error
+from contacts import selectors as contact_selectors
+from contacts.models import Customer
+
+from . import notifications, selectors, services
+from .forms import (
+    CancelPromiseForm,
+    CheckInPolicyForm,
+    ContactLogForm,
+    PromiseFormSet,
+    RescheduleForm,
+    SkipForm,
+)
+from .models import CheckIn, CheckInPolicy, Notification, Promise
+
+
+def _next_url(request, default: str) -> str:
+    target = request.POST.get("next") or request.GET.get("next")
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return default
+
+
+# --- Logging a contact --------------------------------------------------------
+
+
+@permission_required(["contacts.add_contactmoment", "followups.add_promise"], raise_exception=True)
+def contact_log(request, pk):
+    customer = get_object_or_404(Customer, pk=pk)
+    teams = contact_selectors.user_teams(user=request.user)
+    promise_kwargs = {
+        "prefix": "promises",
+        "form_kwargs": {"owners": selectors.promise_owner_choices(user=request.user), "user": request.user},
+    }
+    if request.method == "POST":
+        form = ContactLogForm(request.POST, teams=teams)
+        promises = PromiseFormSet(request.POST, **promise_kwargs)
+        checkin = selectors.checkin_for_call(customer=customer, checkin_id=request.POST.get("checkin"))
+        if form.is_valid() and promises.is_valid():
+            fields = {name: value for name, value in form.cleaned_data.items() if name != "checkin"}
+            made = [p.cleaned_data for p in promises if p.has_changed() and p.cleaned_data]
+            try:
+                moment = services.contact_log(
+                    customer=customer, logged_by=request.user, promises=made, checkin=checkin, **fields
+                )
+            except ValidationError as error:
+                add_service_error(form, error)
+            else:
+                request.session["last_channel"] = moment.channel
+                request.session["last_direction"] = moment.direction
+                messages.success(request, _log_confirmation(moment, checkin, len(made)))
+                if form.cleaned_data.get("checkin") and checkin is None:
+                    messages.warning(
+                        request, _("The check-in was already closed by someone else; the contact is logged.")
+                    )
+                return redirect(customer)
+    else:
+        checkin = selectors.checkin_for_call(customer=customer, checkin_id=request.GET.get("checkin"))
+        first_team = teams.first()
+        initial = {
+            "channel": request.session.get("last_channel", "phone"),
+            "direction": request.session.get("last_direction", "in"),
+            "team": first_team.pk if first_team else None,
+        }
+        if checkin:  # "Call now": an outbound call that completes the check-in
+            initial.update(
+                channel="phone", direction="out", checkin=checkin.pk, team=checkin.team_id or initial["team"]
+            )
+        form = ContactLogForm(teams=teams, initial=initial)
+        promises = PromiseFormSet(**promise_kwargs)
+    context = {"customer": customer, "form": form, "promises": promises, "checkin": checkin}
+    return render(request, "followups/contact_log.html", context)
+
+
+def _log_confirmation(moment, checkin, promise_count: int) -> str:
+    parts = [_("Contact logged.")]
+    if checkin:
+        parts.append(_("Check-in %(kind)s done.") % {"kind": checkin.kind_label})
+    planned = list(moment.planned_checkins.order_by("due_date"))
+    if planned:
+        when = ", ".join(f"{c.kind_label} ({date_format(c.due_date, 'D j M')})" for c in planned)
+        parts.append(_("Check-ins planned: %(when)s.") % {"when": when})
+    if promise_count:
+        parts.append(_("Promises recorded: %(count)s.") % {"count": promise_count})
+    return " ".join(parts)
+
+
+# --- My day and the customer panel --------------------------------------------
+
+
+@permission_required("followups.view_checkin", raise_exception=True)
+def my_day(request):
+    now = timezone.now()
+    return render(request, "followups/my_day.html", {"day": selectors.my_day(user=request.user, now=now), "now": now})
+
+
+@permission_required(["followups.view_checkin", "followups.view_promise"], raise_exception=True)
+def customer_panel(request, pk):
+    customer = get_object_or_404(Customer, pk=pk)
+    context = {
+        "customer": customer,
+        "followups": selectors.customer_followups(customer=customer),
+        "now": timezone.now(),
+        "today": timezone.localdate(),
+    }
+    return render(request, "followups/_customer_panel.html", context)
+
+
+# --- Working on check-ins and promises ----------------------------------------
+
+
+def _row_or_redirect(request, row_template: str, context: dict, row_id: str, default_next: str):
+    """After an action: the updated row for htmx (replacing the whole row), else back where the user was."""
+    if request.htmx:
+        response = render(request, row_template, {**context, "now": timezone.now(), "today": timezone.localdate()})
+        response["HX-Retarget"] = f"#{row_id}"
+        response["HX-Reswap"] = "outerHTML"
+        return response
+    return redirect(_next_url(request, default_next))
+
+
+def _action(request, *, obj, row_name: str, form_class, perform, title: str, submit: str, row_template: str):
+    """A small form that acts on one row: inline for htmx, a page of its own otherwise.
+
+    GET shows the form; a valid POST calls `perform(obj, cleaned_data)` (a
+    service) and answers with the updated row, or redirects back to `next`.
+    """
+    form = form_class(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            obj = perform(obj, form.cleaned_data)
+        except ValidationError as error:
+            add_service_error(form, error)
+        else:
+            context = {row_name: obj, "next": _next_url(request, "")}
+            return _row_or_redirect(request, row_template, context, f"{row_name}-{obj.pk}", obj.get_absolute_url())
+    context = {
+        "form": form,
+        "title": title,
+        "submit": submit,
+        "object": obj,
+        "action": request.path,
+        "next": _next_url(request, obj.get_absolute_url()),
+    }
+    return render(request, "followups/_action_form.html" if request.htmx else "followups/action_form.html", context)
+
+
+@permission_required("followups.change_checkin", raise_exception=True)
+def checkin_skip(request, pk):
+    return _action(
+        request,
+        obj=get_object_or_404(CheckIn.objects.for_display(), pk=pk),
+        row_name="checkin",
+        form_class=SkipForm,
+        perform=lambda checkin, data: services.checkin_skip(checkin=checkin, reason=data["reason"], by=request.user),
+        title=_("Skip check-in"),
+        submit=_("Skip"),
+        row_template="followups/_checkin_row.html",
+    )
+
+
+@permission_required("followups.change_checkin", raise_exception=True)
+def checkin_reschedule(request, pk):
+    return _action(
+        request,
+        obj=get_object_or_404(CheckIn.objects.for_display(), pk=pk),
+        row_name="checkin",
+        form_class=RescheduleForm,
+        perform=lambda checkin, data: services.checkin_reschedule(
+            checkin=checkin, due=data["due_date"], reason=data["reason"], by=request.user
+        ),
+        title=_("Reschedule check-in"),
+        submit=_("Reschedule"),
+        row_template="followups/_checkin_row.html",
+    )
+
+
+@permission_required("followups.change_promise", raise_exception=True)
+def promise_cancel(request, pk):
+    return _action(
+        request,
+        obj=get_object_or_404(Promise.objects.for_display(), pk=pk),
+        row_name="promise",
+        form_class=CancelPromiseForm,
+        perform=lambda promise, data: services.promise_cancel(promise=promise, reason=data["reason"], by=request.user),
+        title=_("Cancel promise"),
+        submit=_("Cancel the promise"),
+        row_template="followups/_promise_row.html",
+    )
+
+
+@require_POST
+@permission_required("followups.change_promise", raise_exception=True)
+def promise_keep(request, pk):
+    promise = get_object_or_404(Promise.objects.for_display(), pk=pk)
+    try:
+        promise = services.promise_keep(promise=promise, by=request.user)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        if not request.htmx:
+            messages.success(request, _("Promise kept."))
+    context = {"promise": promise, "next": _next_url(request, "")}
+    return _row_or_redirect(
+        request, "followups/_promise_row.html", context, f"promise-{promise.pk}", promise.get_absolute_url()
+    )
+
+
+# --- Notifications and status -------------------------------------------------
+
+
+@permission_required("followups.view_notification", raise_exception=True)
+def notification_list(request):
+    page = selectors.notifications_page(user=request.user, page=request.GET.get("page"))
+    response = render(request, "followups/notification_list.html", {"page": page})
+    notifications.notifications_mark_read(user=request.user, now=timezone.now())
+    return response
+
+
+@permission_required("followups.view_followup_status", raise_exception=True)
+def status(request):
+    context = {"status": selectors.followup_status(), "now": timezone.now()}
+    return render(request, "followups/status.html", context)
+
+
+@require_POST
+@permission_required("followups.change_notification", raise_exception=True)
+def notification_retry(request, pk):
+    notification = get_object_or_404(Notification, pk=pk)
+    notifications.notification_retry(notification=notification)
+    messages.success(request, _("The notification will be sent again."))
+    return redirect("followups:status")
+
+
+# --- Check-in policies (managers) --------------------------------------------
+
+
+@permission_required("followups.view_checkinpolicy", raise_exception=True)
+def policy_list(request):
+    return render(request, "followups/policy_list.html", {"policies": selectors.policies()})
+
+
+@permission_required("followups.change_checkinpolicy", raise_exception=True)
+def policy_edit(request, pk=None):
+    policy = get_object_or_404(CheckInPolicy, pk=pk) if pk else None
+    form = CheckInPolicyForm(request.POST or None, instance=policy)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        messages.success(request, _("Check-in policy saved. It applies to contacts logged from now on."))
+        return redirect("followups:policy-list")
+    return render(request, "followups/policy_form.html", {"form": form, "policy": policy})

@@ -1,0 +1,68 @@
+"""Faults the desk must not notice: the broker down while contacts are logged."""
+
+import logging
+import time
+from datetime import timedelta
+
+import pytest
+from django.core import mail
+from django.urls import reverse
+from django.utils import timezone
+
+from contacts.models import ContactMoment
+from followups import sweeps
+from followups.models import CheckIn, Notification, Promise
+
+from ..celery_utils import broker, free_port
+from ..factories import CustomerFactory, TeamFactory, UserFactory
+
+
+@pytest.mark.django_db(transaction=True)
+def test_logging_with_the_broker_unreachable_saves_everything_and_shows_no_error(client, caplog, default_policy):
+    anna, bram = UserFactory(username="anna"), UserFactory(username="bram", email="bram@example.com")
+    TeamFactory(members=[anna, bram])
+    customer = CustomerFactory(full_name="Johanna Vermeulen")
+    client.force_login(anna)
+    due = (timezone.localtime() + timedelta(days=1)).strftime("%Y-%m-%dT%H:%M")
+    caplog.set_level(logging.WARNING)
+
+    with broker(f"redis://127.0.0.1:{free_port()}/0"):  # nothing listens there
+        started = time.monotonic()
+        response = client.post(
+            reverse("followups:contact-log", args=[customer.pk]),
+            {
+                "channel": "phone",
+                "direction": "in",
+                "summary": "Storing gemeld",
+                "outcome": "follow_up",
+                "sentiment_start": "2",
+                "sentiment_end": "3",
+                "fully_helped": "unknown",
+                "occurred_at": timezone.localtime().strftime("%Y-%m-%dT%H:%M"),
+                "promises-TOTAL_FORMS": "1",
+                "promises-INITIAL_FORMS": "0",
+                "promises-0-description": "Bel terug met de monteursdatum",
+                "promises-0-due_at": due,
+                "promises-0-owner": str(bram.pk),
+            },
+            follow=True,
+            headers={"Accept-Language": "en"},
+        )
+        took = time.monotonic() - started
+
+    # the user sees a normal confirmation, quickly
+    assert response.status_code == 200
+    assert "Contact logged." in response.content.decode()
+    assert took < 10
+    # everything was saved together
+    moment = ContactMoment.objects.get(customer=customer)
+    assert Promise.objects.filter(moment=moment, owner=bram).exists()
+    assert CheckIn.objects.filter(origin=moment).count() == 2
+    assert Notification.objects.get(recipient=bram).status == "pending"
+    # the outage is logged without personal data
+    assert "broker unavailable" in caplog.text
+    assert "Johanna" not in caplog.text and "monteur" not in caplog.text
+
+    # once a worker runs again, the dispatch sweep delivers the notification
+    sweeps.notifications_dispatch_sweep()
+    assert [m.to for m in mail.outbox] == [["bram@example.com"]]

@@ -1,0 +1,324 @@
+"""My day, the customer panel, and the actions on check-ins and promises, as people use them."""
+
+from datetime import timedelta
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from contactcare import roles
+from followups import notifications
+from followups.models import CheckIn, CheckInPolicy, Promise
+
+from ..factories import (
+    CheckInFactory,
+    ContactMomentFactory,
+    CustomerFactory,
+    PromiseFactory,
+    TeamFactory,
+    UserFactory,
+)
+
+pytestmark = pytest.mark.django_db
+EN = {"Accept-Language": "en"}
+
+
+def _today():
+    return timezone.localdate()
+
+
+def test_staff_land_on_my_day(staff_client):
+    assert staff_client.get(reverse("home")).url == reverse("followups:my-day")
+
+
+def test_my_day_lists_overdue_oldest_first_then_today_and_promises_without_any_sweep(staff_client, staff_user):
+    mine = {"assignee": staff_user, "origin__logged_by": staff_user}
+    older = CheckInFactory(due_date=_today() - timedelta(days=5), **mine)
+    newer = CheckInFactory(due_date=_today() - timedelta(days=1), **mine)
+    today = CheckInFactory(due_date=_today(), **mine)
+    CheckInFactory(due_date=_today() + timedelta(days=1), **mine)  # not yet
+    CheckInFactory(due_date=_today() - timedelta(days=1), status=CheckIn.Status.DONE, done_date=_today())  # done
+    broken = PromiseFactory(owner=staff_user, due_at=timezone.now() - timedelta(minutes=1))
+    later_today = PromiseFactory(owner=staff_user, due_at=timezone.now() + timedelta(seconds=30))
+
+    response = staff_client.get(reverse("followups:my-day"), headers=EN)
+
+    day = response.context["day"]
+    assert day.overdue == [older, newer]
+    assert day.due_today == [today]
+    assert day.broken == [broken]
+    assert day.promises_today == [later_today]
+    html = response.content.decode()
+    assert "overdue 5 days" in html and "broken" in html
+    assert broken.broken_at is None  # derived from due time and status, no sweep needed
+
+
+def _fill_my_day(user, count):
+    team = TeamFactory(members=[user])
+    for i in range(count):
+        moment = ContactMomentFactory(logged_by=user, team=team, customer=CustomerFactory())
+        CheckInFactory(origin=moment, assignee=user, due_date=_today() - timedelta(days=i % 9))
+        PromiseFactory(moment=moment, owner=user, due_at=timezone.now() - timedelta(hours=i % 5 + 1))
+
+
+def test_my_day_runs_a_constant_number_of_queries(client, django_assert_max_num_queries):
+    few_user, many_user = UserFactory(username="few"), UserFactory(username="many")
+    _fill_my_day(few_user, 5)
+    _fill_my_day(many_user, 500)
+
+    client.force_login(few_user)
+    with django_assert_max_num_queries(12) as few:
+        assert len(client.get(reverse("followups:my-day")).context["day"].broken) == 5
+    client.force_login(many_user)
+    with django_assert_max_num_queries(12) as many:
+        assert len(client.get(reverse("followups:my-day")).context["day"].broken) == 500
+
+    assert len(few) == len(many)
+
+
+def test_the_top_bar_badge_counts_what_is_due(staff_client, staff_user):
+    CheckInFactory(assignee=staff_user, due_date=_today())
+    PromiseFactory(owner=staff_user, due_at=timezone.now() - timedelta(hours=1))
+
+    html = staff_client.get(reverse("contacts:customer-search"), headers=EN).content.decode()
+
+    assert 'my-day-count" aria-label="2 items">2</span>' in html
+
+
+def test_call_now_opens_the_log_form_prefilled_and_saving_completes_the_check_in(staff_client, staff_user):
+    checkin = CheckInFactory(assignee=staff_user)
+    url = reverse("followups:contact-log", args=[checkin.customer_id])
+
+    page = staff_client.get(url, {"checkin": checkin.pk})
+    form = page.context["form"]
+    assert f'name="checkin" value="{checkin.pk}"' in page.content.decode()
+    response = staff_client.post(
+        url,
+        {
+            **{k: v for k, v in form.initial.items() if v is not None},
+            "summary": "Nagebeld: alles werkt weer",
+            "outcome": "resolved",
+            "sentiment_start": "3",
+            "sentiment_end": "4",
+            "fully_helped": "true",
+            "occurred_at": timezone.localtime().strftime("%Y-%m-%dT%H:%M"),
+            "promises-TOTAL_FORMS": "0",
+            "promises-INITIAL_FORMS": "0",
+        },
+    )
+
+    assert (form.initial["direction"], form.initial["channel"], form.initial["checkin"]) == ("out", "phone", checkin.pk)
+    assert response.status_code == 302
+    checkin.refresh_from_db()
+    assert checkin.status == CheckIn.Status.DONE
+    assert checkin.done_moment.summary == "Nagebeld: alles werkt weer"
+
+
+def test_the_log_form_takes_promises_and_shows_planned_check_ins(staff_client, staff_user):
+    customer = CustomerFactory()
+    due = (timezone.localtime() + timedelta(days=2)).replace(hour=17, minute=0, second=0, microsecond=0)
+
+    response = staff_client.post(
+        reverse("followups:contact-log", args=[customer.pk]),
+        {
+            "channel": "phone",
+            "direction": "in",
+            "summary": "Storing gemeld",
+            "outcome": "follow_up",
+            "sentiment_start": "2",
+            "sentiment_end": "3",
+            "fully_helped": "unknown",
+            "occurred_at": timezone.localtime().strftime("%Y-%m-%dT%H:%M"),
+            "promises-TOTAL_FORMS": "2",
+            "promises-INITIAL_FORMS": "0",
+            "promises-0-description": "Bel terug met de datum van de monteur",
+            "promises-0-due_at": due.strftime("%Y-%m-%dT%H:%M"),
+            "promises-0-owner": str(staff_user.pk),
+            "promises-1-description": "",  # an added row left empty is ignored
+            "promises-1-due_at": "",
+            "promises-1-owner": str(staff_user.pk),
+        },
+        follow=True,
+        headers=EN,
+    )
+
+    promise = Promise.objects.get()
+    assert (promise.description, promise.owner, promise.due_at) == (
+        "Bel terug met de datum van de monteur",
+        staff_user,
+        due,
+    )
+    html = response.content.decode()
+    assert "Check-ins planned: day 3" in html and "week 6" in html
+    assert "Promises recorded: 1" in html
+
+
+def test_a_promise_due_in_the_past_is_a_form_error_and_nothing_is_saved(staff_client, staff_user):
+    customer = CustomerFactory()
+    past = (timezone.localtime() - timedelta(hours=2)).strftime("%Y-%m-%dT%H:%M")
+
+    response = staff_client.post(
+        reverse("followups:contact-log", args=[customer.pk]),
+        {
+            "channel": "phone",
+            "direction": "in",
+            "summary": "Storing gemeld",
+            "outcome": "follow_up",
+            "sentiment_start": "3",
+            "sentiment_end": "3",
+            "fully_helped": "unknown",
+            "occurred_at": timezone.localtime().strftime("%Y-%m-%dT%H:%M"),
+            "promises-TOTAL_FORMS": "1",
+            "promises-INITIAL_FORMS": "0",
+            "promises-0-description": "Bel terug",
+            "promises-0-due_at": past,
+            "promises-0-owner": str(staff_user.pk),
+        },
+        headers=EN,
+    )
+
+    assert response.status_code == 200
+    assert response.context["promises"].forms[0].errors["due_at"] == ["A promise must be due in the future."]
+    assert "Storing gemeld" in response.content.decode()
+    assert not customer.contact_moments.exists()
+
+
+def test_skip_inline_with_htmx_asks_for_a_reason_then_updates_the_row(staff_client, staff_user):
+    checkin = CheckInFactory(assignee=staff_user)
+    url = reverse("followups:checkin-skip", args=[checkin.pk])
+    htmx = {"HX-Request": "true", **EN}
+
+    form = staff_client.get(url, headers=htmx)
+    refused = staff_client.post(url, {"reason": ""}, headers=htmx)
+    done = staff_client.post(url, {"reason": "Customer on holiday for a month"}, headers=htmx)
+
+    assert "<form" in form.content.decode() and "<html" not in form.content.decode()
+    assert "This field is required." in refused.content.decode()
+    assert done.headers["HX-Retarget"] == f"#checkin-{checkin.pk}"
+    assert "Skipped" in done.content.decode()
+    checkin.refresh_from_db()
+    assert checkin.skip_reason == "Customer on holiday for a month"
+
+
+def test_reschedule_without_htmx_is_a_page_and_returns_to_my_day(staff_client, staff_user):
+    checkin = CheckInFactory(assignee=staff_user)
+    url = reverse("followups:checkin-reschedule", args=[checkin.pk])
+    next_week = _today() + timedelta(days=7)
+
+    page = staff_client.get(url, {"next": reverse("followups:my-day")})
+    past = staff_client.post(url, {"due_date": (_today() - timedelta(days=1)).isoformat(), "reason": "x"}, headers=EN)
+    response = staff_client.post(
+        url, {"due_date": next_week.isoformat(), "reason": "Call next week", "next": reverse("followups:my-day")}
+    )
+
+    assert page.status_code == 200 and "<html" in page.content.decode()
+    assert "Choose today or a later day." in past.content.decode()
+    assert response.url == reverse("followups:my-day")
+    checkin.refresh_from_db()
+    assert checkin.due_date == next_week
+
+
+def test_keeping_a_promise_is_one_click(staff_client, staff_user):
+    promise = PromiseFactory(owner=staff_user)
+
+    response = staff_client.post(
+        reverse("followups:promise-keep", args=[promise.pk]), headers={"HX-Request": "true", **EN}
+    )
+
+    promise.refresh_from_db()
+    assert promise.status == Promise.Status.KEPT
+    assert "kept" in response.content.decode()
+
+
+def test_a_next_parameter_to_another_site_is_ignored(staff_client, staff_user):
+    promise = PromiseFactory(owner=staff_user)
+
+    response = staff_client.post(
+        reverse("followups:promise-keep", args=[promise.pk]), {"next": "https://evil.example/"}
+    )
+
+    assert response.url == promise.customer.get_absolute_url()
+
+
+def test_the_customer_panel_shows_open_promises_and_upcoming_check_ins(staff_client, django_assert_max_num_queries):
+    checkin = CheckInFactory(due_date=_today() + timedelta(days=3))
+    PromiseFactory(moment=checkin.origin, description="Stuur de offerte")
+    PromiseFactory(moment=checkin.origin, description="Al gedaan", status=Promise.Status.KEPT, kept_at=timezone.now())
+
+    with django_assert_max_num_queries(8):
+        response = staff_client.get(reverse("followups:customer-panel", args=[checkin.customer_id]), headers=EN)
+
+    html = response.content.decode()
+    assert "Stuur de offerte" in html and "Al gedaan" not in html
+    assert "day 3" in html
+    assert str(checkin.due_date.year) in html
+
+
+def test_the_customer_page_has_the_follow_up_slot(staff_client):
+    customer = CustomerFactory()
+
+    html = staff_client.get(customer.get_absolute_url()).content.decode()
+
+    assert f'hx-get="{reverse("followups:customer-panel", args=[customer.pk])}"' in html
+
+
+@pytest.mark.parametrize(
+    "offsets,country,field,message",
+    [
+        ("", "NL", "offsets", "This field is required."),
+        ("-3d", "NL", "offsets", "is not an offset"),
+        ("3d, 6w", "XX", "holiday_country", "not a country we know"),
+    ],
+)
+def test_bad_policies_are_refused_with_a_form_error(manager_client, offsets, country, field, message):
+    response = manager_client.post(
+        reverse("followups:policy-create"),
+        {"name": "Klachten", "offsets": offsets, "day_type": "business", "holiday_country": country},
+        headers=EN,
+    )
+
+    assert response.status_code == 200
+    assert message in str(response.context["form"].errors[field])
+    assert not CheckInPolicy.objects.filter(name="Klachten").exists()
+
+
+def test_managers_edit_policies_without_a_deploy(manager_client):
+    response = manager_client.post(
+        reverse("followups:policy-create"),
+        {
+            "name": "Klachten",
+            "offsets": "1d,2w",
+            "day_type": "calendar",
+            "holiday_country": "be",
+            "channels": ["email"],
+            "is_active": "on",
+        },
+    )
+
+    policy = CheckInPolicy.objects.get(name="Klachten")
+    assert response.status_code == 302
+    assert (policy.offsets, policy.holiday_country, policy.channels) == ("1d, 2w", "BE", ["email"])
+
+
+def test_policies_and_status_are_for_managers(staff_client):
+    assert staff_client.get(reverse("followups:policy-list")).status_code == 403
+    assert staff_client.get(reverse("followups:policy-create")).status_code == 403
+    assert staff_client.get(reverse("followups:status")).status_code == 403
+
+
+def test_notifications_are_listed_and_marked_read(client):
+    promise = PromiseFactory(owner=UserFactory(username="owner"), created_by=UserFactory(username="colleague"))
+    notifications.promise_assigned(promise=promise)
+    client.force_login(promise.owner)
+
+    first = client.get(reverse("followups:notification-list"), headers=EN)
+    second = client.get(reverse("contacts:customer-search"), headers=EN)
+
+    assert promise.customer.full_name in first.content.decode()
+    assert "unread-count" not in second.content.decode()
+
+
+def test_team_leads_do_desk_work_too(client):
+    client.force_login(UserFactory(role=roles.TEAM_LEAD))
+
+    assert client.get(reverse("followups:my-day")).status_code == 200

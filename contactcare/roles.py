@@ -37,7 +37,15 @@ FOLLOW_UP = [
     "followups.change_promise",
     "followups.view_notification",
 ]
+TEAM_LEADING = [
+    "followups.view_team_dashboard",
+    "followups.reassign_checkin",
+    "reports.view_weekly_report",
+]
 STEERING = [
+    "followups.view_all_teams",
+    "reports.download_weekly_report",
+    "reports.receive_weekly_report",
     "contacts.add_topic",
     "contacts.change_topic",
     "followups.view_checkinpolicy",
@@ -48,8 +56,8 @@ STEERING = [
 ]
 GRANTS: dict[str, list[str]] = {
     STAFF: [*DESK_WORK, *FOLLOW_UP],
-    TEAM_LEAD: [*DESK_WORK, *FOLLOW_UP, "followups.reassign_checkin"],
-    MANAGER: [*DESK_WORK, *FOLLOW_UP, *STEERING],
+    TEAM_LEAD: [*DESK_WORK, *FOLLOW_UP, *TEAM_LEADING],
+    MANAGER: [*DESK_WORK, *FOLLOW_UP, *TEAM_LEADING, *STEERING],
 }
 
 

@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "contactcare",
     "contacts",
     "followups",
+    "reports",
 ]
 
 MIDDLEWARE = [
@@ -247,6 +248,8 @@ CELERY_BEAT_SCHEDULE = {
     # Every ten minutes, so the digest goes out at DIGEST_TIME (07:30) and a
     # missed run catches up; the digest's unique key keeps it to one a day.
     "daily-digests": {"task": "followups.tasks.daily_digests_task", "schedule": crontab(minute="*/10")},
+    # From Monday 07:00 (WEEKLY_REPORT_TIME) every quarter of an hour until every manager has last week's report.
+    "weekly-report": {"task": "reports.tasks.weekly_report_mails_task", "schedule": crontab(minute="*/15")},
 }
 
 # --- ContactCare --------------------------------------------------------------

@@ -12,7 +12,9 @@ from . import health
 
 
 def home(request):
-    """Each role lands where its work is: staff and team leads on My day."""
+    """Each role lands where its work is: managers on the weekly report, staff and team leads on My day."""
+    if request.user.has_perm("followups.view_all_teams") and request.user.has_perm("reports.view_weekly_report"):
+        return redirect("reports:weekly")
     if request.user.has_perm("followups.view_checkin"):
         return redirect("followups:my-day")
     return redirect("contacts:customer-search")

@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from contacts.forms import DATETIME_LOCAL_FORMAT, ContactMomentForm
 from contacts.models import ContactMoment, Topic
 
-from .models import CheckInPolicy
+from .models import CheckIn, CheckInPolicy, Promise
 from .planning import country_supported, offsets_parse
 
 
@@ -153,3 +153,24 @@ class CheckInPolicyForm(forms.ModelForm):
                 code="unknown_country",
             )
         return code
+
+
+class ReassignForm(forms.Form):
+    """Which open items of a team go to which member."""
+
+    checkins = forms.ModelMultipleChoiceField(queryset=None, required=False, widget=forms.MultipleHiddenInput)
+    promises = forms.ModelMultipleChoiceField(queryset=None, required=False, widget=forms.MultipleHiddenInput)
+    assignee = forms.ModelChoiceField(label=_("Give to"), queryset=None, empty_label=_("— choose a team member —"))
+
+    def __init__(self, *args, team, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["checkins"].queryset = CheckIn.objects.open().filter(team=team).select_related("customer")
+        self.fields["promises"].queryset = Promise.objects.open().filter(team=team).select_related("customer")
+        # Only active people can be picked: someone who is ill or has left is why we reassign.
+        self.fields["assignee"].queryset = team.members.filter(is_active=True).order_by("first_name", "username")
+
+    def clean(self):
+        cleaned = super().clean()
+        if not cleaned.get("checkins") and not cleaned.get("promises"):
+            raise forms.ValidationError(_("Tick the check-ins and promises to reassign first."), code="nothing")
+        return cleaned

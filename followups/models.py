@@ -144,7 +144,11 @@ class CheckIn(models.Model):
         ordering = ["due_date", "pk"]
         verbose_name = _("check-in")
         verbose_name_plural = _("check-ins")
-        permissions = [("reassign_checkin", _("Can reassign check-ins and promises of a team"))]
+        permissions = [
+            ("reassign_checkin", _("Can reassign check-ins and promises of a team")),
+            ("view_team_dashboard", _("Can open the dashboard of the teams they lead")),
+            ("view_all_teams", _("Can open the dashboard and report of every team")),
+        ]
         constraints = [
             # Nobody is called twice for the same thing.
             models.UniqueConstraint(

@@ -51,8 +51,9 @@ def dispatch_soon() -> None:
 
 
 def promise_assigned(*, promise: Promise) -> None:
+    """Tell a colleague that a promise is now theirs (once per person and promise)."""
     subject, body = _render("promise_assigned", {"promise": promise})
-    Notification.objects.create(
+    notification = Notification(
         recipient=promise.owner,
         kind=Notification.Kind.PROMISE_ASSIGNED,
         key=f"promise:{promise.pk}",
@@ -61,6 +62,7 @@ def promise_assigned(*, promise: Promise) -> None:
         link=_customer_link(promise.customer_id),
         next_attempt_at=timezone.now(),
     )
+    Notification.objects.bulk_create([notification], ignore_conflicts=True)
     dispatch_soon()
 
 

@@ -5,7 +5,7 @@ from datetime import date, datetime, time, timedelta
 
 from django.contrib.auth import get_user_model
 from django.core.paginator import Page, Paginator
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
 from contacts.models import Customer, Team
@@ -124,3 +124,165 @@ def followup_status() -> FollowupStatus:
 
 def policies() -> QuerySet[CheckInPolicy]:
     return CheckInPolicy.objects.prefetch_related("topics").order_by("-is_active", "name")
+
+
+# --- Team dashboard -----------------------------------------------------------
+
+# Overdue/broken for how many days: (key, label, first day, last day or None).
+AGE_BUCKETS = (("1-2", "1–2", 0, 2), ("3-7", "3–7", 3, 7), ("8+", "> 7", 8, None))
+PROMISE_KIND = "promise"
+
+
+def teams_for(*, user) -> QuerySet[Team]:
+    """The teams whose dashboard a user may open: all for managers, their own for team leads."""
+    if user.has_perm("followups.view_all_teams"):
+        return Team.objects.order_by("name")
+    return Team.objects.filter(lead=user).order_by("name")
+
+
+@dataclass
+class TeamFilters:
+    person: int | None = None  # a member's id; 0 for the team's queue
+    kind: str = ""  # a check-in kind ("3d", "6w") or "promise"
+    topic: int | None = None
+    age: str = ""  # an AGE_BUCKETS key
+
+    @classmethod
+    def from_query(cls, params) -> "TeamFilters":
+        def number(name):
+            value = params.get(name, "")
+            return int(value) if value.isdigit() else None
+
+        age = params.get("age", "")
+        return cls(
+            person=number("person"),
+            kind=params.get("kind", "")[:10],
+            topic=number("topic"),
+            age=age if age in {key for key, *_ in AGE_BUCKETS} else "",
+        )
+
+
+def _age_range(key: str, today: date) -> tuple[date | None, date]:
+    """The local due dates (oldest or None, newest) of items overdue by the days of bucket `key`."""
+    _, _, first, last = next(bucket for bucket in AGE_BUCKETS if bucket[0] == key)
+    return (today - timedelta(days=last) if last is not None else None), today - timedelta(days=first)
+
+
+def _age_counts(field: str, today: date, *, overdue: Q) -> dict:
+    """Count(...) annotations of overdue items per age bucket, on a date or (`…_at`) datetime `field`."""
+    counts = {}
+    for key, *_ in AGE_BUCKETS:
+        oldest, newest = _age_range(key, today)
+        if field.endswith("_at"):
+            condition = Q(**{f"{field}__lt": day_bounds(newest)[1]})
+            if oldest:
+                condition &= Q(**{f"{field}__gte": day_bounds(oldest)[0]})
+        else:
+            condition = Q(**{f"{field}__lte": newest})
+            if oldest:
+                condition &= Q(**{f"{field}__gte": oldest})
+        counts[f"age_{key}"] = Count("pk", filter=overdue & condition)
+    return counts
+
+
+@dataclass
+class PersonRow:
+    user: object  # None for the team's queue
+    open: int = 0
+    due_today: int = 0
+    overdue: int = 0
+    broken: int = 0
+    ages: dict = field(default_factory=dict)  # bucket key -> overdue check-ins + broken promises
+
+
+@dataclass
+class TeamBoard:
+    team: Team
+    today: date
+    filters: TeamFilters
+    checkins: Page
+    promises: Page
+    people: list[PersonRow]
+    kinds: list[str]
+    members: list
+
+
+def team_board(*, team: Team, filters: TeamFilters, now: datetime, page_checkins=None, page_promises=None) -> TeamBoard:
+    """What a team lead needs: overdue check-ins and broken promises (oldest first, filtered, paged),
+    grouped by person and age, and each member's workload. Aggregated in the database: eight queries
+    whatever the team's size or backlog.
+    """
+    today = timezone.localdate(now)
+    checkins = CheckIn.objects.overdue(today).filter(team=team)
+    promises = Promise.objects.broken(now).filter(team=team)
+    if filters.person is not None:
+        checkins = checkins.filter(assignee=filters.person or None)
+        promises = promises.filter(owner=filters.person) if filters.person else promises.none()
+    if filters.kind:
+        checkins = checkins.none() if filters.kind == PROMISE_KIND else checkins.filter(kind=filters.kind)
+        promises = promises if filters.kind == PROMISE_KIND else promises.none()
+    if filters.topic:
+        checkins = checkins.filter(origin__topic=filters.topic)
+        promises = promises.filter(moment__topic=filters.topic)
+    if filters.age:
+        oldest, newest = _age_range(filters.age, today)
+        checkins = checkins.filter(due_date__lte=newest, **({"due_date__gte": oldest} if oldest else {}))
+        promises = promises.filter(
+            due_at__lt=day_bounds(newest)[1], **({"due_at__gte": day_bounds(oldest)[0]} if oldest else {})
+        )
+
+    members = list(team.members.filter(is_active=True).order_by("first_name", "last_name", "username"))
+    rows = {member.pk: PersonRow(user=member) for member in members}
+    rows[None] = PersonRow(user=None)
+    _, end_of_today = day_bounds(today)
+    for entry in (
+        CheckIn.objects.open()
+        .filter(team=team)
+        .values("assignee")
+        .annotate(
+            open=Count("pk"),
+            due_today=Count("pk", filter=Q(due_date=today)),
+            overdue=Count("pk", filter=Q(due_date__lt=today)),
+            **_age_counts("due_date", today, overdue=Q(due_date__lt=today)),
+        )
+        .order_by()
+    ):
+        row = rows.setdefault(entry["assignee"], PersonRow(user=None))
+        row.open, row.due_today, row.overdue = entry["open"], entry["due_today"], entry["overdue"]
+        row.ages = {key: entry[f"age_{key}"] for key, *_ in AGE_BUCKETS}
+    for entry in (
+        Promise.objects.open()
+        .filter(team=team)
+        .values("owner")
+        .annotate(
+            open=Count("pk"),
+            due_today=Count("pk", filter=Q(due_at__gte=now, due_at__lt=end_of_today)),
+            broken=Count("pk", filter=Q(due_at__lt=now)),
+            **_age_counts("due_at", today, overdue=Q(due_at__lt=now)),
+        )
+        .order_by()
+    ):
+        row = rows.setdefault(entry["owner"], PersonRow(user=None))
+        row.open += entry["open"]
+        row.due_today += entry["due_today"]
+        row.broken = entry["broken"]
+        for key, *_ in AGE_BUCKETS:
+            row.ages[key] = row.ages.get(key, 0) + entry[f"age_{key}"]
+    # People outside the team (or gone) who still hold its items show too.
+    strangers = [pk for pk, row in rows.items() if pk is not None and row.user is None]
+    for pk, user in get_user_model().objects.in_bulk(strangers).items():
+        rows[pk].user = user
+    people = [row for pk, row in rows.items() if pk is not None] + ([rows[None]] if rows[None].open else [])
+
+    return TeamBoard(
+        team=team,
+        today=today,
+        filters=filters,
+        checkins=Paginator(checkins.for_display().order_by("due_date", "pk"), 50).get_page(page_checkins),
+        promises=Paginator(
+            promises.for_display().select_related("moment__topic").order_by("due_at", "pk"), 50
+        ).get_page(page_promises),
+        people=people,
+        kinds=sorted(CheckIn.objects.filter(team=team).order_by().values_list("kind", flat=True).distinct()),
+        members=members,
+    )

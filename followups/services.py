@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from simple_history.utils import bulk_update_with_history
 
 from contacts.models import ContactMoment, Customer
 from contacts.services import contact_moment_create
@@ -236,3 +237,33 @@ def promises_mark_broken(*, now: datetime) -> int:
         Promise.objects.bulk_update(due, ["broken_at"])
         notifications.promises_broken(promises=due)
     return len(due)
+
+
+# --- Team leads -----------------------------------------------------------------
+
+
+@transaction.atomic
+def followups_reassign(*, team, checkin_ids: Iterable[int], promise_ids: Iterable[int], to_user, by) -> tuple[int, int]:
+    """Give open check-ins and promises of `team` to one of its active members (someone is ill).
+
+    Each change is recorded in the items' history with who made it. Items
+    that are no longer open, or not of this team, are left alone. Returns
+    how many check-ins and promises moved.
+    """
+    if not to_user.is_active or not team.members.filter(pk=to_user.pk).exists():
+        raise ValidationError({"assignee": _("Choose an active member of this team.")})
+    checkins = list(CheckIn.objects.open().select_for_update().filter(team=team, pk__in=list(checkin_ids)))
+    promises = list(Promise.objects.open().select_for_update().filter(team=team, pk__in=list(promise_ids)))
+    reason = _("reassigned to %(name)s") % {"name": to_user.get_full_name() or to_user.get_username()}
+    for checkin in checkins:
+        checkin.assignee = to_user
+    for promise in promises:
+        promise.owner = to_user
+    if checkins:
+        bulk_update_with_history(checkins, CheckIn, ["assignee"], default_user=by, default_change_reason=reason)
+    if promises:
+        bulk_update_with_history(promises, Promise, ["owner"], default_user=by, default_change_reason=reason)
+        for promise in promises:
+            if to_user.pk != by.pk:
+                notifications.promise_assigned(promise=promise)
+    return len(checkins), len(promises)

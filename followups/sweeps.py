@@ -22,7 +22,8 @@ DIGESTS = "daily-digests"
 HEARTBEAT = BROKEN_PROMISES
 
 
-def _run(name: str, work: Callable[[datetime], int]) -> int:
+def run(name: str, work: Callable[[datetime], int]) -> int:
+    """Run one sweep and record that it ran (and what it did)."""
     started = timezone.now()
     result = work(started)
     updated = SweepRun.objects.filter(name=name).update(
@@ -37,15 +38,15 @@ def _run(name: str, work: Callable[[datetime], int]) -> int:
 
 
 def broken_promises_sweep() -> int:
-    return _run(BROKEN_PROMISES, lambda now: services.promises_mark_broken(now=now))
+    return run(BROKEN_PROMISES, lambda now: services.promises_mark_broken(now=now))
 
 
 def notifications_dispatch_sweep() -> int:
-    return _run(DISPATCH, lambda now: notifications.notifications_dispatch(now=now))
+    return run(DISPATCH, lambda now: notifications.notifications_dispatch(now=now))
 
 
 def digests_sweep() -> int:
-    return _run(DIGESTS, lambda now: notifications.digests_create(now=now))
+    return run(DIGESTS, lambda now: notifications.digests_create(now=now))
 
 
 def reminders_delayed(*, now: datetime) -> bool:

@@ -4,6 +4,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -12,7 +13,7 @@ from django.views.decorators.http import require_POST
 
 from contactcare.forms import add_service_error
 from contacts import selectors as contact_selectors
-from contacts.models import Customer
+from contacts.models import Customer, Topic
 
 from . import notifications, selectors, services
 from .forms import (
@@ -20,6 +21,7 @@ from .forms import (
     CheckInPolicyForm,
     ContactLogForm,
     PromiseFormSet,
+    ReassignForm,
     RescheduleForm,
     SkipForm,
 )
@@ -218,6 +220,72 @@ def promise_keep(request, pk):
     return _row_or_redirect(
         request, "followups/_promise_row.html", context, f"promise-{promise.pk}", promise.get_absolute_url()
     )
+
+
+# --- Team leads -----------------------------------------------------------------
+
+
+@permission_required("followups.view_team_dashboard", raise_exception=True)
+def team_list(request):
+    teams = list(selectors.teams_for(user=request.user))
+    if len(teams) == 1:
+        return redirect("followups:team-board", pk=teams[0].pk)
+    return render(request, "followups/team_list.html", {"teams": teams})
+
+
+@permission_required("followups.view_team_dashboard", raise_exception=True)
+def team_board(request, pk):
+    team = get_object_or_404(selectors.teams_for(user=request.user), pk=pk)
+    board = selectors.team_board(
+        team=team,
+        filters=selectors.TeamFilters.from_query(request.GET),
+        now=timezone.now(),
+        page_checkins=request.GET.get("cpage"),
+        page_promises=request.GET.get("ppage"),
+    )
+    context = {
+        "board": board,
+        "teams": selectors.teams_for(user=request.user),
+        "topics": Topic.objects.filter(is_active=True),
+        "age_buckets": selectors.AGE_BUCKETS,
+        "reassign_form": ReassignForm(team=team),
+    }
+    return render(request, "followups/team_board.html", context)
+
+
+@require_POST
+@permission_required("followups.reassign_checkin", raise_exception=True)
+def team_reassign(request, pk):
+    """Bulk reassign, in two steps: the selection is shown for confirmation, then moved."""
+    team = get_object_or_404(selectors.teams_for(user=request.user), pk=pk)
+    back = _next_url(request, reverse("followups:team-board", args=[team.pk]))
+    form = ReassignForm(request.POST, team=team)
+    if not form.is_valid():
+        for errors in form.errors.values():
+            messages.error(request, " ".join(errors))
+        return redirect(back)
+    data = form.cleaned_data
+    if "confirm" not in request.POST:
+        count = len(data["checkins"]) + len(data["promises"])
+        context = {"team": team, "form": form, "next": back, "count": count}
+        return render(request, "followups/team_reassign_confirm.html", context)
+    try:
+        moved_checkins, moved_promises = services.followups_reassign(
+            team=team,
+            checkin_ids=[c.pk for c in data["checkins"]],
+            promise_ids=[p.pk for p in data["promises"]],
+            to_user=data["assignee"],
+            by=request.user,
+        )
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(
+            request,
+            _("%(checkins)s check-ins and %(promises)s promises now go to %(name)s.")
+            % {"checkins": moved_checkins, "promises": moved_promises, "name": data["assignee"].get_full_name()},
+        )
+    return redirect(back)
 
 
 # --- Notifications and status -------------------------------------------------

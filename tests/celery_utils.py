@@ -69,7 +69,8 @@ class Worker:
             "EMAIL_BACKEND": "django.core.mail.backends.filebased.EmailBackend",
             "EMAIL_FILE_PATH": str(self.mail_dir),
             "SWEEP_INTERVAL_SECONDS": "1",
-            "DIGEST_TIME": "00:00",
+            "DIGEST_TIME": "00:00",  # whatever the hour the test runs at
+            "WEEKLY_REPORT_TIME": "00:00",
             **env,
         }
         self.process = None

@@ -1,4 +1,8 @@
+from datetime import datetime
+
 from django import template
+from django.utils import timezone
+from django.utils.formats import number_format
 
 from contacts.normalize import phone_display
 
@@ -28,5 +32,40 @@ def minutes(delta) -> int:
 
 @register.filter
 def days_before(day, today) -> int:
-    """How many days `day` lies before `today` (for "overdue 3 days")."""
+    """How many days `day` (a date, or a datetime taken in the desk's time zone) lies before `today`."""
+    if isinstance(day, datetime):
+        day = timezone.localdate(day)
     return (today - day).days
+
+
+@register.filter
+def get_item(mapping, key):
+    return mapping.get(key) if mapping else None
+
+
+@register.filter
+def kind_label(kind: str) -> str:
+    """A check-in kind as people say it: "3d" → "day 3"."""
+    from followups.planning import kind_label as label
+
+    return label(kind)
+
+
+@register.filter
+def figure(value, unit: str = "") -> str:
+    """A report figure as people read it: "—" when there is nothing to count, "16,7 %" for a share."""
+    if value is None:
+        return "—"
+    if unit == "%":
+        return f"{number_format(value, 1)} %"
+    if unit == "avg":
+        return number_format(value, 2)
+    return number_format(value, 0)
+
+
+@register.filter
+def index(sequence, position: int):
+    try:
+        return sequence[position]
+    except (IndexError, TypeError, KeyError):
+        return ""

@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from followups.models import Notification, Promise, SweepRun
 from followups.tasks import daily_digests_task
+from reports.tasks import weekly_report_mails_task
 
 from ..celery_utils import Worker, broker, redis_reachable, wait_for
 from ..factories import CheckInFactory, ContactMomentFactory, PromiseFactory, TeamFactory, UserFactory
@@ -41,6 +42,7 @@ def desk():
     moment = ContactMomentFactory(logged_by=owner, team=team)
     promise = PromiseFactory(moment=moment, due_at=timezone.now() - timedelta(minutes=2), description="Bel terug")
     CheckInFactory(origin=moment, assignee=owner, due_date=timezone.localdate())
+    UserFactory(username="maria", email="maria@example.com", role="Manager")
     return promise
 
 
@@ -61,6 +63,13 @@ def _sees_the_sweep_and_the_digest(worker: Worker, promise: Promise, publish_bro
     digest = wait_for(lambda: Notification.objects.filter(kind="digest", status="sent").first(), worker=worker)
     assert digest.recipient == promise.owner
     assert digest.subject in worker.mails()
+
+    # the Monday report to the manager, with its spreadsheet attached
+    with broker(publish_broker, options):
+        weekly_report_mails_task.delay()
+    report = wait_for(lambda: Notification.objects.filter(kind="weekly_report", status="sent").first(), worker=worker)
+    assert report.recipient.username == "maria"
+    assert report.attachment_name in worker.mails()
 
 
 def test_sweep_and_digest_on_a_real_worker_with_redis(tmp_path, redis_url, desk):

@@ -1,0 +1,16 @@
+from django.contrib import admin
+
+from .models import ReportDownload
+
+
+@admin.register(ReportDownload)
+class ReportDownloadAdmin(admin.ModelAdmin):
+    list_display = ["created_at", "user", "week", "team", "format"]
+    list_filter = ["format", "team"]
+    list_select_related = ["user", "team"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

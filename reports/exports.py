@@ -1,0 +1,145 @@
+"""CSV and XLSX downloads of the weekly report, and the contacts of a week as CSV.
+
+Built to stream: CSV rows are generated one at a time into the response, and
+the XLSX is written by openpyxl's write-only workbook to a temporary file on
+disk, so neither holds all rows in memory.
+"""
+
+import csv
+import io
+import re
+import tempfile
+from collections.abc import Iterator
+
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.styles import Font
+
+from contacts.models import ContactMoment
+
+from .figures import FIGURES
+from .selectors import _repeat_window
+from .weeks import IsoWeek
+
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+class _Echo:
+    """A file-like object whose write() hands back the line, for csv.writer in a generator."""
+
+    def write(self, value):
+        return value
+
+
+def _in_language(rows: Iterator[str], language: str) -> Iterator[str]:
+    """Stream `rows` with `language` active: a streaming body is produced after the view has returned."""
+    with translation.override(language):
+        yield from rows
+
+
+def report_csv(tables: list[tuple[str, dict, dict]], week: IsoWeek) -> Iterator[str]:
+    return _in_language(_report_csv_rows(tables, week), translation.get_language())
+
+
+def contacts_csv(week: IsoWeek, team=None) -> Iterator[str]:
+    return _in_language(_contacts_csv_rows(week, team), translation.get_language())
+
+
+def _report_csv_rows(tables: list[tuple[str, dict, dict]], week: IsoWeek) -> Iterator[str]:
+    writer = csv.writer(_Echo())
+    yield writer.writerow([_("Scope"), _("Figure"), _("Key"), week.label, week.previous().label, _("Unit")])
+    for scope, current, before in tables:
+        for figure in FIGURES:
+            yield writer.writerow(
+                [
+                    scope,
+                    str(figure.label),
+                    figure.key,
+                    _cell(current[figure.key]),
+                    _cell(before[figure.key]),
+                    figure.unit,
+                ]
+            )
+
+
+def _cell(value):
+    return "" if value is None else value
+
+
+def _contacts_csv_rows(week: IsoWeek, team=None) -> Iterator[str]:
+    """Every contact moment of the week, one row each, without names or summaries (data minimisation)."""
+    writer = csv.writer(_Echo())
+    yield writer.writerow(
+        [_("When"), _("Customer number"), _("Channel"), _("Direction"), _("Team"), _("Topic"), _("Outcome"),
+         _("Sentiment at start"), _("Sentiment at end"), _("Complaint"), _("Compliment"), _("Fully helped"),
+         _("Repeat contact"), _("Logged by")]
+    )  # fmt: skip
+    moments = ContactMoment.objects.in_period(week.start, week.end).order_by("occurred_at", "pk")
+    if team is not None:
+        moments = moments.filter(team=team)
+    rows = moments.annotate(is_repeat=_repeat_window()).values_list(
+        "occurred_at", "customer__customer_number", "channel", "direction", "team__name", "topic__name", "outcome",
+        "sentiment_start", "sentiment_end", "is_complaint", "is_compliment", "fully_helped", "is_repeat",
+        "logged_by__username",
+    )  # fmt: skip
+    for row in rows.iterator(chunk_size=2000):
+        occurred_at, *rest = row
+        is_repeat = rest[-2] and rest[2] == ContactMoment.Direction.INBOUND
+        yield writer.writerow(
+            [timezone.localtime(occurred_at).isoformat(timespec="minutes"), *rest[:-2], is_repeat, rest[-1]]
+        )
+
+
+def _sheet_title(name: str, taken: set[str]) -> str:
+    title = re.sub(r"[\[\]:*?/\\]", "-", name)[:31] or "-"
+    base, n = title, 2
+    while title.lower() in taken:
+        title = f"{base[:28]}-{n}"
+        n += 1
+    taken.add(title.lower())
+    return title
+
+
+def write_xlsx(tables: list[tuple[str, dict, dict]], week: IsoWeek, target) -> None:
+    """A sheet per scope (all teams first, then each team) and the definitions on a sheet of their own."""
+    book = Workbook(write_only=True)
+    bold = Font(bold=True)
+    taken: set[str] = set()
+
+    def header(sheet, values):
+        cells = []
+        for value in values:
+            cell = WriteOnlyCell(sheet, value=value)
+            cell.font = bold
+            cells.append(cell)
+        sheet.append(cells)
+
+    for scope, current, before in tables:
+        sheet = book.create_sheet(_sheet_title(scope, taken))
+        sheet.append([_("Weekly report"), scope])
+        header(sheet, [_("Figure"), week.label, week.previous().label, _("Unit"), _("Key")])
+        for figure in FIGURES:
+            sheet.append([str(figure.label), current[figure.key], before[figure.key], figure.unit, figure.key])
+    definitions = book.create_sheet(_sheet_title(_("Definitions"), taken))
+    header(definitions, [_("Figure"), _("Key"), _("How it is counted")])
+    for figure in FIGURES:
+        definitions.append([str(figure.label), figure.key, str(figure.definition)])
+    definitions.append([])
+    definitions.append([_("Weeks are ISO weeks, Monday 00:00 to Sunday 24:00 in the desk's time zone.")])
+    book.save(target)
+
+
+def xlsx_file(tables, week: IsoWeek):
+    """The workbook in a temporary file (deleted when closed), ready to stream."""
+    handle = tempfile.TemporaryFile()  # noqa: SIM115 - FileResponse closes it
+    write_xlsx(tables, week, handle)
+    handle.seek(0)
+    return handle
+
+
+def xlsx_bytes(tables, week: IsoWeek) -> bytes:
+    buffer = io.BytesIO()
+    write_xlsx(tables, week, buffer)
+    return buffer.getvalue()

@@ -1,0 +1,153 @@
+"""The figures of the weekly report: what each one is called and exactly how it is counted.
+
+One list serves the page, the CSV, the XLSX (whose definitions sheet is
+this list) and the e-mail, so they cannot disagree.
+"""
+
+from dataclasses import dataclass
+
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
+
+from contacts.models import ContactMoment
+
+
+@dataclass(frozen=True)
+class Figure:
+    key: str
+    label: str
+    definition: str
+    section: str
+    unit: str = ""  # "" a count, "%" a percentage, "avg" an average on the 1–5 scale
+
+    def value(self, raw: dict):
+        """This figure from additive raw counts (summed over teams for a total)."""
+        if self.key in _DERIVED:
+            numerator, denominator, scale = _DERIVED[self.key]
+            below = raw.get(denominator, 0)
+            if not below:
+                return None
+            return round(raw.get(numerator, 0) * scale / below, 1 if scale == 100 else 2)
+        return raw.get(self.key, 0)
+
+
+CONTACTS, CHECKINS, PROMISES = _("Contacts"), _("Check-ins"), _("Promises")
+# key: (numerator, denominator, scale)
+_DERIVED = {
+    "repeat_rate": ("repeat", "inbound", 100),
+    "helped_share": ("helped_yes", "helped_asked", 100),
+    "sentiment_start_avg": ("sentiment_start_sum", "contacts", 1),
+    "sentiment_end_avg": ("sentiment_end_sum", "contacts", 1),
+    "ended_better_share": ("ended_better", "contacts", 100),
+}
+
+FIGURES = [
+    Figure(
+        "contacts",
+        _("Contacts"),
+        _("Contact moments that happened in the week (local time), any channel or direction."),
+        CONTACTS,
+    ),
+    Figure("inbound", _("Inbound"), _("Contacts the customer started."), CONTACTS),
+    Figure("outbound", _("Outbound"), _("Contacts the desk started (including check-in calls)."), CONTACTS),
+    *[
+        Figure(
+            f"ch_{channel}_{direction}",
+            format_lazy("{} · {}", channel_label, direction_label),
+            format_lazy(_("{direction} contacts by {channel}."), direction=direction_label, channel=channel_label),
+            CONTACTS,
+        )
+        for channel, channel_label in ContactMoment.Channel.choices
+        for direction, direction_label in ContactMoment.Direction.choices
+    ],
+    Figure("complaints", _("Complaints"), _("Contacts marked as a complaint."), CONTACTS),
+    Figure("compliments", _("Compliments"), _("Contacts marked as a compliment."), CONTACTS),
+    Figure(
+        "repeat",
+        _("Repeat contacts"),
+        _(
+            "Inbound contacts that came within the repeat window (REPEAT_CONTACT_WINDOW_DAYS, default 7 days, "
+            "inclusive) after an earlier inbound contact of the same customer, with any team."
+        ),
+        CONTACTS,
+    ),
+    Figure(
+        "repeat_rate", _("Repeat-contact rate"), _("Repeat contacts as a share of inbound contacts."), CONTACTS, "%"
+    ),
+    Figure(
+        "helped_asked",
+        _("Closing question asked"),
+        _("Contacts where “fully helped?” was answered yes or no."),
+        CONTACTS,
+    ),
+    Figure(
+        "helped_share",
+        _("Fully helped"),
+        _("Share of the contacts where the question was asked that answered yes."),
+        CONTACTS,
+        "%",
+    ),
+    Figure(
+        "sentiment_start_avg",
+        _("Sentiment at start"),
+        _("Average on the scale 1 (very negative) to 5 (very positive)."),
+        CONTACTS,
+        "avg",
+    ),
+    Figure(
+        "sentiment_end_avg",
+        _("Sentiment at end"),
+        _("Average on the scale 1 (very negative) to 5 (very positive)."),
+        CONTACTS,
+        "avg",
+    ),
+    Figure(
+        "ended_better",
+        _("Ended better"),
+        _("Contacts whose sentiment at the end was higher than at the start."),
+        CONTACTS,
+    ),
+    Figure(
+        "ended_better_share",
+        _("Ended better (share)"),
+        _("Contacts that ended better, as a share of all contacts."),
+        CONTACTS,
+        "%",
+    ),
+    Figure(
+        "checkins_due",
+        _("Check-ins due"),
+        _("Check-ins whose due date falls in the week, except superseded ones."),
+        CHECKINS,
+    ),
+    Figure("checkins_on_time", _("Done on time"), _("Due check-ins done on or before their due date."), CHECKINS),
+    Figure("checkins_late", _("Done late"), _("Due check-ins done after their due date."), CHECKINS),
+    Figure("checkins_overdue", _("Overdue"), _("Due check-ins still open after their due date (as of now)."), CHECKINS),
+    Figure("checkins_skipped", _("Skipped"), _("Due check-ins skipped, with a reason."), CHECKINS),
+    Figure(
+        "checkins_superseded",
+        _("Superseded"),
+        _("Check-ins due in the week that a newer contact replaced; not counted as due or overdue."),
+        CHECKINS,
+    ),
+    Figure("promises_made", _("Promises made"), _("Promises made in contacts that happened in the week."), PROMISES),
+    Figure("promises_due", _("Promises due"), _("Promises whose due time falls in the week."), PROMISES),
+    Figure("kept_on_time", _("Kept on time"), _("Due promises kept at or before their due time."), PROMISES),
+    Figure("kept_late", _("Kept late"), _("Due promises kept after their due time (they broke first)."), PROMISES),
+    Figure("broken", _("Broken"), _("Due promises still open after their due time (as of now)."), PROMISES),
+    Figure("cancelled", _("Cancelled"), _("Due promises cancelled, with a reason."), PROMISES),
+]
+BY_KEY = {figure.key: figure for figure in FIGURES}
+# The columns of the per-team comparison and the per-person table.
+TEAM_COLUMNS = ["contacts", "repeat_rate", "helped_share", "complaints", "checkins_overdue", "broken"]
+PERSON_COLUMNS = [
+    "contacts",
+    "complaints",
+    "helped_share",
+    "checkins_on_time",
+    "checkins_late",
+    "checkins_overdue",
+    "kept_on_time",
+    "kept_late",
+    "broken",
+]

@@ -1,0 +1,265 @@
+"""The weekly report's numbers, aggregated in the database.
+
+Every query groups by (week, team) at once, so the page costs the same
+handful of queries whatever the number of contacts, teams or weeks. Raw
+figures are additive counts and sums; a total is the sum of its teams, and
+rates and averages are derived from the sums (see figures.py).
+"""
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.db.models import (
+    Case,
+    CharField,
+    Count,
+    DateTimeField,
+    Exists,
+    ExpressionWrapper,
+    F,
+    OuterRef,
+    Q,
+    QuerySet,
+    Sum,
+    Value,
+    When,
+)
+from django.utils import timezone
+from django.utils.translation import gettext
+
+from contacts.models import ContactMoment, Team
+from followups.models import CheckIn, Promise
+
+from .figures import FIGURES
+from .weeks import IsoWeek
+
+TREND_WEEKS = 12
+
+
+def _period(field_name: str, weeks: list[IsoWeek], *, dates: bool = False) -> Case:
+    """An annotation naming the week (its label) a date or datetime falls in."""
+    whens = [
+        When(
+            **{f"{field_name}__gte": week.days[0] if dates else week.start},
+            **{f"{field_name}__{'lte' if dates else 'lt'}": week.days[1] if dates else week.end},
+            then=Value(week.label),
+        )
+        for week in weeks
+    ]
+    return Case(*whens, default=Value(""), output_field=CharField())
+
+
+def _span(field_name: str, weeks: list[IsoWeek], *, dates: bool = False) -> Q:
+    first, last = min(weeks), max(weeks)
+    if dates:
+        return Q(**{f"{field_name}__gte": first.days[0], f"{field_name}__lte": last.days[1]})
+    return Q(**{f"{field_name}__gte": first.start, f"{field_name}__lt": last.end})
+
+
+def _repeat_window():
+    """Is this inbound contact a repeat: an earlier inbound contact of the customer within the window?"""
+    window = timedelta(days=settings.REPEAT_CONTACT_WINDOW_DAYS)
+    return Exists(
+        ContactMoment.objects.inbound().filter(
+            customer=OuterRef("customer"),
+            occurred_at__lt=OuterRef("occurred_at"),
+            occurred_at__gte=ExpressionWrapper(OuterRef("occurred_at") - window, output_field=DateTimeField()),
+        )
+    )
+
+
+def _contact_counts() -> dict:
+    counts = {
+        "contacts": Count("pk"),
+        "inbound": Count("pk", filter=Q(direction="in")),
+        "outbound": Count("pk", filter=Q(direction="out")),
+        "complaints": Count("pk", filter=Q(is_complaint=True)),
+        "compliments": Count("pk", filter=Q(is_compliment=True)),
+        "repeat": Count("pk", filter=Q(direction="in", is_repeat=True)),
+        "helped_asked": Count("pk", filter=Q(fully_helped__isnull=False)),
+        "helped_yes": Count("pk", filter=Q(fully_helped=True)),
+        "sentiment_start_sum": Sum("sentiment_start"),
+        "sentiment_end_sum": Sum("sentiment_end"),
+        "ended_better": Count("pk", filter=Q(sentiment_end__gt=F("sentiment_start"))),
+    }
+    for channel in ContactMoment.Channel.values:
+        for direction in ContactMoment.Direction.values:
+            counts[f"ch_{channel}_{direction}"] = Count("pk", filter=Q(channel=channel, direction=direction))
+    for level in ContactMoment.Sentiment.values:
+        counts[f"sentiment_start_{level}"] = Count("pk", filter=Q(sentiment_start=level))
+        counts[f"sentiment_end_{level}"] = Count("pk", filter=Q(sentiment_end=level))
+    return counts
+
+
+def _checkin_counts(today) -> dict:
+    due = ~Q(status=CheckIn.Status.SUPERSEDED)
+    return {
+        "checkins_due": Count("pk", filter=due),
+        "checkins_on_time": Count("pk", filter=Q(status=CheckIn.Status.DONE, done_date__lte=F("due_date"))),
+        "checkins_late": Count("pk", filter=Q(status=CheckIn.Status.DONE, done_date__gt=F("due_date"))),
+        "checkins_overdue": Count("pk", filter=Q(status=CheckIn.Status.OPEN, due_date__lt=today)),
+        "checkins_skipped": Count("pk", filter=Q(status=CheckIn.Status.SKIPPED)),
+        "checkins_superseded": Count("pk", filter=Q(status=CheckIn.Status.SUPERSEDED)),
+    }
+
+
+def _promise_counts(now) -> dict:
+    return {
+        "promises_due": Count("pk"),
+        "kept_on_time": Count("pk", filter=Q(status=Promise.Status.KEPT, kept_at__lte=F("due_at"))),
+        "kept_late": Count("pk", filter=Q(status=Promise.Status.KEPT, kept_at__gt=F("due_at"))),
+        "broken": Count("pk", filter=Q(status=Promise.Status.OPEN, due_at__lt=now)),
+        "cancelled": Count("pk", filter=Q(status=Promise.Status.CANCELLED)),
+    }
+
+
+def _rows(queryset: QuerySet, group: list[str], counts: dict) -> list[dict]:
+    return list(queryset.values(*group).annotate(**counts).order_by())
+
+
+def raw_counts(*, weeks: list[IsoWeek], now: datetime, by: str = "team", teams: list[int] | None = None) -> dict:
+    """{(week label, group value): {raw figure: number}} for the given weeks, in four queries.
+
+    `by` is "team", or "person" (contacts by who logged them, check-ins by
+    assignee, promises by owner). `teams` limits the rows to those teams.
+    """
+    today = timezone.localdate(now)
+    group_field = {
+        "contacts": "team" if by == "team" else "logged_by",
+        "checkins": "team" if by == "team" else "assignee",
+        "promises": "team" if by == "team" else "owner",
+    }
+    scope = (lambda qs: qs.filter(team__in=teams)) if teams is not None else (lambda qs: qs)
+    result: dict[tuple[str, object], dict] = {}
+
+    def add(rows, group):
+        for row in rows:
+            key = (row.pop("period"), row.pop(group))
+            bucket = result.setdefault(key, {})
+            for name, value in row.items():
+                bucket[name] = bucket.get(name, 0) + (value or 0)
+
+    contacts = scope(ContactMoment.objects.filter(_span("occurred_at", weeks))).annotate(
+        period=_period("occurred_at", weeks), is_repeat=_repeat_window()
+    )
+    add(_rows(contacts, ["period", group_field["contacts"]], _contact_counts()), group_field["contacts"])
+    checkins = scope(CheckIn.objects.filter(_span("due_date", weeks, dates=True))).annotate(
+        period=_period("due_date", weeks, dates=True)
+    )
+    add(_rows(checkins, ["period", group_field["checkins"]], _checkin_counts(today)), group_field["checkins"])
+    promises = scope(Promise.objects.filter(_span("due_at", weeks))).annotate(period=_period("due_at", weeks))
+    add(_rows(promises, ["period", group_field["promises"]], _promise_counts(now)), group_field["promises"])
+    made = scope(Promise.objects.filter(_span("moment__occurred_at", weeks))).annotate(
+        period=_period("moment__occurred_at", weeks)
+    )
+    add(_rows(made, ["period", group_field["promises"]], {"promises_made": Count("pk")}), group_field["promises"])
+    return result
+
+
+def _sum(raws) -> dict:
+    total: dict = {}
+    for raw in raws:
+        for name, value in raw.items():
+            total[name] = total.get(name, 0) + value
+    return total
+
+
+def figures_of(raw: dict) -> dict:
+    """Every figure of FIGURES, by key, from raw counts."""
+    return {figure.key: figure.value(raw) for figure in FIGURES}
+
+
+@dataclass
+class Scope:
+    """What the report is about: one team, or every team together (team None)."""
+
+    team: Team | None
+
+    @property
+    def label(self) -> str:
+        return self.team.name if self.team else gettext("All teams")
+
+
+@dataclass
+class WeeklyReport:
+    week: IsoWeek
+    previous: IsoWeek
+    scope: Scope
+    current: dict  # figure key -> value
+    before: dict
+    raw: dict  # this week's raw counts for the scope (charts)
+    teams: list = field(default_factory=list)  # [(team, figures)] for the comparison between teams
+    people: list = field(default_factory=list)  # [(user, figures)] when the scope is one team
+    trend: list = field(default_factory=list)  # [(week, raw)] for the last TREND_WEEKS weeks
+
+
+def weekly_report(
+    *, week: IsoWeek, team: Team | None, now: datetime, teams: list[Team], with_people: bool
+) -> WeeklyReport:
+    """The report for `week` and the week before, for `team`, or for everything when `team` is None.
+
+    `teams` are the teams the reader may see, compared side by side.
+    Queries: four for the two weeks of those teams, four for the
+    twelve-week trend, four more for the people of one team, one for their
+    names: constant, whatever the amount of data.
+    """
+    previous = week.previous()
+    limit = None if team is None else [t.pk for t in teams]
+    counts = raw_counts(weeks=[previous, week], now=now, teams=limit)
+
+    def scoped(label):
+        return _sum(
+            raw for (period, group), raw in counts.items() if period == label and (team is None or group == team.pk)
+        )
+
+    current_raw, before_raw = scoped(week.label), scoped(previous.label)
+    per_team = [
+        (t, figures_of(_sum(raw for (p, g), raw in counts.items() if p == week.label and g == t.pk))) for t in teams
+    ]
+
+    trend_weeks = [week.previous(n) for n in range(TREND_WEEKS - 1, -1, -1)]
+    trend_counts = raw_counts(weeks=trend_weeks, now=now, teams=[team.pk] if team else None)
+    trend = [(w, _sum(raw for (p, _), raw in trend_counts.items() if p == w.label)) for w in trend_weeks]
+
+    people = []
+    if with_people and team is not None:
+        person_counts = raw_counts(weeks=[week], now=now, by="person", teams=[team.pk])
+        users = get_user_model().objects.in_bulk([g for (_, g) in person_counts if g is not None])
+        people = sorted(
+            ((users.get(g), figures_of(raw)) for (_, g), raw in person_counts.items() if g is not None),
+            key=lambda pair: pair[0].get_full_name() if pair[0] else "",
+        )
+
+    return WeeklyReport(
+        week=week,
+        previous=previous,
+        scope=Scope(team),
+        current=figures_of(current_raw),
+        before=figures_of(before_raw),
+        raw=current_raw,
+        teams=per_team,
+        people=people,
+        trend=trend,
+    )
+
+
+def report_tables(*, week: IsoWeek, now: datetime, teams: list[Team]) -> list[tuple[str, dict, dict]]:
+    """(scope name, this week's figures, last week's) for all teams together and each team: four queries."""
+    previous = week.previous()
+    counts = raw_counts(weeks=[previous, week], now=now)
+
+    def figures(label, team_id=None):  # None: every team, and contacts without a team
+        return figures_of(
+            _sum(raw for (period, group), raw in counts.items() if period == label and team_id in (None, group))
+        )
+
+    tables = [(gettext("All teams"), figures(week.label), figures(previous.label))]
+    tables += [(team.name, figures(week.label, team.pk), figures(previous.label, team.pk)) for team in teams]
+    return tables
+
+
+def figure_rows(report: WeeklyReport) -> list[tuple]:
+    """(figure, this week, the week before) in display order."""
+    return [(figure, report.current[figure.key], report.before[figure.key]) for figure in FIGURES]

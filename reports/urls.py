@@ -1,0 +1,12 @@
+from django.urls import path
+
+from . import views
+
+app_name = "reports"
+
+urlpatterns = [
+    path("weekly/", views.weekly, name="weekly"),
+    path("weekly.csv", views.weekly_csv, name="weekly-csv"),
+    path("weekly.xlsx", views.weekly_xlsx, name="weekly-xlsx"),
+    path("contacts.csv", views.contacts_csv, name="contacts-csv"),
+]

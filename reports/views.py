@@ -1,0 +1,116 @@
+"""The weekly report: on screen, and as downloads for managers (each one recorded)."""
+
+from django.contrib.auth.decorators import permission_required
+from django.http import FileResponse, Http404, StreamingHttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+
+from contacts.models import ContactMoment
+from followups.selectors import teams_for
+
+from . import exports, selectors, services
+from .figures import BY_KEY, PERSON_COLUMNS, TEAM_COLUMNS
+from .models import ReportDownload
+from .weeks import IsoWeek
+
+
+def _scope(request):
+    """(week, team or None for all, the teams the user may see); 404 for a team that is not theirs."""
+    now = timezone.now()
+    week = IsoWeek.parse(request.GET.get("week", "")) or IsoWeek.last_complete(now)
+    teams = list(teams_for(user=request.user))
+    may_see_all = request.user.has_perm("followups.view_all_teams")
+    chosen = request.GET.get("team", "")
+    if chosen.isdigit():
+        team = next((t for t in teams if t.pk == int(chosen)), None)
+        if team is None:
+            raise Http404
+    elif may_see_all:
+        team = None
+    elif teams:
+        team = teams[0]
+    else:
+        raise Http404
+    return week, team, teams, may_see_all, now
+
+
+@permission_required("reports.view_weekly_report", raise_exception=True)
+def weekly(request):
+    week, team, teams, may_see_all, now = _scope(request)
+    report = selectors.weekly_report(week=week, team=team, now=now, teams=teams, with_people=team is not None)
+    context = {
+        "report": report,
+        "rows": selectors.figure_rows(report),
+        "teams": teams,
+        "may_see_all": may_see_all,
+        "team_columns": [BY_KEY[key] for key in TEAM_COLUMNS],
+        "person_columns": [BY_KEY[key] for key in PERSON_COLUMNS],
+        "charts": _charts(report),
+        "this_week": IsoWeek.containing(timezone.localdate(now)),
+    }
+    return render(request, "reports/weekly.html", context)
+
+
+def _charts(report) -> dict:
+    """The numbers behind the four charts (and their table equivalents)."""
+    raw = report.raw
+    return {
+        "channels": {
+            "labels": [str(label) for label in ContactMoment.Channel.labels],
+            "inbound": [raw.get(f"ch_{c}_in", 0) for c in ContactMoment.Channel.values],
+            "outbound": [raw.get(f"ch_{c}_out", 0) for c in ContactMoment.Channel.values],
+        },
+        "trend": {
+            "labels": [week.label for week, _ in report.trend],
+            "kept_on_time": [r.get("kept_on_time", 0) for _, r in report.trend],
+            "kept_late": [r.get("kept_late", 0) for _, r in report.trend],
+            "broken": [r.get("broken", 0) for _, r in report.trend],
+            "checkins_on_time": [r.get("checkins_on_time", 0) for _, r in report.trend],
+            "checkins_late": [r.get("checkins_late", 0) for _, r in report.trend],
+            "checkins_overdue": [r.get("checkins_overdue", 0) for _, r in report.trend],
+        },
+        "sentiment": {
+            "labels": [str(label) for label in ContactMoment.Sentiment.labels],
+            "start": [raw.get(f"sentiment_start_{v}", 0) for v in ContactMoment.Sentiment.values],
+            "end": [raw.get(f"sentiment_end_{v}", 0) for v in ContactMoment.Sentiment.values],
+        },
+    }
+
+
+def _download(request, fmt: str):
+    week, team, teams, _may_see_all, now = _scope(request)
+    services.download_record(user=request.user, week=week, team=team, format=fmt)
+    return week, team, teams, now
+
+
+@permission_required("reports.download_weekly_report", raise_exception=True)
+def weekly_csv(request):
+    week, team, teams, now = _download(request, ReportDownload.Format.CSV)
+    tables = selectors.report_tables(week=week, now=now, teams=[team] if team else teams)
+    if team:
+        tables = tables[1:]  # the team alone
+    response = StreamingHttpResponse(exports.report_csv(tables, week), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="contactcare-{week.label}.csv"'
+    return response
+
+
+@permission_required("reports.download_weekly_report", raise_exception=True)
+def weekly_xlsx(request):
+    week, team, teams, now = _download(request, ReportDownload.Format.XLSX)
+    tables = selectors.report_tables(week=week, now=now, teams=[team] if team else teams)
+    if team:
+        tables = tables[1:]
+    return FileResponse(
+        exports.xlsx_file(tables, week),
+        as_attachment=True,
+        filename=f"contactcare-{week.label}.xlsx",
+        content_type=exports.XLSX_TYPE,
+    )
+
+
+@permission_required("reports.download_weekly_report", raise_exception=True)
+def contacts_csv(request):
+    week, team, _teams, _now = _download(request, ReportDownload.Format.CONTACTS_CSV)
+    response = StreamingHttpResponse(exports.contacts_csv(week, team), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="contactcare-contacts-{week.label}.csv"'
+    return response

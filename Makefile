@@ -7,7 +7,7 @@ PORT   ?= 8000
 DEV_ENV := DEBUG=1
 
 .DEFAULT_GOAL := help
-.PHONY: help install install-dev setup run test lint format messages check-migrations clean
+.PHONY: help install install-dev setup run stack test lint format messages clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
@@ -39,6 +39,20 @@ run: setup ## Set up and start ContactCare at http://127.0.0.1:8000
 	@echo "  ContactCare: http://127.0.0.1:$(PORT)   (log in with a demo login above; Ctrl+C stops)"
 	@echo ""
 	$(DEV_ENV) PORT=$(PORT) $(VENV)/bin/honcho start -f Procfile.dev
+
+# The full stack without Docker (Procfile.stack): gunicorn, a Celery worker and
+# Celery beat against the PostgreSQL and Redis in DATABASE_URL and CELERY_BROKER_URL.
+STACK_ENV = DEBUG=0 ALLOWED_HOSTS=$${ALLOWED_HOSTS:-127.0.0.1,localhost} SECURE_HTTPS=$${SECURE_HTTPS:-0}
+
+stack: install ## Production-like: gunicorn + worker + beat on PostgreSQL and Redis (needs DATABASE_URL, CELERY_BROKER_URL, SECRET_KEY)
+	@test -n "$$DATABASE_URL" && test -n "$$CELERY_BROKER_URL" && test -n "$$SECRET_KEY" || \
+	  { echo "make stack needs DATABASE_URL (PostgreSQL), CELERY_BROKER_URL (Redis) and SECRET_KEY"; exit 1; }
+	$(STACK_ENV) $(PY) manage.py migrate --no-input
+	$(STACK_ENV) $(PY) manage.py collectstatic --no-input
+	@echo ""
+	@echo "  ContactCare (full stack): http://127.0.0.1:$(PORT)   (Ctrl+C stops)"
+	@echo ""
+	$(STACK_ENV) $(VENV)/bin/honcho start -f Procfile.stack -p $(PORT)
 
 test: install-dev ## Run the whole test suite (SQLite; PostgreSQL when DATABASE_URL points there)
 	$(DEV_ENV) $(PY) -m pytest $(ARGS)

@@ -45,7 +45,7 @@ def redis_reachable(url: str) -> bool:
         return False
 
 
-def test_database_url() -> str:
+def database_url_for_workers() -> str:
     """The URL of the database this test runs on, for a worker in another process."""
     db = connection.settings_dict
     if db["ENGINE"].endswith("sqlite3"):
@@ -63,7 +63,7 @@ class Worker:
         self.env = {
             **os.environ,
             "DEBUG": "1",
-            "DATABASE_URL": test_database_url(),
+            "DATABASE_URL": database_url_for_workers(),
             "CELERY_BROKER_URL": broker_url,
             "CELERY_BEAT_SCHEDULE_FILENAME": str(tmp_path / "beat-schedule"),
             "EMAIL_BACKEND": "django.core.mail.backends.filebased.EmailBackend",
@@ -75,17 +75,22 @@ class Worker:
         }
         self.process = None
 
-    def start(self) -> "Worker":
+    def start(self, *, beat: bool = True) -> "Worker":
+        arguments = [
+            sys.executable, "-m", "celery", "-A", "contactcare", "worker",
+            "--concurrency=1", "--loglevel=INFO", "--without-gossip", "--without-mingle",
+        ]  # fmt: skip
+        if beat:
+            arguments += ["-B", "--schedule", self.env["CELERY_BEAT_SCHEDULE_FILENAME"]]
         with open(self.log, "ab") as log:
             self.process = subprocess.Popen(
-                [
-                    sys.executable, "-m", "celery", "-A", "contactcare", "worker", "-B",
-                    "--concurrency=1", "--loglevel=INFO", "--without-gossip", "--without-mingle",
-                    "--schedule", self.env["CELERY_BEAT_SCHEDULE_FILENAME"],
-                ],
-                cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
-            )  # fmt: skip
+                arguments, cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+            )
         return self
+
+    def start_without_beat(self) -> "Worker":
+        """Only the tasks a test sends run: nothing happens on a schedule."""
+        return self.start(beat=False)
 
     def stop(self, sig=signal.SIGTERM, timeout: float = 20) -> None:
         if self.process and self.process.poll() is None:

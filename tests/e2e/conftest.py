@@ -93,3 +93,54 @@ def screenshot(page):
         page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=full_page)
 
     return _shot
+
+
+@pytest.fixture(autouse=True)
+def no_csp_violations(page):
+    """Every browser test also proves the pages run under our content security policy."""
+    refused = []
+    page.on(
+        "console", lambda message: refused.append(message.text) if "Content Security Policy" in message.text else None
+    )
+    yield
+    assert refused == [], f"the content security policy refused something: {refused}"
+
+
+SERIOUS = ("serious", "critical")
+
+
+def assert_accessible(page, live_server_url: str, name: str) -> None:
+    """Run axe-core (vendored, served from our own origin so the CSP allows it) and fail on serious issues."""
+    if not page.evaluate("typeof window.axe !== 'undefined'"):
+        page.add_script_tag(url=f"{live_server_url}/static/vendor/axe/axe.min.js")
+    violations = page.evaluate(
+        "async () => (await axe.run(document, {resultTypes: ['violations']})).violations.map(v => ("
+        "{id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.slice(0, 3).map(n => n.target.join(' '))}))"
+    )
+    serious = [v for v in violations if v["impact"] in SERIOUS]
+    assert serious == [], f"{name}: accessibility violations {serious}"
+
+
+@pytest.fixture
+def a11y(page, live_server):
+    return lambda name: assert_accessible(page, live_server.url, name)
+
+
+@pytest.fixture(scope="module")
+def redis_worker(django_db_setup, django_db_blocker, tmp_path_factory):
+    """A real Celery worker with beat on Redis for the module's journeys; this process publishes there too."""
+    from ..celery_utils import Worker, broker, redis_reachable
+
+    url = os.environ.get("CELERY_TEST_REDIS_URL", "redis://127.0.0.1:6379/15").rsplit("/", 1)[0] + "/14"
+    if not redis_reachable(url):
+        if os.environ.get("CI"):
+            pytest.fail(f"CI needs Redis at {url}")
+        pytest.skip(f"no Redis at {url}: start redis-server to run the journeys with a real worker")
+    import redis
+
+    redis.Redis.from_url(url).flushdb()
+    with django_db_blocker.unblock():
+        worker = Worker(tmp_path_factory.mktemp("worker"), url).start()
+    with broker(url):
+        yield worker
+    worker.stop()

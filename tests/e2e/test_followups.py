@@ -25,6 +25,7 @@ def test_log_a_call_with_a_promise_and_see_the_planned_check_ins(login, page, de
     page.goto(page.url.split("/my-day")[0] + customer.get_absolute_url())
     page.keyboard.press("Alt+l")
     page.wait_for_url("**/log/")
+    expect(page.locator("#id_topic")).to_be_focused()  # the form is ready for the keyboard
     page.keyboard.press("Tab")
     page.keyboard.type("Storing gemeld, monteur komt langs")
     page.keyboard.press("Alt+p")  # adds a promise row and puts the cursor in it

@@ -28,7 +28,7 @@ ARGS = [
     "--disable-sync",
     "--no-first-run",
 ]
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-results" / "screenshots"  # the best go to docs/
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "var" / "screenshots"  # the best are copied to docs/screenshots
 
 
 def pytest_collection_modifyitems(config, items):
@@ -86,7 +86,7 @@ def login(page, live_server):
 
 @pytest.fixture
 def screenshot(page):
-    """Save a screenshot of the current page under test-results/screenshots/<name>.png."""
+    """Save a screenshot of the current page under var/screenshots/<name>.png."""
 
     def _shot(name, full_page=True):
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)

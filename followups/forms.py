@@ -83,28 +83,17 @@ class CancelPromiseForm(forms.Form):
     reason = forms.CharField(label=_("Why cancel it?"), max_length=200)
 
 
+def _any_of(label, choices, help_text) -> forms.MultipleChoiceField:
+    """Tick boxes for a policy trigger; none ticked means "any"."""
+    return forms.MultipleChoiceField(
+        label=label, choices=choices, required=False, widget=forms.CheckboxSelectMultiple, help_text=help_text
+    )
+
+
 class CheckInPolicyForm(forms.ModelForm):
-    channels = forms.MultipleChoiceField(
-        label=_("Channels"),
-        choices=ContactMoment.Channel.choices,
-        required=False,
-        widget=forms.CheckboxSelectMultiple,
-        help_text=_("None ticked: any channel."),
-    )
-    directions = forms.MultipleChoiceField(
-        label=_("Directions"),
-        choices=ContactMoment.Direction.choices,
-        required=False,
-        widget=forms.CheckboxSelectMultiple,
-        help_text=_("None ticked: both."),
-    )
-    outcomes = forms.MultipleChoiceField(
-        label=_("Outcomes"),
-        choices=ContactMoment.Outcome.choices,
-        required=False,
-        widget=forms.CheckboxSelectMultiple,
-        help_text=_("None ticked: any outcome."),
-    )
+    channels = _any_of(_("Channels"), ContactMoment.Channel.choices, _("None ticked: any channel."))
+    directions = _any_of(_("Directions"), ContactMoment.Direction.choices, _("None ticked: both."))
+    outcomes = _any_of(_("Outcomes"), ContactMoment.Outcome.choices, _("None ticked: any outcome."))
     topics = forms.ModelMultipleChoiceField(
         label=_("Topics"),
         queryset=Topic.objects.filter(is_active=True),

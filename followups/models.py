@@ -328,6 +328,8 @@ class Notification(models.Model):
         indexes = [
             models.Index(fields=["status", "next_attempt_at"], name="notification_outbox_idx"),
             models.Index(fields=["recipient", "read_at"], name="notification_inbox_idx"),
+            # who already has today's digest / this week's report
+            models.Index(fields=["kind", "key"], name="notification_kind_key_idx"),
         ]
 
     def __str__(self):

@@ -21,6 +21,7 @@ from followups.tasks import broken_promises_sweep_task, notifications_dispatch_t
 
 from ..celery_utils import Worker, broker, database_url_for_workers, free_port, redis_reachable, wait_for
 from ..factories import ContactMomentFactory, CustomerFactory, PromiseFactory, TeamFactory, UserFactory
+from ..forms import contact_log_data
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 REDIS_SERVER = shutil.which("redis-server")
@@ -63,20 +64,17 @@ def redis_server(tmp_path):
 
 
 def _log_contact(client, customer, colleague, summary):
-    due = (timezone.localtime() + timedelta(days=1)).strftime("%Y-%m-%dT%H:%M")
+    promise = {
+        "description": f"Terugbellen: {summary}",
+        "due_at": timezone.now() + timedelta(days=1),
+        "owner": colleague,
+    }
     return client.post(
         reverse("followups:contact-log", args=[customer.pk]),
-        {
-            "channel": "phone", "direction": "in", "summary": summary, "outcome": "follow_up",
-            "sentiment_start": "3", "sentiment_end": "4", "fully_helped": "true",
-            "occurred_at": timezone.localtime().strftime("%Y-%m-%dT%H:%M"),
-            "promises-TOTAL_FORMS": "1", "promises-INITIAL_FORMS": "0",
-            "promises-0-description": f"Terugbellen: {summary}", "promises-0-due_at": due,
-            "promises-0-owner": str(colleague.pk),
-        },
+        contact_log_data(summary=summary, outcome="follow_up", promises=[promise]),
         follow=True,
         headers={"Accept-Language": "en"},
-    )  # fmt: skip
+    )
 
 
 def test_redis_down_while_contacts_are_logged_loses_nothing_and_sends_once(

@@ -7,25 +7,9 @@ from django.utils import timezone
 from contacts.models import ContactMoment
 
 from ..factories import ContactMomentFactory, CustomerFactory, TeamFactory, TopicFactory
+from ..forms import contact_log_data
 
 pytestmark = pytest.mark.django_db
-
-
-def _form_data(**overrides):
-    data = {
-        "channel": "phone",
-        "direction": "in",
-        "summary": "Vraag over de factuur van oktober",
-        "outcome": "resolved",
-        "fully_helped": "true",
-        "sentiment_start": "2",
-        "sentiment_end": "4",
-        "occurred_at": timezone.localtime().strftime("%Y-%m-%dT%H:%M"),
-        "promises-TOTAL_FORMS": "0",
-        "promises-INITIAL_FORMS": "0",
-    }
-    data.update(overrides)
-    return data
 
 
 def test_staff_logs_a_contact_and_it_tops_the_timeline(staff_client, staff_user):
@@ -36,7 +20,7 @@ def test_staff_logs_a_contact_and_it_tops_the_timeline(staff_client, staff_user)
 
     response = staff_client.post(
         reverse("followups:contact-log", args=[customer.pk]),
-        _form_data(topic=topic.pk, team=team.pk),
+        contact_log_data(topic=topic.pk, team=team.pk, sentiment_start="2", sentiment_end="4"),
         follow=True,
         headers={"Accept-Language": "en"},
     )
@@ -53,7 +37,7 @@ def test_staff_logs_a_contact_and_it_tops_the_timeline(staff_client, staff_user)
 def test_channel_and_direction_are_preselected_from_the_last_choice(staff_client):
     customer = CustomerFactory()
     staff_client.post(
-        reverse("followups:contact-log", args=[customer.pk]), _form_data(channel="email", direction="out")
+        reverse("followups:contact-log", args=[customer.pk]), contact_log_data(channel="email", direction="out")
     )
 
     form = staff_client.get(reverse("followups:contact-log", args=[customer.pk])).context["form"]
@@ -85,7 +69,7 @@ def test_the_log_form_defaults_to_the_users_team(staff_client, staff_user):
 )
 def test_bad_input_is_a_form_error_next_to_the_field_and_nothing_is_lost(staff_client, field, value, message):
     customer = CustomerFactory()
-    data = _form_data(**{field: value})
+    data = contact_log_data(**{field: value})
 
     response = staff_client.post(
         reverse("followups:contact-log", args=[customer.pk]), data, headers={"Accept-Language": "en"}

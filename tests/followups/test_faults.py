@@ -15,6 +15,7 @@ from followups.models import CheckIn, Notification, Promise
 
 from ..celery_utils import broker, free_port
 from ..factories import CustomerFactory, TeamFactory, UserFactory
+from ..forms import contact_log_data
 
 
 @pytest.mark.django_db(transaction=True)
@@ -23,28 +24,22 @@ def test_logging_with_the_broker_unreachable_saves_everything_and_shows_no_error
     TeamFactory(members=[anna, bram])
     customer = CustomerFactory(full_name="Johanna Vermeulen")
     client.force_login(anna)
-    due = (timezone.localtime() + timedelta(days=1)).strftime("%Y-%m-%dT%H:%M")
     caplog.set_level(logging.WARNING)
 
     with broker(f"redis://127.0.0.1:{free_port()}/0"):  # nothing listens there
         started = time.monotonic()
         response = client.post(
             reverse("followups:contact-log", args=[customer.pk]),
-            {
-                "channel": "phone",
-                "direction": "in",
-                "summary": "Storing gemeld",
-                "outcome": "follow_up",
-                "sentiment_start": "2",
-                "sentiment_end": "3",
-                "fully_helped": "unknown",
-                "occurred_at": timezone.localtime().strftime("%Y-%m-%dT%H:%M"),
-                "promises-TOTAL_FORMS": "1",
-                "promises-INITIAL_FORMS": "0",
-                "promises-0-description": "Bel terug met de monteursdatum",
-                "promises-0-due_at": due,
-                "promises-0-owner": str(bram.pk),
-            },
+            contact_log_data(
+                summary="Storing gemeld",
+                promises=[
+                    {
+                        "description": "Bel terug met de monteursdatum",
+                        "due_at": timezone.now() + timedelta(days=1),
+                        "owner": bram,
+                    }
+                ],
+            ),
             follow=True,
             headers={"Accept-Language": "en"},
         )

@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from contactcare import roles
 from followups import notifications
-from followups.models import CheckIn, CheckInPolicy, Promise
+from followups.models import CheckIn, CheckInPolicy, Notification, Promise
 
 from ..factories import (
     CheckInFactory,
@@ -16,8 +16,10 @@ from ..factories import (
     CustomerFactory,
     PromiseFactory,
     TeamFactory,
+    TopicFactory,
     UserFactory,
 )
+from ..forms import contact_log_data
 
 pytestmark = pytest.mark.django_db
 EN = {"Accept-Language": "en"}
@@ -92,20 +94,8 @@ def test_call_now_opens_the_log_form_prefilled_and_saving_completes_the_check_in
     page = staff_client.get(url, {"checkin": checkin.pk})
     form = page.context["form"]
     assert f'name="checkin" value="{checkin.pk}"' in page.content.decode()
-    response = staff_client.post(
-        url,
-        {
-            **{k: v for k, v in form.initial.items() if v is not None},
-            "summary": "Nagebeld: alles werkt weer",
-            "outcome": "resolved",
-            "sentiment_start": "3",
-            "sentiment_end": "4",
-            "fully_helped": "true",
-            "occurred_at": timezone.localtime().strftime("%Y-%m-%dT%H:%M"),
-            "promises-TOTAL_FORMS": "0",
-            "promises-INITIAL_FORMS": "0",
-        },
-    )
+    prefilled = {name: value for name, value in form.initial.items() if name in {"channel", "direction", "checkin"}}
+    response = staff_client.post(url, contact_log_data(summary="Nagebeld: alles werkt weer", **prefilled))
 
     assert (form.initial["direction"], form.initial["channel"], form.initial["checkin"]) == ("out", "phone", checkin.pk)
     assert response.status_code == 302
@@ -120,24 +110,14 @@ def test_the_log_form_takes_promises_and_shows_planned_check_ins(staff_client, s
 
     response = staff_client.post(
         reverse("followups:contact-log", args=[customer.pk]),
-        {
-            "channel": "phone",
-            "direction": "in",
-            "summary": "Storing gemeld",
-            "outcome": "follow_up",
-            "sentiment_start": "2",
-            "sentiment_end": "3",
-            "fully_helped": "unknown",
-            "occurred_at": timezone.localtime().strftime("%Y-%m-%dT%H:%M"),
-            "promises-TOTAL_FORMS": "2",
-            "promises-INITIAL_FORMS": "0",
-            "promises-0-description": "Bel terug met de datum van de monteur",
-            "promises-0-due_at": due.strftime("%Y-%m-%dT%H:%M"),
-            "promises-0-owner": str(staff_user.pk),
-            "promises-1-description": "",  # an added row left empty is ignored
-            "promises-1-due_at": "",
-            "promises-1-owner": str(staff_user.pk),
-        },
+        contact_log_data(
+            summary="Storing gemeld",
+            outcome="follow_up",
+            promises=[
+                {"description": "Bel terug met de datum van de monteur", "due_at": due, "owner": staff_user},
+                {"owner": staff_user},  # an added row left empty is ignored
+            ],
+        ),
         follow=True,
         headers=EN,
     )
@@ -155,25 +135,13 @@ def test_the_log_form_takes_promises_and_shows_planned_check_ins(staff_client, s
 
 def test_a_promise_due_in_the_past_is_a_form_error_and_nothing_is_saved(staff_client, staff_user):
     customer = CustomerFactory()
-    past = (timezone.localtime() - timedelta(hours=2)).strftime("%Y-%m-%dT%H:%M")
+    past = timezone.now() - timedelta(hours=2)
 
     response = staff_client.post(
         reverse("followups:contact-log", args=[customer.pk]),
-        {
-            "channel": "phone",
-            "direction": "in",
-            "summary": "Storing gemeld",
-            "outcome": "follow_up",
-            "sentiment_start": "3",
-            "sentiment_end": "3",
-            "fully_helped": "unknown",
-            "occurred_at": timezone.localtime().strftime("%Y-%m-%dT%H:%M"),
-            "promises-TOTAL_FORMS": "1",
-            "promises-INITIAL_FORMS": "0",
-            "promises-0-description": "Bel terug",
-            "promises-0-due_at": past,
-            "promises-0-owner": str(staff_user.pk),
-        },
+        contact_log_data(
+            summary="Storing gemeld", promises=[{"description": "Bel terug", "due_at": past, "owner": staff_user}]
+        ),
         headers=EN,
     )
 
@@ -322,3 +290,35 @@ def test_team_leads_do_desk_work_too(client):
     client.force_login(UserFactory(role=roles.TEAM_LEAD))
 
     assert client.get(reverse("followups:my-day")).status_code == 200
+
+
+def _notifications_for(user, count):
+    for _ in range(count):
+        notifications.promise_assigned(promise=PromiseFactory(owner=user))
+
+
+@pytest.mark.parametrize(
+    "url_name,role",
+    [
+        ("followups:notification-list", roles.STAFF),
+        ("followups:status", roles.MANAGER),
+        ("followups:policy-list", roles.MANAGER),
+    ],
+)
+def test_the_other_list_pages_run_a_constant_number_of_queries(client, django_assert_max_num_queries, url_name, role):
+    user = UserFactory(role=role)
+    client.force_login(user)
+    url = reverse(url_name)
+
+    _notifications_for(user, 2)
+    Notification.objects.update(status="failed")
+    with django_assert_max_num_queries(12) as few:
+        assert client.get(url).status_code == 200
+    _notifications_for(user, 40)
+    Notification.objects.update(status="failed")
+    for i in range(5):
+        CheckInPolicy.objects.create(name=f"Policy {i}").topics.add(TopicFactory(), TopicFactory())
+    with django_assert_max_num_queries(12) as many:
+        assert client.get(url).status_code == 200
+
+    assert len(few) == len(many)

@@ -7,7 +7,7 @@ PORT   ?= 8000
 DEV_ENV := DEBUG=1
 
 .DEFAULT_GOAL := help
-.PHONY: help install install-dev setup run stack test lint format messages clean
+.PHONY: help install install-dev setup run stack test lint format messages bench clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
@@ -70,6 +70,11 @@ format: install-dev ## Apply ruff's formatting and fixes
 messages: install ## Extract translatable strings into locale/nl and compile them
 	$(DEV_ENV) $(PY) manage.py makemessages -l nl --no-obsolete --no-location -i ".venv/*" -i "static/*" -i "staticfiles/*" -i "tests/*"
 	$(DEV_ENV) $(PY) manage.py compilemessages -l nl -i .venv
+
+BENCH_DB ?= contactcare_bench
+bench: install ## Time customer search with a million customers on the local PostgreSQL (database $(BENCH_DB))
+	@createdb -h 127.0.0.1 -U postgres $(BENCH_DB) 2>/dev/null || true
+	DATABASE_URL=postgres://postgres@127.0.0.1:5432/$(BENCH_DB) $(DEV_ENV) $(PY) bench/search.py $(ARGS)
 
 clean: ## Remove the virtualenv, the SQLite database and runtime files
 	rm -rf $(VENV) db.sqlite3 db.sqlite3-* var staticfiles

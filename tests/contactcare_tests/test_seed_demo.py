@@ -1,8 +1,10 @@
 import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
+from django.utils import timezone
 
 from contacts.models import ContactMoment, Customer, CustomerDetail, Team, Topic
+from followups.models import CheckIn, Promise
 
 pytestmark = pytest.mark.django_db
 
@@ -10,7 +12,7 @@ pytestmark = pytest.mark.django_db
 def _counts():
     return {
         model.__name__: model.objects.count()
-        for model in (get_user_model(), Team, Topic, Customer, CustomerDetail, ContactMoment)
+        for model in (get_user_model(), Team, Topic, Customer, CustomerDetail, ContactMoment, CheckIn, Promise)
     }
 
 
@@ -22,6 +24,8 @@ def test_seed_demo_twice_gives_the_same_counts(capsys):
     assert _counts() == first
     assert first["Customer"] >= 200
     assert first["ContactMoment"] > first["Customer"]
+    assert first["CheckIn"] > 0 and first["Promise"] > 0  # the desk has follow-up work to show
+    assert CheckIn.objects.overdue(timezone.localdate()).exists()  # the team lead has something to reassign
     assert "anna" in capsys.readouterr().out  # the demo logins are printed
 
 

@@ -1,5 +1,7 @@
 """Reads for the contacts screens: each returns what one screen needs, in a fixed number of queries."""
 
+from dataclasses import dataclass
+
 from django.core.paginator import Page, Paginator
 from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
 
@@ -63,3 +65,27 @@ def customer_timeline(*, customer: Customer, page: int | str | None) -> Page:
 
 def user_teams(*, user) -> QuerySet[Team]:
     return Team.objects.filter(members=user)
+
+
+@dataclass
+class Change:
+    when: object
+    who: object
+    kind: str  # "+" created, "~" changed, "-" deleted
+    fields: list[tuple[str, object, object]]  # (label, before, after)
+
+
+def customer_history(*, customer: Customer, limit: int = 100) -> list[Change]:
+    """Who changed what on a customer, when, newest first: one query, diffs computed between versions."""
+    records = list(
+        customer.history.select_related("history_user").order_by("-history_date", "-history_id")[: limit + 1]
+    )
+    changes = []
+    for record, previous in zip(records, [*records[1:], None], strict=False):
+        fields = []
+        if previous is not None:
+            for change in record.diff_against(previous, excluded_fields=["search_name", "updated_at"]).changes:
+                label = Customer._meta.get_field(change.field).verbose_name
+                fields.append((label, change.old, change.new))
+        changes.append(Change(record.history_date, record.history_user, record.history_type, fields))
+    return changes[:limit]

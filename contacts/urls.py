@@ -9,6 +9,7 @@ urlpatterns = [
     path("new/", views.customer_create, name="customer-create"),
     path("<int:pk>/", views.customer_detail, name="customer-detail"),
     path("<int:pk>/edit/", views.customer_update, name="customer-update"),
+    path("<int:pk>/history/", views.customer_history, name="customer-history"),
     path("<int:pk>/details/add/", views.customer_detail_add, name="customer-detail-add"),
     path("<int:pk>/details/<int:detail_pk>/pin/", views.customer_detail_pin, name="customer-detail-pin"),
     path("<int:pk>/details/<int:detail_pk>/remove/", views.customer_detail_remove, name="customer-detail-remove"),

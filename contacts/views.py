@@ -41,6 +41,13 @@ def customer_detail(request, pk):
     return render(request, "contacts/customer_detail.html", context)
 
 
+@permission_required("contacts.view_customer", raise_exception=True)
+def customer_history(request, pk):
+    customer = get_object_or_404(Customer, pk=pk)
+    changes = selectors.customer_history(customer=customer)
+    return render(request, "contacts/customer_history.html", {"customer": customer, "changes": changes})
+
+
 @permission_required("contacts.add_customer", raise_exception=True)
 def customer_create(request):
     form = CustomerForm(request.POST or None, initial={"full_name": request.GET.get("name", "")})

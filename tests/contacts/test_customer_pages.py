@@ -192,3 +192,30 @@ def test_details_to_remember_can_be_added_pinned_and_removed(staff_client):
     assert detail.text == "Prefers mornings"
     assert pinned is True
     assert not customer.details.exists()
+
+
+def test_the_history_says_who_changed_what_and_when(client, django_assert_max_num_queries):
+    anna = UserFactory(username="anna", first_name="Anna", last_name="de Vries")
+    customer = CustomerFactory(full_name="Eva Maas", phone="+31201234567")
+    client.force_login(anna)
+    client.post(
+        reverse("contacts:customer-update", args=[customer.pk]),
+        {
+            "full_name": "Eva Maas-Prins",
+            "phone": "06 12345678",
+            "customer_number": customer.customer_number,
+            "language": "nl",
+        },
+    )
+
+    with django_assert_max_num_queries(10):
+        response = client.get(
+            reverse("contacts:customer-history", args=[customer.pk]), headers={"Accept-Language": "en"}
+        )
+
+    newest = response.context["changes"][0]
+    assert newest.who == anna
+    assert ("name", "Eva Maas", "Eva Maas-Prins") in newest.fields
+    assert ("phone", "+31201234567", "+31612345678") in newest.fields
+    assert response.context["changes"][-1].kind == "+"
+    assert "Anna de Vries" in response.content.decode()

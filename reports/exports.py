@@ -20,7 +20,7 @@ from openpyxl.styles import Font
 from contacts.models import ContactMoment
 
 from .figures import FIGURES
-from .selectors import _repeat_window
+from .selectors import repeat_contact_earlier
 from .weeks import IsoWeek
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -79,7 +79,7 @@ def _contacts_csv_rows(week: IsoWeek, team=None) -> Iterator[str]:
     moments = ContactMoment.objects.in_period(week.start, week.end).order_by("occurred_at", "pk")
     if team is not None:
         moments = moments.filter(team=team)
-    rows = moments.annotate(is_repeat=_repeat_window()).values_list(
+    rows = moments.annotate(is_repeat=repeat_contact_earlier()).values_list(
         "occurred_at", "customer__customer_number", "channel", "direction", "team__name", "topic__name", "outcome",
         "sentiment_start", "sentiment_end", "is_complaint", "is_compliment", "fully_helped", "is_repeat",
         "logged_by__username",

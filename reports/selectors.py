@@ -58,7 +58,7 @@ def _span(field_name: str, weeks: list[IsoWeek], *, dates: bool = False) -> Q:
     return Q(**{f"{field_name}__gte": first.start, f"{field_name}__lt": last.end})
 
 
-def _repeat_window():
+def repeat_contact_earlier():
     """Is this inbound contact a repeat: an earlier inbound contact of the customer within the window?"""
     window = timedelta(days=settings.REPEAT_CONTACT_WINDOW_DAYS)
     return Exists(
@@ -142,7 +142,7 @@ def raw_counts(*, weeks: list[IsoWeek], now: datetime, by: str = "team", teams: 
                 bucket[name] = bucket.get(name, 0) + (value or 0)
 
     contacts = scope(ContactMoment.objects.filter(_span("occurred_at", weeks))).annotate(
-        period=_period("occurred_at", weeks), is_repeat=_repeat_window()
+        period=_period("occurred_at", weeks), is_repeat=repeat_contact_earlier()
     )
     add(_rows(contacts, ["period", group_field["contacts"]], _contact_counts()), group_field["contacts"])
     checkins = scope(CheckIn.objects.filter(_span("due_date", weeks, dates=True))).annotate(

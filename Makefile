@@ -61,7 +61,7 @@ lint: install-dev ## Ruff (lint + format check), djLint, missing migrations
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/djlint templates --lint
-	$(DEV_ENV) $(PY) manage.py makemigrations --check --dry-run
+	$(DEV_ENV) DATABASE_URL=sqlite:///:memory: $(PY) manage.py makemigrations --check --dry-run  # models only: no server needed
 
 format: install-dev ## Apply ruff's formatting and fixes
 	$(VENV)/bin/ruff format .

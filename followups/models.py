@@ -72,25 +72,43 @@ class CheckInPolicy(models.Model):
         )
 
 
+class CheckInIs:
+    """What "open", "overdue", "done on time" mean for a check-in, said once.
+
+    Conditions, so that the same words serve as filters (the QuerySet below)
+    and inside aggregates (the team board, the weekly report).
+    """
+
+    @staticmethod
+    def open() -> Q:
+        return Q(status=CheckIn.Status.OPEN)
+
+    @staticmethod
+    def overdue(today: date) -> Q:
+        """Open and past its due date: derived from status and date, never waiting for a sweep."""
+        return CheckInIs.open() & Q(due_date__lt=today)
+
+    @staticmethod
+    def done_on_time() -> Q:
+        return Q(status=CheckIn.Status.DONE, done_date__lte=F("due_date"))
+
+    @staticmethod
+    def done_late() -> Q:
+        return Q(status=CheckIn.Status.DONE, done_date__gt=F("due_date"))
+
+
 class CheckInQuerySet(models.QuerySet):
     def open(self):
-        return self.filter(status=CheckIn.Status.OPEN)
+        return self.filter(CheckInIs.open())
 
     def overdue(self, today: date):
-        """Open and past its due date: derived from status and date, never waiting for a sweep."""
-        return self.open().filter(due_date__lt=today)
-
-    def due_on(self, day: date):
-        return self.open().filter(due_date=day)
-
-    def upcoming(self, today: date):
-        return self.open().filter(due_date__gte=today)
+        return self.filter(CheckInIs.overdue(today))
 
     def done_on_time(self):
-        return self.filter(status=CheckIn.Status.DONE, done_date__lte=F("due_date"))
+        return self.filter(CheckInIs.done_on_time())
 
     def done_late(self):
-        return self.filter(status=CheckIn.Status.DONE, done_date__gt=F("due_date"))
+        return self.filter(CheckInIs.done_late())
 
     def for_display(self):
         return self.select_related("customer", "origin", "origin__topic", "assignee", "team")
@@ -175,26 +193,40 @@ class CheckIn(models.Model):
     def kind_label(self) -> str:
         return kind_label(self.kind)
 
-    def is_overdue(self, today: date) -> bool:
-        return self.status == self.Status.OPEN and self.due_date < today
+
+class PromiseIs:
+    """What "open", "broken", "kept on time" mean for a promise, said once (see CheckInIs)."""
+
+    @staticmethod
+    def open() -> Q:
+        return Q(status=Promise.Status.OPEN)
+
+    @staticmethod
+    def broken(now: datetime) -> Q:
+        """Open and past its due time: derived in the query, right even if no sweep has run."""
+        return PromiseIs.open() & Q(due_at__lt=now)
+
+    @staticmethod
+    def kept_on_time() -> Q:
+        return Q(status=Promise.Status.KEPT, kept_at__lte=F("due_at"))
+
+    @staticmethod
+    def kept_late() -> Q:
+        return Q(status=Promise.Status.KEPT, kept_at__gt=F("due_at"))
 
 
 class PromiseQuerySet(models.QuerySet):
     def open(self):
-        return self.filter(status=Promise.Status.OPEN)
+        return self.filter(PromiseIs.open())
 
     def broken(self, now: datetime):
-        """Open and past its due time: derived in the query, right even if no sweep has run."""
-        return self.open().filter(due_at__lt=now)
-
-    def due_between(self, start: datetime, end: datetime):
-        return self.filter(due_at__gte=start, due_at__lt=end)
+        return self.filter(PromiseIs.broken(now))
 
     def kept_on_time(self):
-        return self.filter(status=Promise.Status.KEPT, kept_at__lte=F("due_at"))
+        return self.filter(PromiseIs.kept_on_time())
 
     def kept_late(self):
-        return self.filter(status=Promise.Status.KEPT, kept_at__gt=F("due_at"))
+        return self.filter(PromiseIs.kept_late())
 
     def for_display(self):
         return self.select_related("customer", "owner", "team", "moment")
@@ -260,9 +292,6 @@ class Promise(models.Model):
 
     def get_absolute_url(self):
         return reverse("contacts:customer-detail", args=[self.customer_id])
-
-    def is_broken(self, now: datetime) -> bool:
-        return self.status == self.Status.OPEN and self.due_at < now
 
 
 class NotificationQuerySet(models.QuerySet):

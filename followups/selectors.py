@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from contacts.models import Customer, Team
 
-from .models import CheckIn, CheckInPolicy, Notification, Promise, SweepRun
+from .models import CheckIn, CheckInIs, CheckInPolicy, Notification, Promise, PromiseIs, SweepRun
 
 
 def day_bounds(day: date) -> tuple[datetime, datetime]:
@@ -242,8 +242,8 @@ def team_board(*, team: Team, filters: TeamFilters, now: datetime, page_checkins
         .annotate(
             open=Count("pk"),
             due_today=Count("pk", filter=Q(due_date=today)),
-            overdue=Count("pk", filter=Q(due_date__lt=today)),
-            **_age_counts("due_date", today, overdue=Q(due_date__lt=today)),
+            overdue=Count("pk", filter=CheckInIs.overdue(today)),
+            **_age_counts("due_date", today, overdue=CheckInIs.overdue(today)),
         )
         .order_by()
     ):
@@ -257,8 +257,8 @@ def team_board(*, team: Team, filters: TeamFilters, now: datetime, page_checkins
         .annotate(
             open=Count("pk"),
             due_today=Count("pk", filter=Q(due_at__gte=now, due_at__lt=end_of_today)),
-            broken=Count("pk", filter=Q(due_at__lt=now)),
-            **_age_counts("due_at", today, overdue=Q(due_at__lt=now)),
+            broken=Count("pk", filter=PromiseIs.broken(now)),
+            **_age_counts("due_at", today, overdue=PromiseIs.broken(now)),
         )
         .order_by()
     ):

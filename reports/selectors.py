@@ -30,7 +30,7 @@ from django.utils import timezone
 from django.utils.translation import gettext
 
 from contacts.models import ContactMoment, Team
-from followups.models import CheckIn, Promise
+from followups.models import CheckIn, CheckInIs, Promise, PromiseIs
 
 from .figures import FIGURES
 from .weeks import IsoWeek
@@ -97,9 +97,9 @@ def _checkin_counts(today) -> dict:
     due = ~Q(status=CheckIn.Status.SUPERSEDED)
     return {
         "checkins_due": Count("pk", filter=due),
-        "checkins_on_time": Count("pk", filter=Q(status=CheckIn.Status.DONE, done_date__lte=F("due_date"))),
-        "checkins_late": Count("pk", filter=Q(status=CheckIn.Status.DONE, done_date__gt=F("due_date"))),
-        "checkins_overdue": Count("pk", filter=Q(status=CheckIn.Status.OPEN, due_date__lt=today)),
+        "checkins_on_time": Count("pk", filter=CheckInIs.done_on_time()),
+        "checkins_late": Count("pk", filter=CheckInIs.done_late()),
+        "checkins_overdue": Count("pk", filter=CheckInIs.overdue(today)),
         "checkins_skipped": Count("pk", filter=Q(status=CheckIn.Status.SKIPPED)),
         "checkins_superseded": Count("pk", filter=Q(status=CheckIn.Status.SUPERSEDED)),
     }
@@ -108,9 +108,9 @@ def _checkin_counts(today) -> dict:
 def _promise_counts(now) -> dict:
     return {
         "promises_due": Count("pk"),
-        "kept_on_time": Count("pk", filter=Q(status=Promise.Status.KEPT, kept_at__lte=F("due_at"))),
-        "kept_late": Count("pk", filter=Q(status=Promise.Status.KEPT, kept_at__gt=F("due_at"))),
-        "broken": Count("pk", filter=Q(status=Promise.Status.OPEN, due_at__lt=now)),
+        "kept_on_time": Count("pk", filter=PromiseIs.kept_on_time()),
+        "kept_late": Count("pk", filter=PromiseIs.kept_late()),
+        "broken": Count("pk", filter=PromiseIs.broken(now)),
         "cancelled": Count("pk", filter=Q(status=Promise.Status.CANCELLED)),
     }
 

@@ -322,3 +322,44 @@ def test_the_other_list_pages_run_a_constant_number_of_queries(client, django_as
         assert client.get(url).status_code == 200
 
     assert len(few) == len(many)
+
+
+def test_managers_land_on_the_weekly_report(manager_client):
+    assert manager_client.get(reverse("home")).url == reverse("reports:weekly")
+
+
+def test_a_manager_sends_a_failed_notification_again(manager_client):
+    promise = PromiseFactory(owner=UserFactory(username="owner"), created_by=UserFactory(username="colleague"))
+    notifications.promise_assigned(promise=promise)
+    Notification.objects.update(status="failed", attempts=5, last_error="SMTPException")
+
+    response = manager_client.post(reverse("followups:notification-retry", args=[Notification.objects.get().pk]))
+
+    notification = Notification.objects.get()
+    assert response.url == reverse("followups:status")
+    assert (notification.status, notification.attempts) == ("pending", 0)
+
+
+def test_staff_cannot_resend_notifications(staff_client):
+    promise = PromiseFactory()
+    notifications.promise_assigned(promise=promise)
+    Notification.objects.update(status="failed")
+
+    response = staff_client.post(reverse("followups:notification-retry", args=[Notification.objects.get().pk]))
+
+    assert response.status_code == 403
+    assert Notification.objects.get().status == "failed"
+
+
+def test_call_now_for_a_check_in_someone_else_closed_still_logs_the_call(staff_client, staff_user):
+    checkin = CheckInFactory(assignee=staff_user, status=CheckIn.Status.DONE, done_date=_today())
+
+    response = staff_client.post(
+        reverse("followups:contact-log", args=[checkin.customer_id]),
+        contact_log_data(direction="out", checkin=checkin.pk, summary="Nagebeld"),
+        follow=True,
+        headers=EN,
+    )
+
+    assert "already closed by someone else; the contact is logged" in response.content.decode()
+    assert checkin.customer.contact_moments.filter(summary="Nagebeld").exists()

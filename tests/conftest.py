@@ -1,9 +1,40 @@
+import os
+import uuid
+from pathlib import Path
+
 import pytest
 
 from contactcare import roles
 
 from .celery_utils import broker
 from .factories import CheckInPolicyFactory, UserFactory
+
+
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(request, django_db_modify_db_settings_parallel_suffix):
+    """A SQLite test database of its own for every run (and every xdist worker).
+
+    It stays a file, not memory, so that the Celery worker a test starts can
+    open it; a fixed file name would let two runs at once corrupt each other.
+    PostgreSQL keeps pytest-django's names (`test_<name>`, `_gwN` per worker).
+    With --reuse-db the settings' fixed name is kept: reusing needs a stable name.
+    """
+    from django.conf import settings
+
+    db = settings.DATABASES["default"]
+    if db["ENGINE"] != "django.db.backends.sqlite3" or request.config.getvalue("reuse_db"):
+        yield
+        return
+    workerinput = getattr(request.config, "workerinput", {})
+    run = workerinput.get("testrunuid", uuid.uuid4().hex)[:12]
+    worker = f"-{workerinput['workerid']}" if "workerid" in workerinput else ""
+    default = Path(db.get("TEST", {}).get("NAME") or Path(settings.BASE_DIR) / "var" / "test-db.sqlite3")
+    path = default.parent / f"test-db-{run}-{os.getpid()}{worker}.sqlite3"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    db.setdefault("TEST", {})["NAME"] = str(path)
+    yield
+    for leftover in (path, *(path.with_name(path.name + end) for end in ("-wal", "-shm", "-journal"))):
+        leftover.unlink(missing_ok=True)
 
 
 @pytest.fixture

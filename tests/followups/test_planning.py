@@ -4,6 +4,7 @@ from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.utils import translation
 
 from followups.planning import Offset, due_date, kind_label, offsets_parse
 
@@ -63,7 +64,8 @@ def test_bad_offsets_are_refused_with_a_message(text):
 
 
 def test_kinds_read_as_day_and_week():
-    assert (kind_label("3d"), kind_label("6w")) == ("day 3", "week 6")
+    with translation.override("en"):
+        assert (kind_label("3d"), kind_label("6w")) == ("day 3", "week 6")
 
 
 def test_the_local_date_of_a_late_contact_is_the_desks_date():

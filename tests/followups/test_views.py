@@ -51,7 +51,11 @@ def test_my_day_lists_overdue_oldest_first_then_today_and_promises_without_any_s
     assert day.broken == [broken]
     assert day.promises_today == [later_today]
     html = response.content.decode()
-    assert "overdue 5 days" in html and "broken" in html
+    assert "overdue 5 days" in html
+    # the promise's own row in the Broken section, with its badge ("No broken promises." would not do)
+    section = html.partition('id="section-broken"')[2].partition("</section>")[0]
+    row = section.partition(f'id="promise-{broken.pk}"')[2].partition("</li>")[0]
+    assert '<span class="badge text-bg-danger">broken</span>' in row
     assert broken.broken_at is None  # derived from due time and status, no sweep needed
 
 

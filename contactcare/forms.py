@@ -1,5 +1,12 @@
+"""Form helpers every app shares (below the apps): service errors on forms, submit-once keys, no silent cuts."""
+
+from django import forms
 from django.core.exceptions import ValidationError
 from django.forms import Form
+
+from .services import submission_key_new
+
+BIGINT_MAX = 2**63 - 1
 
 
 def add_service_error(form: Form, error: ValidationError) -> None:
@@ -9,3 +16,42 @@ def add_service_error(form: Form, error: ValidationError) -> None:
             form.add_error(field if field in form.fields else None, errors)
     else:
         form.add_error(None, error)
+
+
+class IdField(forms.IntegerField):
+    """A database id in a form or query string: a positive 64-bit integer, or a form error (never a 500)."""
+
+    widget = forms.HiddenInput
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("min_value", 1)
+        kwargs.setdefault("max_value", BIGINT_MAX)
+        kwargs.setdefault("required", False)
+        super().__init__(**kwargs)
+
+
+class SubmissionKeyField(forms.UUIDField):
+    """The one-time key a create form carries (hidden); the view hands it to the service."""
+
+    widget = forms.HiddenInput
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("required", False)
+        super().__init__(**kwargs)
+
+
+def with_submission_key(form: Form) -> Form:
+    """A fresh key on an unbound form (each visit to the page is one submission)."""
+    if not form.is_bound and "submission_key" in form.fields:
+        form.initial["submission_key"] = submission_key_new()
+    return form
+
+
+def without_length_cut(form: Form) -> Form:
+    """Drop the `maxlength` attribute browsers use to cut pasted text without a word.
+
+    Length is checked on the server, with a message saying by how much a text is too long.
+    """
+    for field in form.fields.values():
+        field.widget.attrs.pop("maxlength", None)
+    return form

@@ -4,6 +4,7 @@ Every variable is listed, with its default, in `.env.example`. Development
 defaults apply only while DEBUG is on; no secret has a production default.
 """
 
+from datetime import date
 from pathlib import Path
 
 import environ
@@ -55,6 +56,7 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
+    "contactcare.middleware.RejectNulBytesMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -258,6 +260,10 @@ CELERY_BEAT_SCHEDULE = {
 # --- ContactCare --------------------------------------------------------------
 
 PHONE_DEFAULT_REGION = env("PHONE_DEFAULT_REGION", default="NL")
+# No contact, and no report week, before this day. (django-environ has no env.date.)
+CONTACT_EARLIEST_DATE = env.get_value("CONTACT_EARLIEST_DATE", cast=date.fromisoformat, default=date(2000, 1, 1))
+# How far ahead a promise may be due or a check-in rescheduled: further is a typing error.
+FOLLOWUP_HORIZON_DAYS = env.int("FOLLOWUP_HORIZON_DAYS", default=730)
 REPEAT_CONTACT_WINDOW_DAYS = env.int("REPEAT_CONTACT_WINDOW_DAYS", default=7)
 DIGEST_TIME = env("DIGEST_TIME", default="07:30")  # local time the morning digest goes out
 WEEKLY_REPORT_TIME = env("WEEKLY_REPORT_TIME", default="07:00")  # local time on Mondays
@@ -269,10 +275,14 @@ CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
 
 SIMPLE_HISTORY_REVERT_DISABLED = True
+# Reasons ("customer asked to be called next week") are kept whole, not cut at 100 characters.
+SIMPLE_HISTORY_HISTORY_CHANGE_REASON_USE_TEXT_FIELD = True
 
 # --- Logging ----------------------------------------------------------------
-# One JSON object a line on stdout. Request lines lose their query string
-# (search terms are names and phone numbers); no handler logs bodies.
+# One JSON object a line (contactcare.logs), with query strings, e-mail
+# addresses and phone numbers masked; no handler logs bodies. The web app, the
+# Celery worker and beat (contactcare.celery) and gunicorn itself
+# (contactcare.gunicorn_conf) all write this format.
 
 LOG_LEVEL = env("LOG_LEVEL", default="INFO")
 LOGGING = {
@@ -285,5 +295,7 @@ LOGGING = {
     "loggers": {
         "django.server": {"handlers": ["stdout"], "level": "INFO", "propagate": False},
         "axes": {"level": "WARNING"},
+        # The Celery worker's pool (billiard) logs here and does not propagate.
+        "multiprocessing": {"handlers": ["stdout"], "level": "WARNING", "propagate": False},
     },
 }

@@ -1,4 +1,4 @@
-"""Shape of input only; rules live in services."""
+"""Shape of input only; rules (lengths, formats, bounds) live in services and come back as their errors."""
 
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Column, Layout, Row
@@ -6,57 +6,64 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from .models import ContactMoment, Customer, CustomerDetail, Topic
-from .normalize import phone_display, phone_normalize
-from .services import FUTURE_TOLERANCE
+from contactcare.forms import SubmissionKeyField, with_submission_key, without_length_cut
+
+from .models import ContactMoment, Customer, Topic
+from .normalize import phone_display
 
 DATETIME_LOCAL_FORMAT = "%Y-%m-%dT%H:%M"
 
 
-class CustomerForm(forms.ModelForm):
-    class Meta:
-        model = Customer
-        fields = ["full_name", "preferred_address", "customer_number", "phone", "email", "language"]
+class CustomerForm(forms.Form):
+    full_name = forms.CharField(label=_("name"))
+    preferred_address = forms.CharField(
+        label=_("preferred form of address"),
+        required=False,
+        help_text=_("How the customer likes to be addressed, e.g. “Mrs De Vries” or “Jan”."),
+    )
+    customer_number = forms.CharField(
+        label=_("customer number"), required=False, help_text=_("Leave empty to give the next free number.")
+    )
+    phone = forms.CharField(
+        label=_("phone"), required=False, help_text=_("Any spelling: 06 12345678, +31 6 1234 5678, 0031612345678.")
+    )
+    email = forms.CharField(label=_("e-mail"), required=False, widget=forms.EmailInput)
+    language = forms.ChoiceField(label=_("language"), choices=Customer.Language.choices)
+    submission_key = SubmissionKeyField()
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, customer: Customer | None = None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["customer_number"].required = False
-        self.fields["customer_number"].help_text = _("Leave empty to give the next free number.")
-        self.fields["phone"].help_text = _("Any spelling: 06 12345678, +31 6 1234 5678, 0031612345678.")
-        if self.instance.pk and self.instance.phone:
-            self.initial["phone"] = phone_display(self.instance.phone)
+        if customer is not None:
+            self.initial = {
+                "full_name": customer.full_name,
+                "preferred_address": customer.preferred_address,
+                "customer_number": customer.customer_number,
+                "phone": phone_display(customer.phone),
+                "email": customer.email,
+                "language": customer.language,
+                **self.initial,
+            }
+            del self.fields["submission_key"]  # an edit is idempotent by itself
+        with_submission_key(self)
         self.helper = FormHelper()
         self.helper.form_tag = False
         self.helper.layout = Layout(
             Row(Column("full_name", css_class="col-md-6"), Column("preferred_address", css_class="col-md-6")),
             Row(Column("phone", css_class="col-md-4"), Column("email", css_class="col-md-4"), Column("language")),
             Row(Column("customer_number", css_class="col-md-4")),
+            *(["submission_key"] if "submission_key" in self.fields else []),
         )
 
-    def clean_phone(self):
-        raw = self.cleaned_data["phone"]
-        if not raw:
-            return ""
-        normalised = phone_normalize(raw)
-        if normalised is None:
-            raise forms.ValidationError(
-                _("This is not a phone number we can call. Type it like 06 12345678 or +31 6 1234 5678."),
-                code="invalid_phone",
-            )
-        return normalised
-
-    def clean_customer_number(self):
-        return self.cleaned_data["customer_number"].strip().upper().replace(" ", "")
-
-    def clean_email(self):
-        return self.cleaned_data["email"].strip().lower()
+    def customer_fields(self) -> dict:
+        return {name: value for name, value in self.cleaned_data.items() if name != "submission_key"}
 
 
-class CustomerDetailForm(forms.ModelForm):
-    class Meta:
-        model = CustomerDetail
-        fields = ["text", "is_pinned"]
-        widgets = {"text": forms.TextInput(attrs={"placeholder": _("e.g. has a new-born, prefers mornings")})}
+class CustomerDetailForm(forms.Form):
+    text = forms.CharField(
+        label=_("detail to remember"),
+        widget=forms.TextInput(attrs={"placeholder": _("e.g. has a new-born, prefers mornings")}),
+    )
+    is_pinned = forms.BooleanField(label=_("pinned"), required=False)
 
 
 class FullyHelpedField(forms.NullBooleanField):
@@ -70,6 +77,7 @@ class ContactMomentForm(forms.ModelForm):
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format=DATETIME_LOCAL_FORMAT),
     )
     fully_helped = FullyHelpedField(label=_("Customer fully helped?"), required=False)
+    submission_key = SubmissionKeyField()
 
     class Meta:
         model = ContactMoment
@@ -97,6 +105,7 @@ class ContactMomentForm(forms.ModelForm):
         self.fields["team"].empty_label = _("(no team)")
         if "occurred_at" not in self.initial:
             self.initial["occurred_at"] = timezone.localtime().replace(second=0, microsecond=0)
+        with_submission_key(without_length_cut(self))
         self.helper = FormHelper()
         self.helper.form_tag = False
         self.helper.layout = Layout(
@@ -106,10 +115,11 @@ class ContactMomentForm(forms.ModelForm):
             Row(Column("sentiment_start"), Column("sentiment_end")),
             Row(Column("is_complaint"), Column("is_compliment")),
             Row(Column("occurred_at"), Column("team")),
+            "submission_key",
         )
 
-    def clean_occurred_at(self):
-        occurred_at = self.cleaned_data["occurred_at"]
-        if occurred_at > timezone.now() + FUTURE_TOLERANCE:
-            raise forms.ValidationError(_("A contact that happened cannot be in the future."), code="future")
-        return occurred_at
+    def _post_clean(self):
+        """The service validates the contact (lengths, bounds) and its errors come back to this form."""
+
+    def moment_fields(self) -> dict:
+        return {name: value for name, value in self.cleaned_data.items() if name not in {"submission_key", "checkin"}}

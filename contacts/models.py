@@ -207,3 +207,6 @@ class ContactMoment(models.Model):
 
     def __str__(self):
         return f"{self.get_channel_display()} {self.occurred_at:%Y-%m-%d %H:%M}"
+
+    def get_absolute_url(self):
+        return reverse("contacts:customer-detail", args=[self.customer_id])

@@ -53,3 +53,31 @@ def name_normalize(text: str) -> str:
     decomposed = unicodedata.normalize("NFKD", text or "")
     plain = "".join(c for c in decomposed if not unicodedata.combining(c)).lower().translate(_UNDECOMPOSABLE)
     return " ".join(_NON_WORD.sub(" ", plain).split())
+
+
+def email_normalize(raw: str) -> str:
+    """Trimmed and lower-case: one spelling per address, so the exact index finds it."""
+    return (raw or "").strip().lower()
+
+
+def customer_number_normalize(raw: str) -> str:
+    """Upper-case without spaces: `k 100 001` → `K100001`."""
+    return "".join((raw or "").split()).upper()
+
+
+_LINE_BREAKS = re.compile(r"\r\n?")
+# Control characters other than tab and newline never belong in what a person typed.
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+
+
+def text_normalize(raw: str, *, multiline: bool = False) -> str:
+    """What people type, as stored: NFC, trimmed, one kind of line break, no control characters.
+
+    Single-line text loses its line breaks (a pasted name). Nothing is cut:
+    length is a rule the services check, with a message.
+    """
+    text = unicodedata.normalize("NFC", raw or "")
+    text = _LINE_BREAKS.sub("\n", text)
+    if not multiline:
+        text = text.replace("\n", " ").replace("\t", " ")
+    return _CONTROL.sub("", text).strip()

@@ -1,50 +1,128 @@
-"""Every write in the contacts app: one function a use case, keyword-only."""
+"""Every write in the contacts app: one function a use case, keyword-only, each with its `actor`.
 
+Services are the gate: they normalise (`normalize.py`), validate (lengths,
+formats, date bounds; a ValidationError per field, never a silent cut) and
+record who did it in the edit history. Views, the admin, tasks, commands and
+the API call these; forms only check the shape of input.
+"""
+
+from datetime import datetime, time
+
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Max
+from django.db.models.functions import Length
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
+from contactcare.services import counter_next, submission_claim, submission_complete
+
 from .models import ContactMoment, Customer, CustomerDetail
-from .normalize import name_normalize
+from .normalize import (
+    customer_number_normalize,
+    email_normalize,
+    name_normalize,
+    phone_display,
+    phone_normalize,
+    text_normalize,
+)
 
 CUSTOMER_NUMBER_PREFIX = "K"
+CUSTOMER_NUMBER_COUNTER = "customer_number"
 # A contact "that happened" may be stamped a little ahead of the server clock
 # (a workstation clock that runs fast); more than this is a typing error.
 FUTURE_TOLERANCE = timezone.timedelta(minutes=5)
+_CUSTOMER_FIELDS = ("full_name", "customer_number", "preferred_address", "phone", "email", "language")
+
+
+def with_actor(instance, actor, reason: str | None = None):
+    """Make the next history row of `instance` name `actor` (and why), whoever runs the code."""
+    instance._history_user = actor
+    if reason:
+        instance._change_reason = reason
+    return instance
+
+
+def validate(instance, *, exclude=(), unique: bool = False) -> None:
+    """The model's own rules (lengths, choices, formats, constraints) as one ValidationError per field."""
+    instance.full_clean(exclude=list(exclude), validate_unique=unique, validate_constraints=unique)
+
+
+# --- Customers ------------------------------------------------------------------
+
+
+def _customer_number_start() -> int:
+    """Seed of the number counter: the highest automatic number given so far (K followed by digits)."""
+    last = (
+        Customer.objects.filter(customer_number__regex=rf"^{CUSTOMER_NUMBER_PREFIX}[0-9]+$")
+        .annotate(length=Length("customer_number"))
+        .order_by("-length", "-customer_number")
+        .values_list("customer_number", flat=True)
+        .first()
+    )
+    return int(last[len(CUSTOMER_NUMBER_PREFIX) :]) if last else 1000000
 
 
 def _customer_number_next() -> str:
-    last = (
-        Customer.objects.filter(customer_number__startswith=CUSTOMER_NUMBER_PREFIX)
-        .aggregate(m=Max("customer_number"))
-        .get("m")
-    )
-    digits = last[len(CUSTOMER_NUMBER_PREFIX) :] if last else ""
-    following = int(digits) + 1 if digits.isdigit() else 1000001
-    return f"{CUSTOMER_NUMBER_PREFIX}{following:07d}"
+    """The next free automatic number. A manual number can take one: then the counter moves past it."""
+    while True:
+        number = f"{CUSTOMER_NUMBER_PREFIX}{counter_next(CUSTOMER_NUMBER_COUNTER, start=_customer_number_start):07d}"
+        if not Customer.objects.filter(customer_number=number).exists():
+            return number
 
 
-def _customer_prepare(customer: Customer) -> None:
-    customer.customer_number = customer.customer_number.strip().upper().replace(" ", "")
-    customer.email = customer.email.strip().lower()
+def _customer_normalise(customer: Customer, *, phone_changed: bool) -> None:
+    customer.full_name = text_normalize(customer.full_name)
+    customer.preferred_address = text_normalize(customer.preferred_address)
+    customer.customer_number = customer_number_normalize(customer.customer_number)
+    customer.email = email_normalize(customer.email)
     customer.search_name = name_normalize(customer.full_name)
+    if phone_changed and customer.phone:
+        normalised = phone_normalize(customer.phone)
+        if normalised is None:
+            raise ValidationError(
+                {"phone": _("This is not a phone number we can call. Type it like 06 12345678 or +31 6 1234 5678.")},
+                code="invalid_phone",
+            )
+        customer.phone = normalised
 
 
+def _phone_unchanged(typed: str, stored: str) -> bool:
+    typed = typed.strip()
+    return typed in {stored, phone_display(stored)} or (bool(typed) and phone_normalize(typed) == stored)
+
+
+def _customer_save(customer: Customer, actor, *, reason: str | None = None) -> None:
+    validate(customer, exclude=["search_name"], unique=True)
+    try:
+        with transaction.atomic():
+            with_actor(customer, actor, reason).save()
+    except IntegrityError as error:  # a parallel save took the number between check and insert
+        raise ValidationError(
+            {"customer_number": _("Another customer already has this customer number.")}, code="unique"
+        ) from error
+
+
+@transaction.atomic
 def customer_create(
     *,
+    actor,
     full_name: str,
     customer_number: str = "",
     preferred_address: str = "",
     phone: str = "",
     email: str = "",
     language: str = Customer.Language.DUTCH,
+    submission_key=None,
 ) -> Customer:
     """Create a customer; without a customer number, the next free `K…` number is given.
 
-    `phone` must already be normalised (E.164); forms do that.
+    `phone` in any spelling a person types; it is stored as E.164 (an invalid
+    number is refused). With `submission_key`, a repeat of the same form
+    raises AlreadySubmitted with the customer it created.
     """
+    submission = submission_claim(actor=actor, key=submission_key)
     customer = Customer(
         full_name=full_name,
         customer_number=customer_number,
@@ -53,52 +131,83 @@ def customer_create(
         email=email,
         language=language,
     )
-    generated = not customer_number
-    for _attempt in range(3):
-        if generated:
-            customer.customer_number = _customer_number_next()
-        _customer_prepare(customer)
-        try:
-            with transaction.atomic():
-                customer.save()
-            return customer
-        except IntegrityError as error:
-            if not generated:
-                raise ValidationError(
-                    {"customer_number": _("Another customer already has this customer number.")}
-                ) from error
-    raise ValidationError({"customer_number": _("No free customer number could be found; please enter one.")})
-
-
-@transaction.atomic
-def customer_update(*, customer: Customer, **fields) -> Customer:
-    for name, value in fields.items():
-        setattr(customer, name, value)
-    _customer_prepare(customer)
-    customer.save()
+    _customer_normalise(customer, phone_changed=True)
+    if not customer.customer_number:
+        customer.customer_number = _customer_number_next()
+    _customer_save(customer, actor)
+    submission_complete(submission, customer)
     return customer
 
 
-def customer_detail_add(*, customer: Customer, text: str, is_pinned: bool = False, created_by=None) -> CustomerDetail:
-    return CustomerDetail.objects.create(
-        customer=customer, text=text.strip(), is_pinned=is_pinned, created_by=created_by
-    )
+@transaction.atomic
+def customer_update(*, customer: Customer, actor, **fields) -> Customer:
+    """Change a customer's fields. The phone is checked only when it changes: an old, odd number does not
+    block correcting the form of address."""
+    unknown = set(fields) - set(_CUSTOMER_FIELDS)
+    if unknown:
+        raise TypeError(f"customer_update() got unexpected fields: {', '.join(sorted(unknown))}")
+    stored_phone = customer.phone
+    for name, value in fields.items():
+        setattr(customer, name, value)
+    phone_changed = "phone" in fields and not _phone_unchanged(customer.phone or "", stored_phone)
+    if "phone" in fields and not phone_changed:
+        customer.phone = stored_phone
+    _customer_normalise(customer, phone_changed=phone_changed)
+    if not customer.customer_number:
+        raise ValidationError({"customer_number": _("A customer keeps a customer number.")}, code="required")
+    _customer_save(customer, actor)
+    return customer
 
 
-def customer_detail_set_pinned(*, detail: CustomerDetail, is_pinned: bool) -> CustomerDetail:
+# --- Details to remember --------------------------------------------------------
+
+
+@transaction.atomic
+def customer_detail_add(*, customer: Customer, actor, text: str, is_pinned: bool = False) -> CustomerDetail:
+    detail = CustomerDetail(customer=customer, text=text_normalize(text), is_pinned=is_pinned, created_by=actor)
+    validate(detail, exclude=["customer", "created_by"])
+    detail.save()
+    return detail
+
+
+def customer_detail_set_pinned(*, detail: CustomerDetail, actor, is_pinned: bool) -> CustomerDetail:
     detail.is_pinned = is_pinned
     detail.save(update_fields=["is_pinned"])
     return detail
 
 
-def customer_detail_remove(*, detail: CustomerDetail) -> None:
+def customer_detail_remove(*, detail: CustomerDetail, actor) -> None:
     detail.delete()
 
 
-def contact_moment_create(*, customer: Customer, logged_by, occurred_at=None, **fields) -> ContactMoment:
+# --- Contact moments --------------------------------------------------------------
+
+
+def contact_earliest() -> datetime:
+    """The earliest moment a contact may be logged for (CONTACT_EARLIEST_DATE, local midnight)."""
+    return timezone.make_aware(datetime.combine(settings.CONTACT_EARLIEST_DATE, time.min))
+
+
+def occurred_at_check(occurred_at: datetime, *, now: datetime) -> None:
+    if occurred_at > now + FUTURE_TOLERANCE:
+        raise ValidationError({"occurred_at": _("A contact that happened cannot be in the future.")}, code="future")
+    if occurred_at < contact_earliest():
+        raise ValidationError(
+            {
+                "occurred_at": _("Contacts before %(date)s cannot be logged; check the year.")
+                % {"date": date_format(settings.CONTACT_EARLIEST_DATE, "DATE_FORMAT")}
+            },
+            code="too_early",
+        )
+
+
+def contact_moment_create(*, customer: Customer, logged_by, actor, occurred_at=None, **fields) -> ContactMoment:
     """Write one contact moment. Use `followups.services.contact_log` for the whole logging flow."""
     now = timezone.now()
     occurred_at = occurred_at or now
-    if occurred_at > now + FUTURE_TOLERANCE:
-        raise ValidationError({"occurred_at": _("A contact that happened cannot be in the future.")})
-    return ContactMoment.objects.create(customer=customer, logged_by=logged_by, occurred_at=occurred_at, **fields)
+    occurred_at_check(occurred_at, now=now)
+    moment = ContactMoment(customer=customer, logged_by=logged_by, occurred_at=occurred_at, **fields)
+    moment.summary = text_normalize(moment.summary, multiline=True)
+    validate(moment, exclude=["customer", "logged_by", "team", "topic"])
+    with_actor(moment, actor).save()
+    return moment

@@ -4,10 +4,13 @@ from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from contactcare.forms import add_service_error
+from contactcare.responses import already_saved
+from contactcare.services import AlreadySubmitted
 
 from . import selectors, services
 from .forms import CustomerDetailForm, CustomerForm
@@ -53,7 +56,11 @@ def customer_create(request):
     form = CustomerForm(request.POST or None, initial={"full_name": request.GET.get("name", "")})
     if request.method == "POST" and form.is_valid():
         try:
-            customer = services.customer_create(**form.cleaned_data)
+            customer = services.customer_create(
+                actor=request.user, submission_key=form.cleaned_data["submission_key"], **form.customer_fields()
+            )
+        except AlreadySubmitted as repeat:
+            return already_saved(request, repeat.target, default=reverse("contacts:customer-search"))
         except ValidationError as error:
             add_service_error(form, error)
         else:
@@ -65,11 +72,16 @@ def customer_create(request):
 @permission_required("contacts.change_customer", raise_exception=True)
 def customer_update(request, pk):
     customer = get_object_or_404(Customer, pk=pk)
-    form = CustomerForm(request.POST or None, instance=customer)
+    form = CustomerForm(request.POST or None, customer=customer)
     if request.method == "POST" and form.is_valid():
-        services.customer_update(customer=customer, **form.cleaned_data)
-        messages.success(request, _("Customer saved."))
-        return redirect(customer)
+        try:
+            services.customer_update(customer=customer, actor=request.user, **form.customer_fields())
+        except ValidationError as error:
+            add_service_error(form, error)
+            customer.refresh_from_db()
+        else:
+            messages.success(request, _("Customer saved."))
+            return redirect(customer)
     return render(request, "contacts/customer_form.html", {"form": form, "customer": customer})
 
 
@@ -79,10 +91,15 @@ def customer_detail_add(request, pk):
     customer = get_object_or_404(Customer, pk=pk)
     form = CustomerDetailForm(request.POST)
     if form.is_valid():
-        services.customer_detail_add(customer=customer, created_by=request.user, **form.cleaned_data)
-        messages.success(request, _("Detail added."))
+        try:
+            services.customer_detail_add(customer=customer, actor=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            add_service_error(form, error)
+    if form.errors:
+        errors = " ".join(message for messages_ in form.errors.values() for message in messages_)
+        messages.error(request, _("The detail was not added: %(errors)s") % {"errors": errors})
     else:
-        messages.error(request, _("The detail was not added: %(errors)s") % {"errors": " ".join(form.errors["text"])})
+        messages.success(request, _("Detail added."))
     return redirect(f"{customer.get_absolute_url()}#details")
 
 
@@ -90,7 +107,7 @@ def customer_detail_add(request, pk):
 @permission_required("contacts.change_customerdetail", raise_exception=True)
 def customer_detail_pin(request, pk, detail_pk):
     detail = get_object_or_404(CustomerDetail, pk=detail_pk, customer_id=pk)
-    services.customer_detail_set_pinned(detail=detail, is_pinned=request.POST.get("pinned") == "1")
+    services.customer_detail_set_pinned(detail=detail, actor=request.user, is_pinned=request.POST.get("pinned") == "1")
     return redirect(f"{detail.customer.get_absolute_url()}#details")
 
 
@@ -98,6 +115,6 @@ def customer_detail_pin(request, pk, detail_pk):
 @permission_required("contacts.delete_customerdetail", raise_exception=True)
 def customer_detail_remove(request, pk, detail_pk):
     detail = get_object_or_404(CustomerDetail, pk=detail_pk, customer_id=pk)
-    services.customer_detail_remove(detail=detail)
+    services.customer_detail_remove(detail=detail, actor=request.user)
     messages.success(request, _("Detail removed."))
     return redirect(f"{detail.customer.get_absolute_url()}#details")

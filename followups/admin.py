@@ -1,17 +1,29 @@
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
+from contactcare.admin_gate import ReadOnlyAdminMixin, ServiceAdminMixin
+
+from . import services
+from .forms import CheckInPolicyForm
 from .models import CheckIn, CheckInPolicy, Notification, Promise, SweepRun
 
 
 @admin.register(CheckInPolicy)
-class CheckInPolicyAdmin(SimpleHistoryAdmin):
+class CheckInPolicyAdmin(ServiceAdminMixin, SimpleHistoryAdmin):
+    """The same form and the same `policy_save` as the policy page: a policy that cannot plan is refused."""
+
+    form = CheckInPolicyForm
     list_display = ["name", "is_active", "offsets", "day_type", "holiday_country"]
-    filter_horizontal = ["topics"]
+
+    def service_save(self, request, obj, form, change):
+        services.policy_save(actor=request.user, policy=obj, **form.policy_fields())
+
+    def save_related(self, request, form, formsets, change):
+        """`policy_save` set the topics."""
 
 
 @admin.register(CheckIn)
-class CheckInAdmin(SimpleHistoryAdmin):
+class CheckInAdmin(ReadOnlyAdminMixin, SimpleHistoryAdmin):
     list_display = ["customer", "kind", "due_date", "status", "assignee", "team"]
     list_filter = ["status", "kind", "team"]
     list_select_related = ["customer", "assignee", "team"]
@@ -20,7 +32,7 @@ class CheckInAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Promise)
-class PromiseAdmin(SimpleHistoryAdmin):
+class PromiseAdmin(ReadOnlyAdminMixin, SimpleHistoryAdmin):
     list_display = ["description", "customer", "owner", "due_at", "status", "broken_at", "kept_at"]
     list_filter = ["status", "team"]
     list_select_related = ["customer", "owner"]
@@ -29,14 +41,13 @@ class PromiseAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Notification)
-class NotificationAdmin(admin.ModelAdmin):
+class NotificationAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["subject", "recipient", "kind", "status", "attempts", "created_at", "sent_at"]
     list_filter = ["kind", "status"]
     list_select_related = ["recipient"]
     exclude = ["attachment"]
-    readonly_fields = ["recipient", "kind", "key", "subject", "body", "html_body", "link", "attachment_name"]
 
 
 @admin.register(SweepRun)
-class SweepRunAdmin(admin.ModelAdmin):
+class SweepRunAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["name", "last_started_at", "last_finished_at", "last_result", "runs"]

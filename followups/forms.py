@@ -3,20 +3,18 @@
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Column, Layout, Row
 from django import forms
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from contactcare.forms import IdField, SubmissionKeyField, with_submission_key
 from contacts.forms import DATETIME_LOCAL_FORMAT, ContactMomentForm
 from contacts.models import ContactMoment, Topic
 
 from .models import CheckIn, CheckInPolicy, Promise
-from .planning import country_supported, offsets_parse
 
 
 class PromiseForm(forms.Form):
     description = forms.CharField(
         label=_("What was promised"),
-        max_length=300,
         widget=forms.TextInput(attrs={"placeholder": _("e.g. call back with the repair date")}),
     )
     due_at = forms.DateTimeField(
@@ -35,12 +33,6 @@ class PromiseForm(forms.Form):
             css = "form-select" if name == "owner" else "form-control"
             field.widget.attrs["class"] = css + (" is-invalid" if name in self.errors else "")
 
-    def clean_due_at(self):
-        due_at = self.cleaned_data["due_at"]
-        if due_at <= timezone.now():
-            raise forms.ValidationError(_("A promise must be due in the future."), code="past")
-        return due_at
-
 
 class BasePromiseFormSet(forms.BaseFormSet):
     def get_form_kwargs(self, index):
@@ -53,7 +45,7 @@ PromiseFormSet = forms.formset_factory(PromiseForm, formset=BasePromiseFormSet, 
 class ContactLogForm(ContactMomentForm):
     """The log-a-contact form; `checkin` carries the check-in a "Call now" completes."""
 
-    checkin = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    checkin = IdField()
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -61,26 +53,19 @@ class ContactLogForm(ContactMomentForm):
 
 
 class SkipForm(forms.Form):
-    reason = forms.CharField(label=_("Why skip it?"), max_length=200)
+    reason = forms.CharField(label=_("Why skip it?"))
 
 
 class RescheduleForm(forms.Form):
     due_date = forms.DateField(label=_("New date"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
     reason = forms.CharField(
         label=_("Why?"),
-        max_length=200,
         widget=forms.TextInput(attrs={"placeholder": _("e.g. the customer asked to be called next week")}),
     )
 
-    def clean_due_date(self):
-        due = self.cleaned_data["due_date"]
-        if due < timezone.localdate():
-            raise forms.ValidationError(_("Choose today or a later day."), code="past")
-        return due
-
 
 class CancelPromiseForm(forms.Form):
-    reason = forms.CharField(label=_("Why cancel it?"), max_length=200)
+    reason = forms.CharField(label=_("Why cancel it?"))
 
 
 def _any_of(label, choices, help_text) -> forms.MultipleChoiceField:
@@ -126,22 +111,11 @@ class CheckInPolicyForm(forms.ModelForm):
             Row(Column("channels"), Column("directions"), Column("outcomes"), Column("topics")),
         )
 
-    def clean_offsets(self):
-        try:
-            offsets = offsets_parse(self.cleaned_data["offsets"])
-        except ValueError as error:
-            raise forms.ValidationError(str(error), code="invalid_offsets") from error
-        return ", ".join(offset.kind for offset in offsets)
+    def _post_clean(self):
+        """`policy_save` checks the policy (offsets, holiday calendar, name) and its errors come back here."""
 
-    def clean_holiday_country(self):
-        code = self.cleaned_data["holiday_country"].strip().upper()
-        if not country_supported(code):
-            raise forms.ValidationError(
-                _("“%(code)s” is not a country we know the public holidays of. Use a code like NL, BE or DE.")
-                % {"code": code},
-                code="unknown_country",
-            )
-        return code
+    def policy_fields(self) -> dict:
+        return dict(self.cleaned_data)
 
 
 class ReassignForm(forms.Form):
@@ -150,6 +124,7 @@ class ReassignForm(forms.Form):
     checkins = forms.ModelMultipleChoiceField(queryset=None, required=False, widget=forms.MultipleHiddenInput)
     promises = forms.ModelMultipleChoiceField(queryset=None, required=False, widget=forms.MultipleHiddenInput)
     assignee = forms.ModelChoiceField(label=_("Give to"), queryset=None, empty_label=_("— choose a team member —"))
+    submission_key = SubmissionKeyField()
 
     def __init__(self, *args, team, **kwargs):
         super().__init__(*args, **kwargs)
@@ -157,9 +132,31 @@ class ReassignForm(forms.Form):
         self.fields["promises"].queryset = Promise.objects.open().filter(team=team).select_related("customer")
         # Only active people can be picked: someone who is ill or has left is why we reassign.
         self.fields["assignee"].queryset = team.members.filter(is_active=True).order_by("first_name", "username")
+        with_submission_key(self)
 
     def clean(self):
         cleaned = super().clean()
         if not cleaned.get("checkins") and not cleaned.get("promises"):
             raise forms.ValidationError(_("Tick the check-ins and promises to reassign first."), code="nothing")
         return cleaned
+
+
+class TeamFilterForm(forms.Form):
+    """The team board's filters, from the query string: `person` is a member's id or "queue"."""
+
+    QUEUE = "queue"
+
+    person = forms.CharField(required=False)
+    kind = forms.CharField(required=False, max_length=10)
+    topic = IdField()
+    age = forms.ChoiceField(required=False)
+
+    def __init__(self, *args, age_keys=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["age"].choices = [("", ""), *[(key, key) for key in age_keys]]
+
+    def clean_person(self):
+        value = self.cleaned_data["person"].strip()
+        if value in ("", self.QUEUE):
+            return value
+        return IdField().clean(value)

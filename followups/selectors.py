@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from contacts.models import Customer, Team
 
+from . import access
 from .models import CheckIn, CheckInIs, CheckInPolicy, Notification, Promise, PromiseIs, SweepRun
 
 
@@ -81,11 +82,11 @@ def customer_followups(*, customer: Customer) -> CustomerFollowups:
     )
 
 
-def checkin_for_call(*, customer: Customer, checkin_id: str | None) -> CheckIn | None:
-    """The open check-in a "Call now" link points at, if it belongs to this customer."""
-    if not checkin_id or not str(checkin_id).isdigit():
+def checkin_for_call(*, customer: Customer, checkin_id: int | None, user) -> CheckIn | None:
+    """The open check-in a "Call now" link points at, if it belongs to this customer and the user may act on it."""
+    if checkin_id is None:
         return None
-    return CheckIn.objects.open().filter(pk=checkin_id, customer=customer).first()
+    return access.checkins_for(user=user).open().filter(pk=checkin_id, customer=customer).first()
 
 
 def promise_owner_choices(*, user) -> QuerySet:
@@ -142,24 +143,11 @@ def teams_for(*, user) -> QuerySet[Team]:
 
 @dataclass
 class TeamFilters:
-    person: int | None = None  # a member's id; 0 for the team's queue
+    person: int | None = None  # a member's id
+    queue: bool = False  # only the team's queue (items nobody holds)
     kind: str = ""  # a check-in kind ("3d", "6w") or "promise"
     topic: int | None = None
     age: str = ""  # an AGE_BUCKETS key
-
-    @classmethod
-    def from_query(cls, params) -> "TeamFilters":
-        def number(name):
-            value = params.get(name, "")
-            return int(value) if value.isdigit() else None
-
-        age = params.get("age", "")
-        return cls(
-            person=number("person"),
-            kind=params.get("kind", "")[:10],
-            topic=number("topic"),
-            age=age if age in {key for key, *_ in AGE_BUCKETS} else "",
-        )
 
 
 def _age_range(key: str, today: date) -> tuple[date | None, date]:
@@ -215,9 +203,12 @@ def team_board(*, team: Team, filters: TeamFilters, now: datetime, page_checkins
     today = timezone.localdate(now)
     checkins = CheckIn.objects.overdue(today).filter(team=team)
     promises = Promise.objects.broken(now).filter(team=team)
-    if filters.person is not None:
-        checkins = checkins.filter(assignee=filters.person or None)
-        promises = promises.filter(owner=filters.person) if filters.person else promises.none()
+    if filters.queue:
+        checkins = checkins.filter(assignee__isnull=True)
+        promises = promises.none()  # a promise always has an owner
+    elif filters.person is not None:
+        checkins = checkins.filter(assignee=filters.person)
+        promises = promises.filter(owner=filters.person)
     if filters.kind:
         checkins = checkins.none() if filters.kind == PROMISE_KIND else checkins.filter(kind=filters.kind)
         promises = promises if filters.kind == PROMISE_KIND else promises.none()

@@ -1,9 +1,14 @@
-"""Every write of the follow-up engine: logging a contact with its promises and check-ins, and the work on them."""
+"""Every write of the follow-up engine: logging a contact with its promises and check-ins, and the work on them.
+
+Each service takes its `actor` (the person, or `contactcare.services.system_user()`
+for tasks and commands) and records it in the history rows it writes.
+"""
 
 import logging
 from collections.abc import Iterable
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -11,15 +16,30 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_update_with_history
 
-from contacts.models import ContactMoment, Customer
-from contacts.services import contact_moment_create
+from contactcare.services import submission_claim, submission_complete
+from contacts.models import ContactMoment, Customer, Topic
+from contacts.normalize import text_normalize
+from contacts.services import contact_moment_create, validate, with_actor
 
 from . import notifications
 from .models import CheckIn, CheckInPolicy, Promise
-from .planning import due_date
+from .planning import country_supported, due_date, offsets_parse
 
 logger = logging.getLogger(__name__)
 User = get_user_model()
+REASON_MAX_LENGTH = 200  # as the reason fields of check-ins and promises
+
+
+def horizon(now: datetime | None = None) -> datetime:
+    """The furthest a promise may be due or a check-in moved: FOLLOWUP_HORIZON_DAYS ahead."""
+    return (now or timezone.now()) + timedelta(days=settings.FOLLOWUP_HORIZON_DAYS)
+
+
+def _reason_required(reason: str, message: str) -> str:
+    reason = text_normalize(reason)
+    if not reason:
+        raise ValidationError({"reason": message}, code="required")
+    return reason
 
 
 # --- Logging a contact --------------------------------------------------------
@@ -29,37 +49,116 @@ User = get_user_model()
 def contact_log(
     *,
     customer: Customer,
-    logged_by,
+    actor,
+    logged_by=None,
     promises: Iterable[dict] = (),
     checkin: CheckIn | None = None,
+    submission_key=None,
     **fields,
 ) -> ContactMoment:
     """Log a contact moment with its promises and check-ins: all written together, or nothing.
 
-    A contact that completes a planned check-in (`checkin`, from "Call now")
-    marks it done instead of planning new ones: the follow-up call is not a
-    new reason to follow up. Nothing here needs the broker; notifications
-    are rows, e-mailed by the dispatch sweep (and nudged after commit).
+    Logging for one customer is serialised on the customer's row, so two
+    people logging at once both succeed and the check-ins follow the newest
+    contact. A contact that completes a planned check-in (`checkin`, from
+    "Call now") marks it done instead of planning new ones. With
+    `submission_key`, a repeat of the same form (double click, Back + save)
+    raises AlreadySubmitted with the contact it logged. Nothing here needs the
+    broker; notifications are rows, e-mailed by the dispatch sweep.
     """
-    moment = contact_moment_create(customer=customer, logged_by=logged_by, **fields)
-    for promise in promises:
-        promise_make(moment=moment, created_by=logged_by, **promise)
+    submission = submission_claim(actor=actor, key=submission_key)
+    Customer.objects.select_for_update().filter(pk=customer.pk).values_list("pk").first()
+    logged_by = logged_by or actor
+    moment = contact_moment_create(customer=customer, logged_by=logged_by, actor=actor, **fields)
+    for index, promise in enumerate(promises):
+        try:
+            promise_make(moment=moment, actor=actor, **promise)
+        except ValidationError as error:
+            error.promise_index = index  # which of the promises the form should mark
+            raise
     if checkin is not None:
-        checkin_complete(checkin=checkin, moment=moment)
+        checkin_complete(checkin=checkin, moment=moment, actor=actor)
     else:
-        checkins_plan(moment=moment)
+        checkins_plan(moment=moment, actor=actor)
+    submission_complete(submission, moment)
     return moment
+
+
+# --- Check-in policies --------------------------------------------------------
+
+
+@transaction.atomic
+def policy_save(
+    *,
+    actor,
+    policy: CheckInPolicy | None = None,
+    name: str,
+    offsets: str,
+    is_active: bool = True,
+    day_type: str = CheckInPolicy.DayType.BUSINESS,
+    holiday_country: str = "NL",
+    channels: Iterable[str] = (),
+    directions: Iterable[str] = (),
+    outcomes: Iterable[str] = (),
+    topics: Iterable[Topic] = (),
+) -> CheckInPolicy:
+    """Create or change a check-in policy (the policy page and the admin). A policy that cannot plan is refused."""
+    policy = policy or CheckInPolicy()
+    policy.name = text_normalize(name)
+    policy.is_active = is_active
+    policy.day_type = day_type
+    try:
+        policy.offsets = ", ".join(offset.kind for offset in offsets_parse(offsets))
+    except ValueError as error:
+        raise ValidationError({"offsets": str(error)}, code="invalid_offsets") from error
+    policy.holiday_country = (holiday_country or "").strip().upper()
+    if not country_supported(policy.holiday_country):
+        raise ValidationError(
+            {
+                "holiday_country": _(
+                    "“%(code)s” is not a country we know the public holidays of. Use a code like NL, BE or DE."
+                )
+                % {"code": policy.holiday_country}
+            },
+            code="unknown_country",
+        )
+    triggers = {"channels": channels, "directions": directions, "outcomes": outcomes}
+    allowed = {
+        "channels": ContactMoment.Channel.values,
+        "directions": ContactMoment.Direction.values,
+        "outcomes": ContactMoment.Outcome.values,
+    }
+    for field, values in triggers.items():
+        values = sorted(set(values))
+        if set(values) - set(allowed[field]):
+            raise ValidationError({field: _("Choose from the list.")}, code="invalid_choice")
+        setattr(policy, field, values)
+    validate(policy, unique=True)
+    with_actor(policy, actor).save()
+    policy.topics.set(list(topics))
+    return policy
 
 
 # --- Check-ins ----------------------------------------------------------------
 
 
-def checkins_plan(*, moment: ContactMoment) -> list[CheckIn]:
+def _policy_offsets(policy: CheckInPolicy):
+    """A stored policy's offsets, or None when they cannot be read (saved before the rules, or by hand)."""
+    try:
+        return policy.offset_list
+    except ValueError:
+        logger.warning("check-in policy %s has unreadable offsets and plans nothing", policy.pk)
+        return None
+
+
+def checkins_plan(*, moment: ContactMoment, actor) -> list[CheckIn]:
     """Plan the check-ins the active policies want after `moment`.
 
     Due dates count from the contact's local date. The first policy (by name)
-    that plans a kind wins. A new check-in supersedes the customer's open one
-    of the same kind when that one came from an earlier contact; an open
+    that plans a kind wins; a policy that cannot plan (unreadable offsets, an
+    unknown holiday calendar) is passed over with a warning, never breaking
+    the logging of a contact. A new check-in supersedes the customer's open
+    one of the same kind when that one came from an earlier contact; an open
     check-in from a later contact (this one was logged after the fact) stays,
     and this contact plans nothing of that kind.
     """
@@ -68,9 +167,12 @@ def checkins_plan(*, moment: ContactMoment) -> list[CheckIn]:
     for policy in CheckInPolicy.objects.active().prefetch_related("topics"):
         if not policy.applies_to(moment, {topic.pk for topic in policy.topics.all()}):
             continue
-        for offset in policy.offset_list:
+        offsets = _policy_offsets(policy)
+        if not offsets or not country_supported(policy.holiday_country):
+            continue
+        business = policy.day_type == CheckInPolicy.DayType.BUSINESS
+        for offset in offsets:
             if offset.kind not in wanted:
-                business = policy.day_type == CheckInPolicy.DayType.BUSINESS
                 wanted[offset.kind] = (
                     policy,
                     due_date(start, offset, business_days=business, country=policy.holiday_country),
@@ -94,9 +196,8 @@ def checkins_plan(*, moment: ContactMoment) -> list[CheckIn]:
         if older:
             older.status = CheckIn.Status.SUPERSEDED
             older.closed_at = timezone.now()
-            older._change_reason = "superseded"
-            older.save(update_fields=["status", "closed_at"])
-        checkin = CheckIn.objects.create(
+            with_actor(older, actor, "superseded").save(update_fields=["status", "closed_at"])
+        checkin = CheckIn(
             customer_id=moment.customer_id,
             origin=moment,
             policy=policy,
@@ -106,9 +207,10 @@ def checkins_plan(*, moment: ContactMoment) -> list[CheckIn]:
             assignee=moment.logged_by if logger_active else None,
             team=moment.team,
         )
+        with_actor(checkin, actor).save()
         if older:
             older.superseded_by = checkin
-            older.save(update_fields=["superseded_by"])
+            with_actor(older, actor, "superseded").save(update_fields=["superseded_by"])
         planned.append(checkin)
     return planned
 
@@ -116,99 +218,116 @@ def checkins_plan(*, moment: ContactMoment) -> list[CheckIn]:
 def _checkin_open_or_error(checkin: CheckIn) -> None:
     if checkin.status != CheckIn.Status.OPEN:
         raise ValidationError(
-            _("This check-in is no longer open (it is %(status)s).") % {"status": checkin.get_status_display()}
+            _("This check-in is no longer open (it is %(status)s).") % {"status": checkin.get_status_display()},
+            code="closed",
         )
 
 
-def checkin_complete(*, checkin: CheckIn, moment: ContactMoment) -> CheckIn:
+def checkin_complete(*, checkin: CheckIn, moment: ContactMoment, actor) -> CheckIn:
     """Mark a check-in done by the contact moment that was logged for it."""
     checkin = CheckIn.objects.select_for_update().get(pk=checkin.pk)
     _checkin_open_or_error(checkin)
     if checkin.customer_id != moment.customer_id:
-        raise ValidationError(_("This check-in belongs to another customer."))
+        raise ValidationError(_("This check-in belongs to another customer."), code="other_customer")
     checkin.status = CheckIn.Status.DONE
     checkin.done_moment = moment
     checkin.done_date = timezone.localdate(moment.occurred_at)
     checkin.closed_at = timezone.now()
-    checkin.save(update_fields=["status", "done_moment", "done_date", "closed_at"])
+    with_actor(checkin, actor, "done").save(update_fields=["status", "done_moment", "done_date", "closed_at"])
     return checkin
 
 
 @transaction.atomic
-def checkin_skip(*, checkin: CheckIn, reason: str, by) -> CheckIn:
+def checkin_skip(*, checkin: CheckIn, reason: str, actor) -> CheckIn:
     checkin = CheckIn.objects.select_for_update().get(pk=checkin.pk)
     _checkin_open_or_error(checkin)
-    if not reason.strip():
-        raise ValidationError({"reason": _("Say why the check-in is skipped.")})
+    checkin.skip_reason = _reason_required(reason, _("Say why the check-in is skipped."))
     checkin.status = CheckIn.Status.SKIPPED
-    checkin.skip_reason = reason.strip()
     checkin.closed_at = timezone.now()
-    checkin._change_reason = reason.strip()
-    checkin.save(update_fields=["status", "skip_reason", "closed_at"])
+    validate(checkin, exclude=["customer", "origin", "policy", "assignee", "team", "done_moment", "superseded_by"])
+    with_actor(checkin, actor, checkin.skip_reason).save(update_fields=["status", "skip_reason", "closed_at"])
     return checkin
 
 
 @transaction.atomic
-def checkin_reschedule(*, checkin: CheckIn, due: date, reason: str, by) -> CheckIn:
+def checkin_reschedule(*, checkin: CheckIn, due: date, reason: str, actor) -> CheckIn:
     """Move a check-in to another day (the customer asked to be called next week); the reason stays in its history."""
     checkin = CheckIn.objects.select_for_update().get(pk=checkin.pk)
     _checkin_open_or_error(checkin)
-    if due < timezone.localdate():
-        raise ValidationError({"due_date": _("Choose today or a later day.")})
-    if not reason.strip():
-        raise ValidationError({"reason": _("Say why the check-in moves.")})
+    today = timezone.localdate()
+    if due < today:
+        raise ValidationError({"due_date": _("Choose today or a later day.")}, code="past")
+    if due > timezone.localdate(horizon()):
+        raise ValidationError(
+            {"due_date": _("Choose a day within %(days)s days.") % {"days": settings.FOLLOWUP_HORIZON_DAYS}},
+            code="too_far",
+        )
+    reason = _reason_required(reason, _("Say why the check-in moves."))
+    if len(reason) > REASON_MAX_LENGTH:
+        raise ValidationError(
+            {
+                "reason": _("Keep the reason to %(max)s characters (it has %(n)s).")
+                % {"max": REASON_MAX_LENGTH, "n": len(reason)}
+            },
+            code="max_length",
+        )
     checkin.due_date = due
-    checkin._change_reason = reason.strip()
-    checkin.save(update_fields=["due_date"])
+    with_actor(checkin, actor, reason).save(update_fields=["due_date"])
     return checkin
 
 
 # --- Promises -----------------------------------------------------------------
 
 
-def promise_make(*, moment: ContactMoment, description: str, owner, due_at: datetime, created_by) -> Promise:
-    if due_at <= timezone.now():
-        raise ValidationError({"due_at": _("A promise must be due in the future.")})
+def promise_make(*, moment: ContactMoment, actor, description: str, owner, due_at: datetime) -> Promise:
+    now = timezone.now()
+    if due_at <= now:
+        raise ValidationError({"due_at": _("A promise must be due in the future.")}, code="past")
+    if due_at > horizon(now):
+        raise ValidationError(
+            {"due_at": _("A promise is due within %(days)s days.") % {"days": settings.FOLLOWUP_HORIZON_DAYS}},
+            code="too_far",
+        )
     if not owner.is_active:
-        raise ValidationError({"owner": _("This person can no longer take promises.")})
-    promise = Promise.objects.create(
+        raise ValidationError({"owner": _("This person can no longer take promises.")}, code="inactive")
+    promise = Promise(
         customer_id=moment.customer_id,
         moment=moment,
-        description=description.strip(),
+        description=text_normalize(description),
         owner=owner,
         team=moment.team,
         due_at=due_at,
-        created_by=created_by,
+        created_by=actor,
     )
-    if owner.pk != created_by.pk:
+    validate(promise, exclude=["customer", "moment", "owner", "team", "created_by"])
+    with_actor(promise, actor).save()
+    if owner.pk != actor.pk:
         notifications.promise_assigned(promise=promise)
     return promise
 
 
 @transaction.atomic
-def promise_keep(*, promise: Promise, by, now: datetime | None = None) -> Promise:
+def promise_keep(*, promise: Promise, actor, now: datetime | None = None) -> Promise:
     """Record a promise as kept: on time when kept by its due time, late otherwise."""
     promise = Promise.objects.select_for_update().get(pk=promise.pk)
     if promise.status != Promise.Status.OPEN:
-        raise ValidationError(_("This promise is no longer open."))
+        raise ValidationError(_("This promise is no longer open."), code="closed")
     promise.status = Promise.Status.KEPT
     promise.kept_at = now or timezone.now()
-    promise.save(update_fields=["status", "kept_at"])
+    with_actor(promise, actor, "kept").save(update_fields=["status", "kept_at"])
     return promise
 
 
 @transaction.atomic
-def promise_cancel(*, promise: Promise, reason: str, by) -> Promise:
+def promise_cancel(*, promise: Promise, reason: str, actor) -> Promise:
     promise = Promise.objects.select_for_update().get(pk=promise.pk)
     if promise.status != Promise.Status.OPEN:
-        raise ValidationError(_("This promise is no longer open."))
-    if not reason.strip():
-        raise ValidationError({"reason": _("Say why the promise is cancelled.")})
+        raise ValidationError(_("This promise is no longer open."), code="closed")
+    promise.cancel_reason = _reason_required(reason, _("Say why the promise is cancelled."))
     promise.status = Promise.Status.CANCELLED
-    promise.cancel_reason = reason.strip()
     promise.cancelled_at = timezone.now()
-    promise._change_reason = reason.strip()
-    promise.save(update_fields=["status", "cancel_reason", "cancelled_at"])
+    validate(promise, exclude=["customer", "moment", "owner", "team", "created_by"])
+    with_actor(promise, actor, promise.cancel_reason).save(update_fields=["status", "cancel_reason", "cancelled_at"])
     return promise
 
 
@@ -243,15 +362,19 @@ def promises_mark_broken(*, now: datetime) -> int:
 
 
 @transaction.atomic
-def followups_reassign(*, team, checkin_ids: Iterable[int], promise_ids: Iterable[int], to_user, by) -> tuple[int, int]:
+def followups_reassign(
+    *, team, checkin_ids: Iterable[int], promise_ids: Iterable[int], to_user, actor, submission_key=None
+) -> tuple[int, int]:
     """Give open check-ins and promises of `team` to one of its active members (someone is ill).
 
     Each change is recorded in the items' history with who made it. Items
     that are no longer open, or not of this team, are left alone. Returns
-    how many check-ins and promises moved.
+    how many check-ins and promises moved. With `submission_key`, a repeat of
+    the same confirmation raises AlreadySubmitted.
     """
+    submission_claim(actor=actor, key=submission_key)
     if not to_user.is_active or not team.members.filter(pk=to_user.pk).exists():
-        raise ValidationError({"assignee": _("Choose an active member of this team.")})
+        raise ValidationError({"assignee": _("Choose an active member of this team.")}, code="not_member")
     checkins = list(CheckIn.objects.open().select_for_update().filter(team=team, pk__in=list(checkin_ids)))
     promises = list(Promise.objects.open().select_for_update().filter(team=team, pk__in=list(promise_ids)))
     reason = _("reassigned to %(name)s") % {"name": to_user.get_full_name() or to_user.get_username()}
@@ -260,10 +383,10 @@ def followups_reassign(*, team, checkin_ids: Iterable[int], promise_ids: Iterabl
     for promise in promises:
         promise.owner = to_user
     if checkins:
-        bulk_update_with_history(checkins, CheckIn, ["assignee"], default_user=by, default_change_reason=reason)
+        bulk_update_with_history(checkins, CheckIn, ["assignee"], default_user=actor, default_change_reason=reason)
     if promises:
-        bulk_update_with_history(promises, Promise, ["owner"], default_user=by, default_change_reason=reason)
+        bulk_update_with_history(promises, Promise, ["owner"], default_user=actor, default_change_reason=reason)
         for promise in promises:
-            if to_user.pk != by.pk:
+            if to_user.pk != actor.pk:
                 notifications.promise_assigned(promise=promise)
     return len(checkins), len(promises)

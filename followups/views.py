@@ -2,20 +2,21 @@
 
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
-from django.core.exceptions import ValidationError
+from django.core.exceptions import BadRequest, ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from contactcare.forms import add_service_error
+from contactcare.responses import already_saved, redirect_next, safe_next
+from contactcare.services import AlreadySubmitted
 from contacts import selectors as contact_selectors
 from contacts.models import Customer, Topic
 
-from . import notifications, selectors, services
+from . import access, notifications, selectors, services
 from .forms import (
     CancelPromiseForm,
     CheckInPolicyForm,
@@ -24,20 +25,19 @@ from .forms import (
     ReassignForm,
     RescheduleForm,
     SkipForm,
+    TeamFilterForm,
 )
-from .models import CheckIn, CheckInPolicy, Notification, Promise
-
-
-def _next_url(request, default: str) -> str:
-    target = request.POST.get("next") or request.GET.get("next")
-    if target and url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return target
-    return default
-
+from .models import CheckInPolicy, Notification
 
 # --- Logging a contact --------------------------------------------------------
+
+
+def _checkin_param(request, raw) -> int | None:
+    form = ContactLogForm.base_fields["checkin"]
+    try:
+        return form.clean(raw)
+    except ValidationError as error:
+        raise BadRequest(" ".join(error.messages)) from error
 
 
 @permission_required(["contacts.add_contactmoment", "followups.add_promise"], raise_exception=True)
@@ -51,27 +51,36 @@ def contact_log(request, pk):
     if request.method == "POST":
         form = ContactLogForm(request.POST, teams=teams)
         promises = PromiseFormSet(request.POST, **promise_kwargs)
-        checkin = selectors.checkin_for_call(customer=customer, checkin_id=request.POST.get("checkin"))
+        checkin_id = _checkin_param(request, request.POST.get("checkin"))
+        checkin = selectors.checkin_for_call(customer=customer, checkin_id=checkin_id, user=request.user)
         if form.is_valid() and promises.is_valid():
-            fields = {name: value for name, value in form.cleaned_data.items() if name != "checkin"}
-            made = [p.cleaned_data for p in promises if p.has_changed() and p.cleaned_data]
+            made = [p for p in promises if p.has_changed() and p.cleaned_data]
             try:
                 moment = services.contact_log(
-                    customer=customer, logged_by=request.user, promises=made, checkin=checkin, **fields
+                    customer=customer,
+                    actor=request.user,
+                    promises=[p.cleaned_data for p in made],
+                    checkin=checkin,
+                    submission_key=form.cleaned_data["submission_key"],
+                    **form.moment_fields(),
                 )
+            except AlreadySubmitted:
+                return already_saved(request, customer, default=customer.get_absolute_url())
             except ValidationError as error:
-                add_service_error(form, error)
+                index = getattr(error, "promise_index", None)
+                add_service_error(made[index] if index is not None else form, error)
             else:
                 request.session["last_channel"] = moment.channel
                 request.session["last_direction"] = moment.direction
                 messages.success(request, _log_confirmation(moment, checkin, len(made)))
-                if form.cleaned_data.get("checkin") and checkin is None:
+                if checkin_id and checkin is None:
                     messages.warning(
                         request, _("The check-in was already closed by someone else; the contact is logged.")
                     )
                 return redirect(customer)
     else:
-        checkin = selectors.checkin_for_call(customer=customer, checkin_id=request.GET.get("checkin"))
+        checkin_id = _checkin_param(request, request.GET.get("checkin"))
+        checkin = selectors.checkin_for_call(customer=customer, checkin_id=checkin_id, user=request.user)
         first_team = teams.first()
         initial = {
             "channel": request.session.get("last_channel", "phone"),
@@ -132,7 +141,7 @@ def _row_or_redirect(request, row_template: str, context: dict, row_id: str, def
         response["HX-Retarget"] = f"#{row_id}"
         response["HX-Reswap"] = "outerHTML"
         return response
-    return redirect(_next_url(request, default_next))
+    return redirect_next(request, default_next)
 
 
 def _action(request, *, obj, row_name: str, form_class, perform, title: str, submit: str, row_template: str):
@@ -148,7 +157,7 @@ def _action(request, *, obj, row_name: str, form_class, perform, title: str, sub
         except ValidationError as error:
             add_service_error(form, error)
         else:
-            context = {row_name: obj, "next": _next_url(request, "")}
+            context = {row_name: obj, "next": safe_next(request, "")}
             return _row_or_redirect(request, row_template, context, f"{row_name}-{obj.pk}", obj.get_absolute_url())
     context = {
         "form": form,
@@ -156,7 +165,7 @@ def _action(request, *, obj, row_name: str, form_class, perform, title: str, sub
         "submit": submit,
         "object": obj,
         "action": request.path,
-        "next": _next_url(request, obj.get_absolute_url()),
+        "next": safe_next(request, obj.get_absolute_url()),
     }
     return render(request, "followups/_action_form.html" if request.htmx else "followups/action_form.html", context)
 
@@ -165,10 +174,10 @@ def _action(request, *, obj, row_name: str, form_class, perform, title: str, sub
 def checkin_skip(request, pk):
     return _action(
         request,
-        obj=get_object_or_404(CheckIn.objects.for_display(), pk=pk),
+        obj=get_object_or_404(access.checkins_for(user=request.user).for_display(), pk=pk),
         row_name="checkin",
         form_class=SkipForm,
-        perform=lambda checkin, data: services.checkin_skip(checkin=checkin, reason=data["reason"], by=request.user),
+        perform=lambda checkin, data: services.checkin_skip(checkin=checkin, reason=data["reason"], actor=request.user),
         title=_("Skip check-in"),
         submit=_("Skip"),
         row_template="followups/_checkin_row.html",
@@ -179,11 +188,11 @@ def checkin_skip(request, pk):
 def checkin_reschedule(request, pk):
     return _action(
         request,
-        obj=get_object_or_404(CheckIn.objects.for_display(), pk=pk),
+        obj=get_object_or_404(access.checkins_for(user=request.user).for_display(), pk=pk),
         row_name="checkin",
         form_class=RescheduleForm,
         perform=lambda checkin, data: services.checkin_reschedule(
-            checkin=checkin, due=data["due_date"], reason=data["reason"], by=request.user
+            checkin=checkin, due=data["due_date"], reason=data["reason"], actor=request.user
         ),
         title=_("Reschedule check-in"),
         submit=_("Reschedule"),
@@ -195,10 +204,12 @@ def checkin_reschedule(request, pk):
 def promise_cancel(request, pk):
     return _action(
         request,
-        obj=get_object_or_404(Promise.objects.for_display(), pk=pk),
+        obj=get_object_or_404(access.promises_for(user=request.user).for_display(), pk=pk),
         row_name="promise",
         form_class=CancelPromiseForm,
-        perform=lambda promise, data: services.promise_cancel(promise=promise, reason=data["reason"], by=request.user),
+        perform=lambda promise, data: services.promise_cancel(
+            promise=promise, reason=data["reason"], actor=request.user
+        ),
         title=_("Cancel promise"),
         submit=_("Cancel the promise"),
         row_template="followups/_promise_row.html",
@@ -208,15 +219,15 @@ def promise_cancel(request, pk):
 @require_POST
 @permission_required("followups.change_promise", raise_exception=True)
 def promise_keep(request, pk):
-    promise = get_object_or_404(Promise.objects.for_display(), pk=pk)
+    promise = get_object_or_404(access.promises_for(user=request.user).for_display(), pk=pk)
     try:
-        promise = services.promise_keep(promise=promise, by=request.user)
+        promise = services.promise_keep(promise=promise, actor=request.user)
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     else:
         if not request.htmx:
             messages.success(request, _("Promise kept."))
-    context = {"promise": promise, "next": _next_url(request, "")}
+    context = {"promise": promise, "next": safe_next(request, "")}
     return _row_or_redirect(
         request, "followups/_promise_row.html", context, f"promise-{promise.pk}", promise.get_absolute_url()
     )
@@ -233,12 +244,27 @@ def team_list(request):
     return render(request, "followups/team_list.html", {"teams": teams})
 
 
+def _team_filters(request) -> selectors.TeamFilters:
+    form = TeamFilterForm(request.GET, age_keys=[key for key, *_ in selectors.AGE_BUCKETS])
+    if not form.is_valid():
+        raise BadRequest(_("These filters cannot be read; choose them again from the lists."))
+    data = form.cleaned_data
+    queue = data["person"] == TeamFilterForm.QUEUE
+    return selectors.TeamFilters(
+        person=None if queue or data["person"] == "" else data["person"],
+        queue=queue,
+        kind=data["kind"],
+        topic=data["topic"],
+        age=data["age"],
+    )
+
+
 @permission_required("followups.view_team_dashboard", raise_exception=True)
 def team_board(request, pk):
     team = get_object_or_404(selectors.teams_for(user=request.user), pk=pk)
     board = selectors.team_board(
         team=team,
-        filters=selectors.TeamFilters.from_query(request.GET),
+        filters=_team_filters(request),
         now=timezone.now(),
         page_checkins=request.GET.get("cpage"),
         page_promises=request.GET.get("ppage"),
@@ -258,7 +284,7 @@ def team_board(request, pk):
 def team_reassign(request, pk):
     """Bulk reassign, in two steps: the selection is shown for confirmation, then moved."""
     team = get_object_or_404(selectors.teams_for(user=request.user), pk=pk)
-    back = _next_url(request, reverse("followups:team-board", args=[team.pk]))
+    back = safe_next(request, reverse("followups:team-board", args=[team.pk]))
     form = ReassignForm(request.POST, team=team)
     if not form.is_valid():
         for errors in form.errors.values():
@@ -275,8 +301,11 @@ def team_reassign(request, pk):
             checkin_ids=[c.pk for c in data["checkins"]],
             promise_ids=[p.pk for p in data["promises"]],
             to_user=data["assignee"],
-            by=request.user,
+            actor=request.user,
+            submission_key=data["submission_key"],
         )
+    except AlreadySubmitted:
+        messages.info(request, _("This was already saved; nothing was saved twice."))
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     else:
@@ -327,7 +356,11 @@ def policy_edit(request, pk=None):
     policy = get_object_or_404(CheckInPolicy, pk=pk) if pk else None
     form = CheckInPolicyForm(request.POST or None, instance=policy)
     if request.method == "POST" and form.is_valid():
-        form.save()
-        messages.success(request, _("Check-in policy saved. It applies to contacts logged from now on."))
-        return redirect("followups:policy-list")
+        try:
+            services.policy_save(actor=request.user, policy=policy, **form.policy_fields())
+        except ValidationError as error:
+            add_service_error(form, error)
+        else:
+            messages.success(request, _("Check-in policy saved. It applies to contacts logged from now on."))
+            return redirect("followups:policy-list")
     return render(request, "followups/policy_form.html", {"form": form, "policy": policy})

@@ -57,14 +57,20 @@ def test_the_language_switch_sticks(staff_client):
 
 def test_form_errors_come_in_the_users_language(staff_client):
     response = staff_client.post(
+        reverse("contacts:customer-create"), {"full_name": "", "language": "nl"}, headers={"Accept-Language": "nl"}
+    )
+
+    assert response.context["form"].errors["full_name"] == ["Dit veld is verplicht."]
+
+
+def test_service_errors_come_in_the_users_language(staff_client):
+    response = staff_client.post(
         reverse("contacts:customer-create"),
-        {"full_name": "", "phone": "12", "language": "nl"},
+        {"full_name": "Jan", "phone": "12", "language": "nl"},
         headers={"Accept-Language": "nl"},
     )
 
-    errors = response.context["form"].errors
-    assert "Dit is geen telefoonnummer dat we kunnen bellen" in errors["phone"][0]
-    assert errors["full_name"] == ["Dit veld is verplicht."]
+    assert "Dit is geen telefoonnummer dat we kunnen bellen" in response.context["form"].errors["phone"][0]
 
 
 def test_dates_read_day_first_in_both_languages(staff_client):

@@ -28,7 +28,7 @@ AMSTERDAM = ZoneInfo("Europe/Amsterdam")
 def log(customer, user, *, when=None, direction="in", **fields):
     return services.contact_log(
         customer=customer,
-        logged_by=user,
+        actor=user,
         occurred_at=when or timezone.now(),
         channel=fields.pop("channel", "phone"),
         direction=direction,
@@ -161,8 +161,8 @@ def test_skip_needs_a_reason_and_keeps_it():
     checkin = CheckInFactory()
 
     with pytest.raises(ValidationError):
-        services.checkin_skip(checkin=checkin, reason=" ", by=checkin.assignee)
-    services.checkin_skip(checkin=checkin, reason="Customer moved abroad", by=checkin.assignee)
+        services.checkin_skip(checkin=checkin, reason=" ", actor=checkin.assignee)
+    services.checkin_skip(checkin=checkin, reason="Customer moved abroad", actor=checkin.assignee)
 
     checkin.refresh_from_db()
     assert (checkin.status, checkin.skip_reason) == ("skipped", "Customer moved abroad")
@@ -172,7 +172,9 @@ def test_rescheduling_keeps_the_reason_in_the_history():
     checkin = CheckInFactory()
     next_week = timezone.localdate() + timedelta(days=7)
 
-    services.checkin_reschedule(checkin=checkin, due=next_week, reason="Asked to call next week", by=checkin.assignee)
+    services.checkin_reschedule(
+        checkin=checkin, due=next_week, reason="Asked to call next week", actor=checkin.assignee
+    )
 
     checkin.refresh_from_db()
     assert checkin.due_date == next_week
@@ -184,7 +186,7 @@ def test_a_closed_check_in_cannot_be_rescheduled():
     checkin = CheckInFactory(status=CheckIn.Status.SKIPPED)
 
     with pytest.raises(ValidationError):
-        services.checkin_reschedule(checkin=checkin, due=timezone.localdate(), reason="x", by=checkin.assignee)
+        services.checkin_reschedule(checkin=checkin, due=timezone.localdate(), reason="x", actor=checkin.assignee)
 
 
 def test_promises_are_written_with_the_contact():
@@ -225,7 +227,7 @@ def test_a_promise_due_in_the_past_is_refused_and_nothing_of_the_contact_is_save
 def test_a_promise_kept_before_its_due_time_is_kept_on_time():
     promise = PromiseFactory()
 
-    services.promise_keep(promise=promise, by=promise.owner)
+    services.promise_keep(promise=promise, actor=promise.owner)
 
     assert Promise.objects.kept_on_time().get() == promise
     assert not Promise.objects.kept_late().exists()
@@ -234,7 +236,7 @@ def test_a_promise_kept_before_its_due_time_is_kept_on_time():
 def test_a_promise_kept_one_minute_late_is_kept_late():
     promise = PromiseFactory()
 
-    services.promise_keep(promise=promise, by=promise.owner, now=promise.due_at + timedelta(minutes=1))
+    services.promise_keep(promise=promise, actor=promise.owner, now=promise.due_at + timedelta(minutes=1))
 
     assert Promise.objects.kept_late().get() == promise
     assert not Promise.objects.broken(timezone.now() + timedelta(days=9)).exists()
@@ -252,10 +254,10 @@ def test_cancelling_needs_a_reason_and_a_cancelled_promise_cannot_be_kept():
     promise = PromiseFactory()
 
     with pytest.raises(ValidationError):
-        services.promise_cancel(promise=promise, reason="", by=promise.owner)
-    services.promise_cancel(promise=promise, reason="Customer solved it", by=promise.owner)
+        services.promise_cancel(promise=promise, reason="", actor=promise.owner)
+    services.promise_cancel(promise=promise, reason="Customer solved it", actor=promise.owner)
 
     with pytest.raises(ValidationError):
-        services.promise_keep(promise=promise, by=promise.owner)
+        services.promise_keep(promise=promise, actor=promise.owner)
     promise.refresh_from_db()
     assert (promise.status, promise.cancel_reason) == ("cancelled", "Customer solved it")

@@ -76,7 +76,7 @@ def test_a_sweep_after_an_outage_catches_up_on_everything_that_broke():
 
 def test_a_promise_kept_on_time_never_breaks():
     promise = PromiseFactory(due_at=timezone.now() + timedelta(minutes=1))
-    services.promise_keep(promise=promise, by=promise.owner)
+    services.promise_keep(promise=promise, actor=promise.owner)
 
     assert services.promises_mark_broken(now=timezone.now() + timedelta(hours=1)) == 0
 

@@ -16,9 +16,9 @@ from django.utils import timezone
 
 from contactcare import roles
 from contacts.models import ContactMoment, Customer, CustomerDetail, Team, Topic
-from contacts.normalize import name_normalize
+from contacts.normalize import name_normalize, phone_normalize
 from followups.models import CheckIn, Promise
-from followups.services import checkin_complete, checkins_plan
+from followups.services import checkins_plan, contact_log
 
 DEMO_PASSWORD = "contactcare-demo"  # noqa: S105 - printed on purpose: these are demo logins
 CUSTOMER_COUNT = 300
@@ -172,6 +172,14 @@ SUMMARIES = {
 }
 
 
+def _mobile_number(rng: random.Random) -> str:
+    """A Dutch mobile number the app itself accepts (not every 06 number is allocated), stored as E.164."""
+    while True:
+        number = phone_normalize(f"06{rng.randrange(10_000_000, 99_999_999)}")
+        if number:
+            return number
+
+
 class Command(BaseCommand):
     help = "Create demo teams, logins (one per role) and customers with history. Safe to run again."
 
@@ -220,7 +228,7 @@ class Command(BaseCommand):
             # Draw every random value before skipping an existing customer, so
             # that the rest of the world does not depend on what exists.
             first, last = rng.choice(FIRST_NAMES), rng.choice(SURNAMES)
-            phone = f"+316{rng.randrange(10_000_000, 99_999_999)}"
+            phone = _mobile_number(rng)
             title = "mevrouw" if rng.random() < 0.5 else "meneer"
             formal = rng.random() < 0.6
             english = rng.random() < 0.08
@@ -291,14 +299,16 @@ class Command(BaseCommand):
         for moment in recent:
             if moment.outcome == ContactMoment.Outcome.FOLLOW_UP:
                 self._promise(rng, moment, now)
-            for checkin in checkins_plan(moment=moment):
+            for checkin in checkins_plan(moment=moment, actor=moment.logged_by):
                 if checkin.due_date >= today:
                     continue
                 fate = rng.random()
                 if fate < 0.7:
                     when = timezone.make_aware(datetime.combine(checkin.due_date, time(10, rng.randint(0, 59))))
-                    call = ContactMoment.objects.create(
+                    contact_log(
                         customer=moment.customer,
+                        actor=moment.logged_by,
+                        checkin=checkin,
                         channel="phone",
                         direction="out",
                         occurred_at=min(when, now),
@@ -311,7 +321,6 @@ class Command(BaseCommand):
                         sentiment_end=4,
                         fully_helped=True,
                     )
-                    checkin_complete(checkin=checkin, moment=call)
                 elif fate < 0.8:
                     CheckIn.objects.filter(pk=checkin.pk).update(
                         status=CheckIn.Status.SKIPPED, skip_reason="Klant wil niet gebeld worden", closed_at=now

@@ -3,6 +3,10 @@
 Built to stream: CSV rows are generated one at a time into the response, and
 the XLSX is written by openpyxl's write-only workbook to a temporary file on
 disk, so neither holds all rows in memory.
+
+Every cell goes through `safe_cell`: text that a spreadsheet would take for a
+formula (team names, usernames, customer numbers and topics are typed by
+people) is neutralised the same way in CSV and XLSX.
 """
 
 import csv
@@ -24,6 +28,20 @@ from .selectors import repeat_contact_earlier
 from .weeks import IsoWeek
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+# What Excel, LibreOffice and Sheets read as the start of a formula (OWASP: CSV injection).
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def safe_cell(value):
+    """`value` for a spreadsheet cell: text starting like a formula gets a leading `'`; numbers stay numbers."""
+    if isinstance(value, str) and value.startswith(FORMULA_START):
+        return "'" + value
+    return value
+
+
+def safe_row(values) -> list:
+    return [safe_cell(value) for value in values]
 
 
 class _Echo:
@@ -49,18 +67,20 @@ def contacts_csv(week: IsoWeek, team=None) -> Iterator[str]:
 
 def _report_csv_rows(tables: list[tuple[str, dict, dict]], week: IsoWeek) -> Iterator[str]:
     writer = csv.writer(_Echo())
-    yield writer.writerow([_("Scope"), _("Figure"), _("Key"), week.label, week.previous().label, _("Unit")])
+    yield writer.writerow(safe_row([_("Scope"), _("Figure"), _("Key"), week.label, week.previous().label, _("Unit")]))
     for scope, current, before in tables:
         for figure in FIGURES:
             yield writer.writerow(
-                [
-                    scope,
-                    str(figure.label),
-                    figure.key,
-                    _cell(current[figure.key]),
-                    _cell(before[figure.key]),
-                    figure.unit,
-                ]
+                safe_row(
+                    [
+                        scope,
+                        str(figure.label),
+                        figure.key,
+                        _cell(current[figure.key]),
+                        _cell(before[figure.key]),
+                        figure.unit,
+                    ]
+                )
             )
 
 
@@ -71,11 +91,12 @@ def _cell(value):
 def _contacts_csv_rows(week: IsoWeek, team=None) -> Iterator[str]:
     """Every contact moment of the week, one row each, without names or summaries (data minimisation)."""
     writer = csv.writer(_Echo())
-    yield writer.writerow(
-        [_("When"), _("Customer number"), _("Channel"), _("Direction"), _("Team"), _("Topic"), _("Outcome"),
-         _("Sentiment at start"), _("Sentiment at end"), _("Complaint"), _("Compliment"), _("Fully helped"),
-         _("Repeat contact"), _("Logged by")]
-    )  # fmt: skip
+    header = [
+        _("When"), _("Customer number"), _("Channel"), _("Direction"), _("Team"), _("Topic"), _("Outcome"),
+        _("Sentiment at start"), _("Sentiment at end"), _("Complaint"), _("Compliment"), _("Fully helped"),
+        _("Repeat contact"), _("Logged by"),
+    ]  # fmt: skip
+    yield writer.writerow(safe_row(header))
     moments = ContactMoment.objects.in_period(week.start, week.end).order_by("occurred_at", "pk")
     if team is not None:
         moments = moments.filter(team=team)
@@ -88,7 +109,7 @@ def _contacts_csv_rows(week: IsoWeek, team=None) -> Iterator[str]:
         occurred_at, *rest = row
         is_repeat = rest[-2] and rest[2] == ContactMoment.Direction.INBOUND
         yield writer.writerow(
-            [timezone.localtime(occurred_at).isoformat(timespec="minutes"), *rest[:-2], is_repeat, rest[-1]]
+            safe_row([timezone.localtime(occurred_at).isoformat(timespec="minutes"), *rest[:-2], is_repeat, rest[-1]])
         )
 
 
@@ -111,23 +132,25 @@ def write_xlsx(tables: list[tuple[str, dict, dict]], week: IsoWeek, target) -> N
     def header(sheet, values):
         cells = []
         for value in values:
-            cell = WriteOnlyCell(sheet, value=value)
+            cell = WriteOnlyCell(sheet, value=safe_cell(value))
             cell.font = bold
             cells.append(cell)
         sheet.append(cells)
 
     for scope, current, before in tables:
         sheet = book.create_sheet(_sheet_title(scope, taken))
-        sheet.append([_("Weekly report"), scope])
+        sheet.append(safe_row([_("Weekly report"), scope]))
         header(sheet, [_("Figure"), week.label, week.previous().label, _("Unit"), _("Key")])
         for figure in FIGURES:
-            sheet.append([str(figure.label), current[figure.key], before[figure.key], figure.unit, figure.key])
+            sheet.append(
+                safe_row([str(figure.label), current[figure.key], before[figure.key], figure.unit, figure.key])
+            )
     definitions = book.create_sheet(_sheet_title(_("Definitions"), taken))
     header(definitions, [_("Figure"), _("Key"), _("How it is counted")])
     for figure in FIGURES:
-        definitions.append([str(figure.label), figure.key, str(figure.definition)])
+        definitions.append(safe_row([str(figure.label), figure.key, str(figure.definition)]))
     definitions.append([])
-    definitions.append([_("Weeks are ISO weeks, Monday 00:00 to Sunday 24:00 in the desk's time zone.")])
+    definitions.append(safe_row([_("Weeks are ISO weeks, Monday 00:00 to Sunday 24:00 in the desk's time zone.")]))
     book.save(target)
 
 

@@ -219,7 +219,8 @@ def weekly_report(
         (t, figures_of(_sum(raw for (p, g), raw in counts.items() if p == week.label and g == t.pk))) for t in teams
     ]
 
-    trend_weeks = [week.previous(n) for n in range(TREND_WEEKS - 1, -1, -1)]
+    # A set: near the first supported week the trend is shorter, not repeated.
+    trend_weeks = sorted({week.previous(n) for n in range(TREND_WEEKS)})
     trend_counts = raw_counts(weeks=trend_weeks, now=now, teams=[team.pk] if team else None)
     trend = [(w, _sum(raw for (p, _), raw in trend_counts.items() if p == w.label)) for w in trend_weeks]
 

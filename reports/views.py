@@ -1,5 +1,7 @@
 """The weekly report: on screen, and as downloads for managers (each one recorded)."""
 
+from functools import wraps
+
 from django.contrib.auth.decorators import permission_required
 from django.http import FileResponse, Http404, StreamingHttpResponse
 from django.shortcuts import render
@@ -10,19 +12,32 @@ from followups.selectors import teams_for
 
 from . import exports, selectors, services
 from .figures import BY_KEY, PERSON_COLUMNS, TEAM_COLUMNS
+from .forms import ReportScopeForm
 from .models import ReportDownload
 from .weeks import IsoWeek
 
 
-def _scope(request):
-    """(week, team or None for all, the teams the user may see); 404 for a team that is not theirs."""
+def _scoped(view):
+    """Parse `week` and `team` before the view runs: a value that is not one answers 400, and nothing starts."""
+
+    @wraps(view)
+    def wrapper(request):
+        form = ReportScopeForm(request.GET)
+        if not form.is_valid():
+            return render(request, "reports/bad_request.html", {"form": form}, status=400)
+        return view(request, *_scope(request, week=form.cleaned_data["week"], team_id=form.cleaned_data["team"]))
+
+    return wrapper
+
+
+def _scope(request, *, week: IsoWeek | None, team_id: int | None):
+    """(week, team or None for all, the teams the user may see, …); 404 for a team that is not theirs."""
     now = timezone.now()
-    week = IsoWeek.parse(request.GET.get("week", "")) or IsoWeek.last_complete(now)
+    week = week or IsoWeek.last_complete(now)
     teams = list(teams_for(user=request.user))
     may_see_all = request.user.has_perm("followups.view_all_teams")
-    chosen = request.GET.get("team", "")
-    if chosen.isdigit():
-        team = next((t for t in teams if t.pk == int(chosen)), None)
+    if team_id is not None:
+        team = next((t for t in teams if t.pk == team_id), None)
         if team is None:
             raise Http404
     elif may_see_all:
@@ -35,8 +50,8 @@ def _scope(request):
 
 
 @permission_required("reports.view_weekly_report", raise_exception=True)
-def weekly(request):
-    week, team, teams, may_see_all, now = _scope(request)
+@_scoped
+def weekly(request, week, team, teams, may_see_all, now):
     report = selectors.weekly_report(week=week, team=team, now=now, teams=teams, with_people=team is not None)
     context = {
         "report": report,
@@ -47,6 +62,7 @@ def weekly(request):
         "person_columns": [BY_KEY[key] for key in PERSON_COLUMNS],
         "charts": _charts(report),
         "this_week": IsoWeek.containing(timezone.localdate(now)),
+        "first_week": IsoWeek.first(),
     }
     return render(request, "reports/weekly.html", context)
 
@@ -77,15 +93,10 @@ def _charts(report) -> dict:
     }
 
 
-def _download(request, fmt: str):
-    week, team, teams, _may_see_all, now = _scope(request)
-    services.download_record(user=request.user, week=week, team=team, format=fmt)
-    return week, team, teams, now
-
-
 @permission_required("reports.download_weekly_report", raise_exception=True)
-def weekly_csv(request):
-    week, team, teams, now = _download(request, ReportDownload.Format.CSV)
+@_scoped
+def weekly_csv(request, week, team, teams, _may_see_all, now):
+    services.download_record(user=request.user, week=week, team=team, format=ReportDownload.Format.CSV)
     tables = selectors.report_tables(week=week, now=now, teams=[team] if team else teams)
     if team:
         tables = tables[1:]  # the team alone
@@ -95,8 +106,9 @@ def weekly_csv(request):
 
 
 @permission_required("reports.download_weekly_report", raise_exception=True)
-def weekly_xlsx(request):
-    week, team, teams, now = _download(request, ReportDownload.Format.XLSX)
+@_scoped
+def weekly_xlsx(request, week, team, teams, _may_see_all, now):
+    services.download_record(user=request.user, week=week, team=team, format=ReportDownload.Format.XLSX)
     tables = selectors.report_tables(week=week, now=now, teams=[team] if team else teams)
     if team:
         tables = tables[1:]
@@ -109,8 +121,9 @@ def weekly_xlsx(request):
 
 
 @permission_required("reports.download_weekly_report", raise_exception=True)
-def contacts_csv(request):
-    week, team, _teams, _now = _download(request, ReportDownload.Format.CONTACTS_CSV)
+@_scoped
+def contacts_csv(request, week, team, _teams, _may_see_all, _now):
+    services.download_record(user=request.user, week=week, team=team, format=ReportDownload.Format.CONTACTS_CSV)
     response = StreamingHttpResponse(exports.contacts_csv(week, team), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="contactcare-contacts-{week.label}.csv"'
     return response

@@ -1,12 +1,20 @@
-"""ISO weeks in the desk's time zone: Monday 00:00 local up to the next Monday."""
+"""ISO weeks in the desk's time zone: Monday 00:00 local up to the next Monday.
+
+Only weeks of the ISO years from the year of `CONTACT_EARLIEST_DATE` up to
+LAST_YEAR are supported: there are no contacts before the one and the
+calendar (datetime) ends not far after the other, so a week at its edge,
+its trend or the week after it would overflow.
+"""
 
 import re
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
+from django.conf import settings
 from django.utils import timezone
 
-_LABEL = re.compile(r"^(\d{4})-W(\d{1,2})$")
+LAST_YEAR = 2100
+_LABEL = re.compile(r"^([0-9]{4})-W([0-9]{1,2})$")
 
 
 @dataclass(frozen=True, order=True)
@@ -20,16 +28,28 @@ class IsoWeek:
         return cls(year, week)
 
     @classmethod
+    def first(cls) -> "IsoWeek":
+        """The first supported week: week 1 of the year of CONTACT_EARLIEST_DATE."""
+        return cls(settings.CONTACT_EARLIEST_DATE.year, 1)
+
+    @classmethod
+    def last(cls) -> "IsoWeek":
+        """The last supported week: the last week of LAST_YEAR (28 December always falls in it)."""
+        return cls.containing(date(LAST_YEAR, 12, 28))
+
+    @classmethod
     def parse(cls, label: str) -> "IsoWeek | None":
-        """`"2026-W47"` → IsoWeek(2026, 47); None when it is not a real week."""
+        """`"2026-W47"` → IsoWeek(2026, 47); None when it is not a real week, or not a supported one."""
         match = _LABEL.match((label or "").strip().upper())
         if not match:
             return None
+        year, number = int(match.group(1)), int(match.group(2))
         try:
-            date.fromisocalendar(int(match.group(1)), int(match.group(2)), 1)
+            date.fromisocalendar(year, number, 1)
         except ValueError:
             return None
-        return cls(int(match.group(1)), int(match.group(2)))
+        week = cls(year, number)
+        return week if cls.first() <= week <= cls.last() else None
 
     @classmethod
     def last_complete(cls, now: datetime) -> "IsoWeek":
@@ -47,7 +67,7 @@ class IsoWeek:
     @property
     def end(self) -> datetime:
         """The next Monday 00:00, exclusive."""
-        return self.following().start
+        return timezone.make_aware(datetime.combine(self.monday + timedelta(weeks=1), time.min))
 
     @property
     def days(self) -> tuple[date, date]:
@@ -59,9 +79,19 @@ class IsoWeek:
         return f"{self.year}-W{self.week:02d}"
 
     def previous(self, weeks: int = 1) -> "IsoWeek":
-        return IsoWeek.containing(self.monday - timedelta(weeks=weeks))
+        """`weeks` weeks earlier, but never before the first supported week (a trend there is shorter)."""
+        first = self.first()
+        if self <= first:
+            return self
+        try:
+            return max(IsoWeek.containing(self.monday - timedelta(weeks=weeks)), first)
+        except OverflowError:  # further back than the calendar goes
+            return first
 
     def following(self) -> "IsoWeek":
+        """The week after, but never after the last supported week."""
+        if self >= self.last():
+            return self
         return IsoWeek.containing(self.monday + timedelta(weeks=1))
 
     def __str__(self) -> str:

@@ -1,0 +1,39 @@
+"""Shape of the report's query parameters: which week, which team."""
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+from .weeks import IsoWeek
+
+BIGINT_MAX = 2**63 - 1  # the largest primary key PostgreSQL can hold
+
+
+class ReportScopeForm(forms.Form):
+    """`?week=2026-W47&team=3`; an empty value means the default (last complete week, the user's teams)."""
+
+    week = forms.CharField(label=_("Week"), required=False)
+    team = forms.IntegerField(
+        label=_("Team"),
+        required=False,
+        min_value=1,
+        max_value=BIGINT_MAX,
+        error_messages={
+            "invalid": _("Choose one of the teams in the list."),
+            "min_value": _("Choose one of the teams in the list."),
+            "max_value": _("Choose one of the teams in the list."),
+        },
+    )
+
+    def clean_week(self) -> IsoWeek | None:
+        label = self.cleaned_data["week"]
+        if not label:
+            return None
+        week = IsoWeek.parse(label)
+        if week is None:
+            raise ValidationError(
+                _("Choose a week from %(first)s to %(last)s, written like 2026-W47."),
+                code="invalid",
+                params={"first": IsoWeek.first().label, "last": IsoWeek.last().label},
+            )
+        return week

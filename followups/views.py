@@ -12,7 +12,7 @@ from django.views.decorators.http import require_POST
 
 from contactcare.forms import add_service_error
 from contactcare.responses import already_saved, redirect_next, safe_next
-from contactcare.services import AlreadySubmitted
+from contactcare.services import AlreadySubmitted, submission_key_new
 from contacts import selectors as contact_selectors
 from contacts.models import Customer, Topic
 
@@ -293,7 +293,7 @@ def team_reassign(request, pk):
     data = form.cleaned_data
     if "confirm" not in request.POST:
         count = len(data["checkins"]) + len(data["promises"])
-        context = {"team": team, "form": form, "next": back, "count": count}
+        context = {"team": team, "form": form, "next": back, "count": count, "submission_key": submission_key_new()}
         return render(request, "followups/team_reassign_confirm.html", context)
     try:
         moved_checkins, moved_promises = services.followups_reassign(

@@ -82,6 +82,29 @@
     var question = event.target.getAttribute && event.target.getAttribute("data-confirm");
     if (question && !window.confirm(question)) event.preventDefault();
   }, true);
+
+  // A form posts once: its buttons disable after the first submit (a double
+  // click sends one request). The server's one-time key is the guarantee;
+  // this only spares the user a second round trip.
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    if (event.defaultPrevented || (form.method || "").toLowerCase() !== "post" || form.hasAttribute("hx-post")) return;
+    window.setTimeout(function () {  // after the browser has read the clicked button's name and value
+      Array.prototype.forEach.call(form.querySelectorAll("button[type=submit], button:not([type]), input[type=submit]"),
+        function (button) { button.disabled = true; button.setAttribute("data-submitted", ""); });
+      form.setAttribute("aria-busy", "true");
+    }, 0);
+  });
+  // Back to a page the browser kept (bfcache): its buttons work again.
+  window.addEventListener("pageshow", function () {
+    Array.prototype.forEach.call(document.querySelectorAll("[data-submitted]"), function (button) {
+      button.disabled = false;
+      button.removeAttribute("data-submitted");
+    });
+    Array.prototype.forEach.call(document.querySelectorAll("form[aria-busy]"), function (form) {
+      form.removeAttribute("aria-busy");
+    });
+  });
 })();
 
 // Formsets: a button data-formset-add="<prefix>" appends a copy of

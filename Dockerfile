@@ -43,12 +43,11 @@ EXPOSE 8000
 # No HEALTHCHECK here: the same image runs the worker and beat, which serve no
 # HTTP; docker-compose.yml gives every service its own check.
 #
-# The access log leaves out the query string and the referer (%(U)s is the path
-# only; search terms are names and phone numbers). No control socket: there is
-# no use for gunicornc in a container, and no home directory to put it in.
-CMD ["gunicorn", "contactcare.wsgi:application", \
+# gunicorn's settings module makes its access and error logs JSON lines like
+# the app's, with paths masked (no query strings, e-mail addresses or phone
+# numbers). No control socket: there is no use for gunicornc in a container,
+# and no home directory to put it in.
+CMD ["gunicorn", "-c", "python:contactcare.gunicorn_conf", "contactcare.wsgi:application", \
      "--bind", "0.0.0.0:8000", \
      "--worker-tmp-dir", "/dev/shm", \
-     "--no-control-socket", \
-     "--access-logfile", "-", \
-     "--access-logformat", "%(h)s %(t)s \"%(m)s %(U)s %(H)s\" %(s)s %(b)s %(M)sms"]
+     "--no-control-socket"]

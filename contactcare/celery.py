@@ -1,15 +1,28 @@
 """The Celery application; tasks live in each app's tasks.py."""
 
+import logging.config
 import os
 from pathlib import Path
 
-from celery import Celery
+from celery import Celery, signals
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "contactcare.settings")
 
 app = Celery("contactcare")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+
+
+@signals.setup_logging.connect
+def logging_setup(**kwargs) -> None:
+    """Worker and beat log like the web app: settings.LOGGING's JSON lines, redacted.
+
+    With a receiver on this signal Celery installs none of its own plain-text
+    handlers; the level comes from LOG_LEVEL, not from --loglevel.
+    """
+    from django.conf import settings
+
+    logging.config.dictConfig(settings.LOGGING)
 
 
 def filesystem_broker_prepare() -> None:

@@ -37,6 +37,8 @@ APP_SERVICES = {"migrate", "web", "worker", "beat"}
 # Gunicorn access-log atoms that carry what people typed: the request line with
 # its query string (%(r)s), the query string (%(q)s) and the referer (%(f)s).
 PERSONAL_LOG_ATOMS = ("%(r)s", "%(q)s", "%(f)s")
+# Options that would replace the JSON logging of contactcare.gunicorn_conf.
+GUNICORN_LOG_OPTIONS = ("--access-log", "--error-log", "--log-config", "--logger-class", "--log-syslog")
 
 
 # --- helpers -------------------------------------------------------------------
@@ -330,15 +332,25 @@ def test_dockerfile_builds_a_slim_image_that_runs_as_an_unprivileged_user():
     )
 
 
-def test_access_logs_leave_out_query_strings_and_referers():
-    formats = {
-        "Dockerfile CMD": dockerfile_cmd()[dockerfile_cmd().index("--access-logformat") + 1],
-        "Procfile.stack web": shlex.split(procfile_commands()["web"])[-1],
-    }
+def test_web_commands_log_through_the_json_gunicorn_config():
+    """contactcare.gunicorn_conf writes masked JSON lines (tests/contactcare_tests/test_logs.py runs it for real).
 
-    for source, log_format in formats.items():
-        assert "%(U)s" in log_format, source
-        assert not any(atom in log_format for atom in PERSONAL_LOG_ATOMS), source
+    No logging option on the command line may override it.
+    """
+    commands = {"Dockerfile CMD": dockerfile_cmd(), "Procfile.stack web": shlex.split(procfile_commands()["web"])}
+
+    for source, tokens in commands.items():
+        assert tokens[tokens.index("-c") + 1] == "python:contactcare.gunicorn_conf", source
+        assert not [token for token in tokens if token.startswith(GUNICORN_LOG_OPTIONS)], source
+        assert not any(atom in token for token in tokens for atom in PERSONAL_LOG_ATOMS), source
+
+
+def test_celery_processes_print_no_banner_between_their_json_lines(compose_config):
+    commands = {name: compose_config["services"][name]["command"] for name in ("worker", "beat")}
+    commands.update({f"Procfile.stack {name}": shlex.split(procfile_commands()[name]) for name in ("worker", "beat")})
+
+    for source, tokens in commands.items():
+        assert "--quiet" in tokens[: tokens.index("worker" if "worker" in tokens else "beat")], source
 
 
 def test_the_image_leaves_out_local_state():

@@ -4,7 +4,7 @@ from django.http import JsonResponse
 from django.shortcuts import redirect
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
 from followups.sweeps import reminders_delayed
 
@@ -20,7 +20,7 @@ def home(request):
     return redirect("contacts:customer-search")
 
 
-@require_GET
+@require_safe  # GET and HEAD: load balancers probe with HEAD
 @never_cache
 @login_not_required
 def healthz(request):

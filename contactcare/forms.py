@@ -31,7 +31,12 @@ class IdField(forms.IntegerField):
 
 
 class SubmissionKeyField(forms.UUIDField):
-    """The one-time key a create form carries (hidden); the view hands it to the service."""
+    """The one-time key a create form carries (hidden); the view hands it to the service.
+
+    `static/js/app.js` puts the key that was submitted back into the form when
+    the user comes back to it with the Back button (the browser re-fetches the
+    page, with a fresh key, but restores what was typed).
+    """
 
     widget = forms.HiddenInput
 

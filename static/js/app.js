@@ -95,6 +95,24 @@
       form.setAttribute("aria-busy", "true");
     }, 0);
   });
+  // A form's one-time key survives the Back button: the browser re-fetches the
+  // page (a fresh key) but restores what was typed, so saving again would be a
+  // second submission. Remember the key each form page submitted, and on a
+  // back/forward visit put it back: the server then answers "already saved".
+  var navigation = window.performance && performance.getEntriesByType ? performance.getEntriesByType("navigation")[0] : null;
+  var submittedKey = "contactcare:submitted:" + location.pathname + location.search;
+  var keyInput = document.querySelector("form input[name=submission_key]");
+  if (keyInput && navigation && navigation.type === "back_forward") {
+    try {
+      var used = window.sessionStorage.getItem(submittedKey);
+      if (used) keyInput.value = used;
+    } catch (error) { /* storage disabled: the server still refuses nothing twice within one page view */ }
+  }
+  document.addEventListener("submit", function (event) {
+    var input = event.target.querySelector && event.target.querySelector("input[name=submission_key]");
+    if (!input || event.defaultPrevented) return;
+    try { window.sessionStorage.setItem(submittedKey, input.value); } catch (error) { /* see above */ }
+  });
   // Back to a page the browser kept (bfcache): its buttons work again.
   window.addEventListener("pageshow", function () {
     Array.prototype.forEach.call(document.querySelectorAll("[data-submitted]"), function (button) {

@@ -66,3 +66,25 @@ def test_find_a_caller_by_phone_number_in_any_spelling(login, page):
 
     page.keyboard.press("Enter")
     expect(page).to_have_url(re.compile(f"{customer.get_absolute_url()}$"))
+
+
+def test_a_double_click_on_save_and_saving_again_after_back_log_one_contact(login, page, live_server):
+    anna = UserFactory(username="anna")
+    customer = CustomerFactory(full_name="Willem Hoekstra")
+    login(anna)
+    page.goto(f"{live_server.url}{customer.get_absolute_url()}log/")
+    page.fill("#id_summary", "Belt over de monteur")
+    save = page.locator(".contact-log-form button[type=submit]")
+
+    save.dblclick()
+    page.wait_for_url(f"**{customer.get_absolute_url()}")
+    expect(page.locator(".alert-success")).to_contain_text("Contact logged")
+
+    page.go_back()  # the filled form again, as the browser kept it
+    page.wait_for_url("**/log/")
+    expect(save).to_be_enabled()
+    expect(page.locator("#id_summary")).to_have_value("Belt over de monteur")
+    save.click()
+    page.wait_for_url(f"**{customer.get_absolute_url()}")
+    expect(page.locator(".alert-info")).to_contain_text("already saved")
+    assert ContactMoment.objects.filter(customer=customer).count() == 1

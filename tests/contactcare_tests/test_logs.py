@@ -220,7 +220,7 @@ def _celery_environment(tmp_path: Path) -> tuple[dict, dict]:
     return env, options
 
 
-def test_the_celery_worker_writes_json_lines_with_task_lines_masked(db, tmp_path):
+def test_the_celery_worker_writes_json_lines_with_task_lines_masked(transactional_db, tmp_path):
     env, options = _celery_environment(tmp_path)
     args = [
         sys.executable, "-m", "celery", "-A", "contactcare", "--quiet", "worker",
@@ -248,7 +248,7 @@ def test_the_celery_worker_writes_json_lines_with_task_lines_masked(db, tmp_path
     assert not [word for word in PERSONAL if word in text]
 
 
-def test_celery_beat_writes_json_lines(db, tmp_path):
+def test_celery_beat_writes_json_lines(transactional_db, tmp_path):
     env, _ = _celery_environment(tmp_path)
     args = [
         sys.executable, "-m", "celery", "-A", "contactcare", "--quiet", "beat",

@@ -6,7 +6,7 @@ from django.core.paginator import Page, Paginator
 from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
 
 from .models import ContactMoment, Customer, Team
-from .normalize import name_normalize, phone_normalize
+from .normalize import customer_number_normalize, email_normalize, name_normalize, phone_normalize
 
 SEARCH_MIN_LENGTH = 2
 TIMELINE_PAGE_SIZE = 20
@@ -25,15 +25,15 @@ def customer_search(*, query: str, limit: int = 10) -> list[Customer]:
     if len(query) < SEARCH_MIN_LENGTH:
         return []
 
-    match = Q(customer_number=query.upper().replace(" ", ""))
-    exact = Q(customer_number=query.upper().replace(" ", ""))
+    match = Q(customer_number=customer_number_normalize(query))
+    exact = Q(customer_number=customer_number_normalize(query))
     phone = phone_normalize(query) if sum(c.isdigit() for c in query) >= 6 else None
     if phone:
         match |= Q(phone=phone)
         exact |= Q(phone=phone)
     if "@" in query:
-        match |= Q(email=query.lower())
-        exact |= Q(email=query.lower())
+        match |= Q(email=email_normalize(query))
+        exact |= Q(email=email_normalize(query))
     name = name_normalize(query)
     if name and not phone:
         match |= Q(search_name__contains=name)

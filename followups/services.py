@@ -35,6 +35,16 @@ def horizon(now: datetime | None = None) -> datetime:
     return (now or timezone.now()) + timedelta(days=settings.FOLLOWUP_HORIZON_DAYS)
 
 
+def _validate_reason(instance, field: str, *, exclude) -> None:
+    """The model's rules, with the error on `reason`, the name the forms and callers use."""
+    try:
+        validate(instance, exclude=exclude)
+    except ValidationError as error:
+        raise ValidationError(
+            {("reason" if name == field else name): errors for name, errors in error.error_dict.items()}
+        ) from error
+
+
 def _reason_required(reason: str, message: str) -> str:
     reason = text_normalize(reason)
     if not reason:
@@ -244,7 +254,11 @@ def checkin_skip(*, checkin: CheckIn, reason: str, actor) -> CheckIn:
     checkin.skip_reason = _reason_required(reason, _("Say why the check-in is skipped."))
     checkin.status = CheckIn.Status.SKIPPED
     checkin.closed_at = timezone.now()
-    validate(checkin, exclude=["customer", "origin", "policy", "assignee", "team", "done_moment", "superseded_by"])
+    _validate_reason(
+        checkin,
+        "skip_reason",
+        exclude=["customer", "origin", "policy", "assignee", "team", "done_moment", "superseded_by"],
+    )
     with_actor(checkin, actor, checkin.skip_reason).save(update_fields=["status", "skip_reason", "closed_at"])
     return checkin
 
@@ -326,7 +340,7 @@ def promise_cancel(*, promise: Promise, reason: str, actor) -> Promise:
     promise.cancel_reason = _reason_required(reason, _("Say why the promise is cancelled."))
     promise.status = Promise.Status.CANCELLED
     promise.cancelled_at = timezone.now()
-    validate(promise, exclude=["customer", "moment", "owner", "team", "created_by"])
+    _validate_reason(promise, "cancel_reason", exclude=["customer", "moment", "owner", "team", "created_by"])
     with_actor(promise, actor, promise.cancel_reason).save(update_fields=["status", "cancel_reason", "cancelled_at"])
     return promise
 

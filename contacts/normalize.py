@@ -73,11 +73,12 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 def text_normalize(raw: str, *, multiline: bool = False) -> str:
     """What people type, as stored: NFC, trimmed, one kind of line break, no control characters.
 
-    Single-line text loses its line breaks (a pasted name). Nothing is cut:
+    Single-line text loses its line breaks and runs of spaces (a pasted name). Nothing is cut:
     length is a rule the services check, with a message.
     """
     text = unicodedata.normalize("NFC", raw or "")
     text = _LINE_BREAKS.sub("\n", text)
+    text = _CONTROL.sub("", text)
     if not multiline:
-        text = text.replace("\n", " ").replace("\t", " ")
-    return _CONTROL.sub("", text).strip()
+        return " ".join(text.split())  # one line, single spaces: "Jan  de Vries" is "Jan de Vries"
+    return text.strip()

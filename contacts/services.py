@@ -164,8 +164,13 @@ def customer_update(*, customer: Customer, actor, **fields) -> Customer:
 
 @transaction.atomic
 def customer_detail_add(*, customer: Customer, actor, text: str, is_pinned: bool = False) -> CustomerDetail:
+    """Note a detail to remember. The same detail twice (a double click, two colleagues at once) is refused:
+    the customer's row is locked while checking, so parallel adds cannot both pass."""
     detail = CustomerDetail(customer=customer, text=text_normalize(text), is_pinned=is_pinned, created_by=actor)
     validate(detail, exclude=["customer", "created_by"])
+    Customer.objects.select_for_update().filter(pk=customer.pk).values_list("pk").first()
+    if CustomerDetail.objects.filter(customer=customer, text__iexact=detail.text).exists():
+        raise ValidationError({"text": _("This detail is already noted for this customer.")}, code="duplicate")
     detail.save()
     return detail
 

@@ -186,7 +186,7 @@ def test_the_admin_saves_customers_through_the_service(admin_client, admin_user)
 
     customer = Customer.objects.get()
     assert response.status_code == 302
-    assert (customer.full_name, customer.phone, customer.email) == ("Ada  Admin", "+31201234567", "ada@example.org")
+    assert (customer.full_name, customer.phone, customer.email) == ("Ada Admin", "+31201234567", "ada@example.org")
     assert customer.customer_number.startswith("K")
     assert customer.history.get().history_user == admin_user
 
@@ -235,3 +235,14 @@ def test_the_demo_data_has_only_numbers_the_app_accepts():
 
     phones = list(Customer.objects.exclude(phone="").values_list("phone", flat=True))
     assert phones and all(phone_normalize(phone) == phone for phone in phones)
+
+
+def test_the_same_detail_twice_is_refused_so_a_double_click_notes_it_once(staff_client):
+    customer = CustomerFactory()
+    url = reverse("contacts:customer-detail-add", args=[customer.pk])
+
+    staff_client.post(url, {"text": "Heeft een pasgeboren dochter"})
+    again = staff_client.post(url, {"text": " heeft een pasgeboren  dochter"[1:]}, follow=True)
+
+    assert customer.details.count() == 1
+    assert "already noted" in again.content.decode() or "staat al bij deze klant" in again.content.decode()

@@ -1,56 +1,159 @@
 """Reads for the contacts screens: each returns what one screen needs, in a fixed number of queries."""
 
+import re
 from dataclasses import dataclass
 
 from django.core.paginator import Page, Paginator
-from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
+from django.db import connection
+from django.db.models import Case, F, IntegerField, Q, QuerySet, Value, When
 
 from .models import ContactMoment, Customer, Team
 from .normalize import customer_number_normalize, email_normalize, name_normalize, phone_normalize
+from .services import CUSTOMER_NUMBER_PREFIX
 
 SEARCH_MIN_LENGTH = 2
+SEARCH_HITS = 10  # the top bar's dropdown; "more hits" opens the search page
+SEARCH_PAGE_SIZE = 25
 TIMELINE_PAGE_SIZE = 20
+# At least this many digits make a query a phone number: exact in any
+# spelling, or the last digits of a stored number ("3313 4406").
+PHONE_MIN_DIGITS = 6
+# Shorter name queries are too short for a typo to be told from a fragment.
+FUZZY_MIN_LENGTH = 4
+_PHONE_LIKE = re.compile(r"^[\d\s()+./-]+$")
+_CUSTOMER_NUMBER = re.compile(rf"^{CUSTOMER_NUMBER_PREFIX}[0-9]+$")
 
 
-def customer_search(*, query: str, limit: int = 10) -> list[Customer]:
-    """Customers matching what was typed in the search bar, best first.
+@dataclass(frozen=True)
+class SearchTerms:
+    """What was typed in the search bar, read once: as a name, a phone number, an e-mail address, a number."""
 
-    One query. A phone number in any common spelling, an e-mail address or a
-    customer number matches exactly (each on its own index); otherwise the
-    name fragment matches anywhere in the name (a trigram index on
-    PostgreSQL). Ranking: exact identifiers, then names that start with the
-    fragment, then names with a word that starts with it, then the rest.
-    """
-    query = (query or "").strip()
-    if len(query) < SEARCH_MIN_LENGTH:
-        return []
+    text: str
+    name: str  # normalised like Customer.search_name
+    phone: str | None  # E.164 when the text is a valid number
+    digits: str  # the digits of a phone-like text with enough of them, without a trunk or 00 prefix
+    email: str
+    customer_number: str
 
-    match = Q(customer_number=customer_number_normalize(query))
-    exact = Q(customer_number=customer_number_normalize(query))
-    phone = phone_normalize(query) if sum(c.isdigit() for c in query) >= 6 else None
-    if phone:
-        match |= Q(phone=phone)
-        exact |= Q(phone=phone)
-    if "@" in query:
-        match |= Q(email=email_normalize(query))
-        exact |= Q(email=email_normalize(query))
-    name = name_normalize(query)
-    if name and not phone:
-        match |= Q(search_name__contains=name)
+    @property
+    def searchable(self) -> bool:
+        """False for text without a letter or digit (an emoji, punctuation): nothing could match it."""
+        return any(c.isalnum() for c in self.text)
 
-    rank = Case(
-        When(exact, then=Value(0)),
-        When(search_name__startswith=name, then=Value(1)),
-        When(search_name__contains=f" {name}", then=Value(2)),
-        default=Value(3),
-        output_field=IntegerField(),
+    @property
+    def long_enough(self) -> bool:
+        return len(self.text) >= SEARCH_MIN_LENGTH
+
+    @property
+    def field(self) -> str | None:
+        """The customer field this text looks like, for a new customer made from a search without hits."""
+        if not self.searchable:
+            return None
+        if self.digits or self.phone:
+            return "phone"
+        if "@" in self.text and " " not in self.text:
+            return "email"
+        if _CUSTOMER_NUMBER.match(self.customer_number):
+            return "customer_number"
+        return "full_name"
+
+    @property
+    def field_value(self) -> str:
+        """The text as that field takes it: a phone as typed, a customer number normalised."""
+        return self.customer_number if self.field == "customer_number" else self.text
+
+
+def search_terms(query: str) -> SearchTerms:
+    text = (query or "").strip()
+    digits = "".join(c for c in text if c.isdigit())
+    phone_like = bool(_PHONE_LIKE.match(text)) and len(digits) >= PHONE_MIN_DIGITS
+    if phone_like:
+        # "0031 6…" and "06 …" are stored as "+316…": what follows the prefix is what matches.
+        digits = digits[2:] if digits.startswith("00") else digits.removeprefix("0")
+    return SearchTerms(
+        text=text,
+        name=name_normalize(text),
+        phone=phone_normalize(text) if phone_like else None,
+        digits=digits if phone_like else "",
+        email=email_normalize(text) if "@" in text else "",
+        customer_number=customer_number_normalize(text),
     )
-    return list(
+
+
+def _customer_matches(terms: SearchTerms) -> QuerySet[Customer]:
+    """Every customer the terms find, ranked, with `last_contact_at`: one query.
+
+    Ranks: 0 an exact phone (E.164), e-mail or customer number; 1 a name that
+    starts with the text; 2 a name with a word that starts with it; 3 every
+    word typed starts a word of the name, in any order (`jansen willem`); 4
+    every word occurs somewhere in the name; 5 a phone number that ends with
+    the digits typed, 6 one that contains them; 7 on PostgreSQL, a name that
+    is only similar (a typo: pg_trgm's word similarity, on the trigram index
+    of search_name), most similar first.
+    """
+    exact = Q(customer_number=terms.customer_number)
+    if terms.phone:
+        exact |= Q(phone=terms.phone)
+    if terms.email:
+        exact |= Q(email=terms.email)
+    match = exact
+    ranks = [When(exact, then=Value(0))]
+    similarity = Value(0.0)
+    if terms.digits:
+        match |= Q(phone__contains=terms.digits)
+        ranks += [When(phone__endswith=terms.digits, then=Value(5)), When(phone__contains=terms.digits, then=Value(6))]
+    elif terms.name:
+        words = terms.name.split()
+        every_word = Q(*(Q(search_name__contains=word) for word in words))
+        word_starts = Q(*(Q(search_name__startswith=word) | Q(search_name__contains=f" {word}") for word in words))
+        match |= every_word
+        ranks += [
+            When(search_name__startswith=terms.name, then=Value(1)),
+            When(search_name__contains=f" {terms.name}", then=Value(2)),
+            When(word_starts, then=Value(3)),
+            When(every_word, then=Value(4)),
+        ]
+        if connection.vendor == "postgresql" and len(terms.name) >= FUZZY_MIN_LENGTH:
+            from django.contrib.postgres.lookups import TrigramWordSimilar
+            from django.contrib.postgres.search import TrigramWordSimilarity
+
+            # `search_name %> text`: the index-served form of word_similarity(text, search_name) above
+            # pg_trgm.word_similarity_threshold (0.6 by default).
+            similar = TrigramWordSimilar(F("search_name"), Value(terms.name))
+            match |= Q(similar)
+            ranks.append(When(similar, then=Value(7)))
+            similarity = TrigramWordSimilarity(terms.name, "search_name")
+    rank = Case(*ranks, default=Value(8), output_field=IntegerField())
+    return (
         Customer.objects.filter(match)
         .with_last_contact()
-        .annotate(rank=rank)
-        .order_by("rank", "full_name", "pk")[:limit]
+        .annotate(rank=rank, similarity=similarity)
+        .order_by("rank", "-similarity", "full_name", "pk")
     )
+
+
+def customer_search(*, query: str, limit: int = SEARCH_HITS) -> list[Customer]:
+    """Customers matching what was typed in the search bar, best first (one query; see _customer_matches).
+
+    A phone number in any common spelling, an e-mail address or a customer
+    number matches exactly, each on its own index; six or more digits also
+    match the end or middle of stored numbers (a trigram index on phone on
+    PostgreSQL). Otherwise every word typed must occur in the name, in any
+    order (the trigram index on search_name), and on PostgreSQL a name with a
+    typo is found too, below the real matches. Fewer than two characters, or
+    text without a letter or digit, find nothing.
+    """
+    terms = search_terms(query)
+    if not terms.long_enough or not terms.searchable:
+        return []
+    return list(_customer_matches(terms)[:limit])
+
+
+def customer_search_page(*, query: str, page: int | str | None, per_page: int = SEARCH_PAGE_SIZE) -> Page:
+    """One page of everything customer_search finds, in the same order (two queries: count and page)."""
+    terms = search_terms(query)
+    matches = _customer_matches(terms) if terms.long_enough and terms.searchable else Customer.objects.none()
+    return Paginator(matches, per_page).get_page(page)
 
 
 def customer_last_contacts(*, customer: Customer, count: int = 3) -> list[ContactMoment]:

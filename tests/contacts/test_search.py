@@ -1,4 +1,5 @@
 import pytest
+from django.db import connection
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.formats import date_format
@@ -103,4 +104,161 @@ def test_search_runs_a_constant_number_of_queries(staff_client, django_assert_ma
 
     assert few_page.content.decode().count("Lisa Smit") == 10
     assert many_page.content.decode().count("Lisa Smit") == 10
+    assert len(few) == len(many)
+
+
+# --- Issue 9, item 10: surname first, typos, last digits, no letters, telling hits apart, more hits --------------
+
+EN = {"Accept-Language": "en"}
+HTMX_EN = {"HX-Request": "true", **EN}
+trigram_only = pytest.mark.skipif(
+    connection.vendor != "postgresql",
+    reason="typo search uses pg_trgm word similarity: PostgreSQL only (SQLite keeps exact fragments)",
+)
+
+
+def test_surname_first_finds_what_first_name_first_finds():
+    # given two customers called Willem and one Jansen who is not Willem
+    willem = CustomerFactory(full_name="Willem Jansen")
+    CustomerFactory(full_name="Willem Bakker")
+    CustomerFactory(full_name="Els Jansen")
+
+    # when the desk types the surname first, or fragments in any order
+    # then each finds the customer whose name holds every word typed
+    assert customer_search(query="willem jansen") == [willem]
+    assert customer_search(query="Jansen Willem") == [willem]
+    assert customer_search(query="jans wil") == [willem]
+
+
+def test_every_word_must_occur_in_the_name():
+    CustomerFactory(full_name="Willem Jansen")
+
+    assert customer_search(query="jansen piet") == []
+
+
+@trigram_only
+@pytest.mark.parametrize(
+    "typed,wanted", [("Schoutn", "Peter Schouten"), ("Janssn", "Willem Janssen"), ("willem janssn", "Willem Janssen")]
+)
+def test_a_typo_still_finds_the_customer(typed, wanted):
+    customer = CustomerFactory(full_name=wanted)
+    CustomerFactory(full_name="Karin Bakker")
+
+    assert customer_search(query=typed) == [customer]
+
+
+@trigram_only
+def test_a_similar_name_ranks_below_the_real_matches():
+    # given a customer whose name is only similar, sorting first by name
+    similar = CustomerFactory(full_name="Anna Janssen")
+    real = CustomerFactory(full_name="Zoë Jansen")
+
+    # when the real name is typed, the real match comes first
+    assert customer_search(query="jansen") == [real, similar]
+
+
+def test_the_last_digits_of_a_phone_number_find_the_customer():
+    wanted = CustomerFactory(full_name="Dewi Kartosen", phone="+31633134406")
+    CustomerFactory(full_name="Other Person", phone="+31633134407")
+
+    assert customer_search(query="3313 4406") == [wanted]
+    assert customer_search(query="33-13-44-06") == [wanted]
+
+
+def test_an_exact_phone_number_ranks_before_numbers_that_end_with_the_same_digits():
+    # given a German number that ends with the digits of a Dutch one, on a name that sorts first
+    ends_alike = CustomerFactory(full_name="Aaron Abel", phone="+491612345678")
+    exact = CustomerFactory(full_name="Zoë Zwart", phone="+31612345678")
+
+    assert customer_search(query="06 12345678") == [exact, ends_alike]
+
+
+def test_fewer_than_six_digits_do_not_search_phone_numbers():
+    CustomerFactory(full_name="Dewi Kartosen", phone="+31633134406")
+
+    assert customer_search(query="4406") == []
+
+
+@pytest.mark.parametrize("typed", ["🙂", "🙂🙂", "?!", "—"])
+def test_text_without_letters_or_digits_says_what_can_be_searched(staff_client, typed):
+    CustomerFactory(full_name="Anna Jansen")
+
+    response = staff_client.get(reverse("contacts:customer-search"), {"q": typed}, headers=HTMX_EN)
+
+    html = response.content.decode()
+    assert "There is nothing to search for in this" in html
+    assert "a phone number (the last 6 digits are enough)" in html
+    assert "No customer found" not in html
+
+
+def test_two_customers_with_the_same_name_can_be_told_apart(staff_client):
+    first = CustomerFactory(full_name="Jan Smit", phone="+31612345678", email="jan.smit@example.com")
+    second = CustomerFactory(full_name="Jan Smit", phone="+31201234567", email="j.smit@example.org")
+    ContactMomentFactory(customer=second)
+
+    response = staff_client.get(reverse("contacts:customer-search"), {"q": "jan smit"}, headers=HTMX_EN)
+
+    html = response.content.decode()
+    hits = html.split("data-hit")[1:]
+    assert len(hits) == 2
+    first_hit = next(hit for hit in hits if first.customer_number in hit)
+    second_hit = next(hit for hit in hits if second.customer_number in hit)
+    assert "06 12345678" in first_hit  # the phone as people read it, not +31612345678
+    assert "jan.smit@example.com" in first_hit
+    assert "No contacts yet" in first_hit
+    assert "020 123 4567" in second_hit
+    assert "j.smit@example.org" in second_hit
+    assert "Last contact" in second_hit
+
+
+def _smits(count):
+    return [CustomerFactory(full_name=f"Lisa Smit {i:02d}") for i in range(count)]
+
+
+def test_after_ten_hits_a_more_hits_link_opens_the_search_page(staff_client):
+    _smits(11)
+
+    response = staff_client.get(reverse("contacts:customer-search"), {"q": "smit"}, headers=HTMX_EN)
+
+    html = response.content.decode()
+    assert html.count("Lisa Smit") == 10
+    assert "More hits" in html
+    assert f'href="{reverse("contacts:customer-search")}?q=smit"' in html
+
+
+def test_ten_hits_or_fewer_have_no_more_hits_link(staff_client):
+    _smits(10)
+
+    response = staff_client.get(reverse("contacts:customer-search"), {"q": "smit"}, headers=HTMX_EN)
+
+    assert response.content.decode().count("Lisa Smit") == 10
+    assert "More hits" not in response.content.decode()
+
+
+def test_the_search_page_pages_through_all_matches(staff_client):
+    smits = _smits(30)
+    url = reverse("contacts:customer-search")
+
+    first = staff_client.get(url, {"q": "smit"}, headers=EN)
+    second = staff_client.get(url, {"q": "smit", "page": 2}, headers=EN)
+
+    assert [c.pk for c in first.context["page"]] == [c.pk for c in smits[:25]]
+    assert [c.pk for c in second.context["page"]] == [c.pk for c in smits[25:]]
+    assert "30 customers found" in first.content.decode()
+    assert "?q=smit&amp;page=2" in first.content.decode()
+
+
+def test_the_search_page_runs_a_constant_number_of_queries(staff_client, django_assert_max_num_queries):
+    url = reverse("contacts:customer-search")
+    for i in range(5):
+        ContactMomentFactory.create_batch(2, customer=CustomerFactory(full_name=f"Lisa Smit {i:02d}"))
+    with django_assert_max_num_queries(10) as few:
+        few_page = staff_client.get(url, {"q": "smit"}, headers=EN)
+    for i in range(5, 60):
+        ContactMomentFactory.create_batch(3, customer=CustomerFactory(full_name=f"Lisa Smit {i:02d}"))
+    with django_assert_max_num_queries(10) as many:
+        many_page = staff_client.get(url, {"q": "smit", "page": 2}, headers=EN)
+
+    assert few_page.content.decode().count("Lisa Smit") == 5
+    assert many_page.content.decode().count("Lisa Smit") == 25
     assert len(few) == len(many)

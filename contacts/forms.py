@@ -15,6 +15,9 @@ DATETIME_LOCAL_FORMAT = "%Y-%m-%dT%H:%M"
 
 
 class CustomerForm(forms.Form):
+    # The fields in the order the layout shows them: autofocus picks the first that needs typing.
+    FOCUS_ORDER = ("full_name", "preferred_address", "phone", "email", "language", "customer_number")
+
     full_name = forms.CharField(label=_("name"))
     preferred_address = forms.CharField(
         label=_("preferred form of address"),
@@ -28,11 +31,14 @@ class CustomerForm(forms.Form):
         label=_("phone"), required=False, help_text=_("Any spelling: 06 12345678, +31 6 1234 5678, 0031612345678.")
     )
     email = forms.CharField(label=_("e-mail"), required=False, widget=forms.EmailInput)
-    language = forms.ChoiceField(label=_("language"), choices=Customer.Language.choices)
+    language = forms.ChoiceField(
+        label=_("language"), choices=Customer.Language.choices, initial=Customer.Language.DUTCH
+    )
     submission_key = SubmissionKeyField()
 
     def __init__(self, *args, customer: Customer | None = None, **kwargs):
         super().__init__(*args, **kwargs)
+        self.is_new = customer is None
         if customer is not None:
             self.initial = {
                 "full_name": customer.full_name,
@@ -53,6 +59,28 @@ class CustomerForm(forms.Form):
             Row(Column("customer_number", css_class="col-md-4")),
             *(["submission_key"] if "submission_key" in self.fields else []),
         )
+        self.autofocus()
+
+    def autofocus(self) -> None:
+        """Put the cursor where the user types next.
+
+        The first field in error once the form was validated; on a new
+        customer, the first empty required field, else the first empty one (a
+        list always has a value); else the first field. Call again after validation.
+        """
+
+        def empty(name: str) -> bool:
+            return not isinstance(self.fields[name].widget, forms.Select) and self[name].value() in (None, "")
+
+        names = [name for name in self.FOCUS_ORDER if name in self.fields]
+        errors = self._errors or {}
+        candidates = [name for name in names if name in errors]
+        if self.is_new:
+            candidates += [name for name in names if self.fields[name].required and empty(name)]
+            candidates += [name for name in names if empty(name)]
+        for name in names:
+            self.fields[name].widget.attrs.pop("autofocus", None)
+        self.fields[[*candidates, *names][0]].widget.attrs["autofocus"] = True
 
     def customer_fields(self) -> dict:
         return {name: value for name, value in self.cleaned_data.items() if name != "submission_key"}

@@ -20,12 +20,15 @@ from .models import Customer, CustomerDetail
 @permission_required("contacts.view_customer", raise_exception=True)
 def customer_search(request):
     query = request.GET.get("q", "")
-    results = selectors.customer_search(query=query)
-    if request.htmx:
-        return render(request, "contacts/_search_results.html", {"query": query, "results": results})
-    if results and "go" in request.GET:  # Enter in the top bar opens the best hit
-        return redirect(results[0])
-    return render(request, "contacts/customer_search.html", {"query": query, "results": results})
+    context = {"query": query, "terms": selectors.search_terms(query)}
+    if request.htmx:  # the top bar's dropdown: the best ten, and whether there are more
+        hits = selectors.customer_search(query=query, limit=selectors.SEARCH_HITS + 1)
+        context |= {"results": hits[: selectors.SEARCH_HITS], "more": len(hits) > selectors.SEARCH_HITS}
+        return render(request, "contacts/_search_results.html", context)
+    page = selectors.customer_search_page(query=query, page=request.GET.get("page"))
+    if page and "go" in request.GET:  # Enter in the top bar opens the best hit
+        return redirect(page[0])
+    return render(request, "contacts/customer_search.html", context | {"results": page, "page": page})
 
 
 @permission_required("contacts.view_customer", raise_exception=True)
@@ -53,7 +56,9 @@ def customer_history(request, pk):
 
 @permission_required("contacts.add_customer", raise_exception=True)
 def customer_create(request):
-    form = CustomerForm(request.POST or None, initial={"full_name": request.GET.get("name", "")})
+    # From a search without hits: what was typed goes to the field it looks like (phone, e-mail, number, name).
+    terms = selectors.search_terms(request.GET.get("q", ""))
+    form = CustomerForm(request.POST or None, initial={terms.field: terms.field_value} if terms.field else {})
     if request.method == "POST" and form.is_valid():
         try:
             customer = services.customer_create(
@@ -66,6 +71,7 @@ def customer_create(request):
         else:
             messages.success(request, _("Customer created."))
             return redirect(customer)
+    form.autofocus()  # now that errors are known: the first field in error
     return render(request, "contacts/customer_form.html", {"form": form})
 
 

@@ -4,10 +4,10 @@ from datetime import timedelta
 
 import pytest
 from django.utils import timezone
-from django.utils.formats import date_format
 from django.utils.translation import override
 from playwright.sync_api import expect
 
+from contactcare.templatetags.contactcare import day as shown_day
 from followups.models import CheckIn, Promise
 from followups.planning import Offset, due_date
 
@@ -44,7 +44,7 @@ def test_log_a_call_with_a_promise_and_see_the_planned_check_ins(login, page, de
     with override("en"):
         for offset in (Offset(3, "d"), Offset(6, "w")):
             expected = due_date(start, offset, business_days=True, country="NL")
-            expect(panel.locator(".planned-checkins")).to_contain_text(date_format(expected, "D j M Y"))
+            expect(panel.locator(".planned-checkins")).to_contain_text(shown_day(expected))
     screenshot("customer-page-with-followups")
     promise = Promise.objects.get()
     assert (promise.owner, promise.due_at) == (anna, due.replace(second=0, microsecond=0))

@@ -16,11 +16,11 @@ from pathlib import Path
 
 import pytest
 from django.utils import timezone, translation
-from django.utils.formats import date_format
 from openpyxl import load_workbook
 from playwright.sync_api import expect
 
 from contactcare import roles
+from contactcare.templatetags.contactcare import day as shown_day
 from followups.models import CheckIn, Notification, Promise
 from followups.planning import Offset, due_date
 from reports.weeks import IsoWeek
@@ -106,7 +106,7 @@ def test_staff_find_log_and_follow_up(language, login, page, live_server, redis_
     with translation.override(language):
         for offset in (Offset(3, "d"), Offset(6, "w")):
             day = due_date(timezone.localdate(), offset, business_days=True, country="NL")
-            expect(panel.locator(".planned-checkins")).to_contain_text(date_format(day, "D j M Y"))
+            expect(panel.locator(".planned-checkins")).to_contain_text(shown_day(day))
     screenshot(f"customer-page-{language}")
 
     # The worker tells Bram, by e-mail, that the promise is his

@@ -6,3 +6,12 @@ DATETIME_FORMAT = "j F Y H:i"
 SHORT_DATETIME_FORMAT = "d-m-Y H:i"
 TIME_FORMAT = "H:i"
 FIRST_DAY_OF_WEEK = 1  # Monday
+
+# The short forms ContactCare shows on screen and in e-mails (the |day and
+# |when filters); the year only when it is not the current one.
+DAY_FORMAT = "D j M"  # 'Wed 21 Oct'
+DAY_YEAR_FORMAT = "D j M Y"  # 'Wed 21 Oct 2099'
+WHEN_FORMAT = "D j M H:i"  # 'Wed 21 Oct 10:00'
+WHEN_YEAR_FORMAT = "D j M Y H:i"  # 'Wed 21 Oct 2099 10:00'
+DAY_MONTH_FORMAT = "j M"  # '21 Oct' (the start of a range)
+DAY_MONTH_YEAR_FORMAT = "j M Y"  # '21 Oct 2099'

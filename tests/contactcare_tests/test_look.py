@@ -1,0 +1,69 @@
+"""What a new user reads: dates with a year when it matters, names instead of usernames, natural Dutch,
+and a quiet development console (issue 9, items 6, 8, 9 and 13)."""
+
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.template import Context, Template
+from django.urls import reverse
+from django.utils import timezone, translation
+
+from ..factories import PromiseFactory
+
+AMSTERDAM = ZoneInfo("Europe/Amsterdam")
+EN = {"Accept-Language": "en"}
+NL = {"Accept-Language": "nl"}
+
+
+def render(source: str, language: str, **context) -> str:
+    with translation.override(language):
+        return Template("{% load contactcare %}" + source).render(Context(context))
+
+
+# --- item 6: dates with a year when the year is not the current one -----------
+
+
+@pytest.mark.parametrize(("language", "expected"), [("en", "Thu 31 Dec 2099 10:00"), ("nl", "do 31 dec 2099 10:00")])
+def test_a_due_time_in_another_year_shows_the_year(language, expected):
+    due = datetime(2099, 12, 31, 10, 0, tzinfo=AMSTERDAM)
+
+    assert render("{{ due|when }}", language, due=due) == expected
+    assert render("{{ due|day }}", language, due=due) == expected.removesuffix(" 10:00")
+
+
+def test_a_due_time_this_year_leaves_the_year_out():
+    this_year = timezone.localdate().year
+    due = datetime(this_year, 1, 1, 10, 0, tzinfo=AMSTERDAM)
+
+    shown = render("{{ due|when }} / {{ due|day }}", "en", due=due)
+
+    assert str(this_year) not in shown
+    assert shown == f"{due:%a} 1 Jan 10:00 / {due:%a} 1 Jan"
+
+
+def test_dutch_month_and_day_abbreviations_are_lower_case():
+    shown = render("{{ day|day }}", "nl", day=date(2099, 10, 21))
+
+    assert shown == "wo 21 okt 2099"
+
+
+def test_a_promise_due_in_2099_shows_its_year_on_the_customer_page(staff_client):
+    promise = PromiseFactory(due_at=datetime(2099, 12, 31, 10, 0, tzinfo=AMSTERDAM))
+
+    page = staff_client.get(reverse("followups:customer-panel", args=[promise.customer.pk]), headers=EN)
+
+    assert "Thu 31 Dec 2099 10:00" in page.content.decode()
+
+
+@pytest.mark.parametrize(
+    ("language", "expected"), [("en", "(31 Dec 2029 – 6 Jan 2030)"), ("nl", "(31 dec 2029 – 6 jan 2030)")]
+)
+def test_the_report_week_across_new_year_shows_both_years(manager_client, language, expected):
+    headers = {"Accept-Language": language}
+
+    across = manager_client.get(reverse("reports:weekly"), {"week": "2030-W01"}, headers=headers)
+    within = manager_client.get(reverse("reports:weekly"), {"week": "2030-W02"}, headers=headers)
+
+    assert expected in across.content.decode()
+    assert ("(7 Jan – 13 Jan 2030)" if language == "en" else "(7 jan – 13 jan 2030)") in within.content.decode()

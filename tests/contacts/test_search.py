@@ -130,12 +130,6 @@ def test_surname_first_finds_what_first_name_first_finds():
     assert customer_search(query="jans wil") == [willem]
 
 
-def test_every_word_must_occur_in_the_name():
-    CustomerFactory(full_name="Willem Jansen")
-
-    assert customer_search(query="jansen piet") == []
-
-
 @trigram_only
 @pytest.mark.parametrize(
     "typed,wanted", [("Schoutn", "Peter Schouten"), ("Janssn", "Willem Janssen"), ("willem janssn", "Willem Janssen")]
@@ -163,6 +157,7 @@ def test_the_last_digits_of_a_phone_number_find_the_customer():
 
     assert customer_search(query="3313 4406") == [wanted]
     assert customer_search(query="33-13-44-06") == [wanted]
+    assert customer_search(query="4406") == []  # fewer than six digits: too many numbers end like that
 
 
 def test_an_exact_phone_number_ranks_before_numbers_that_end_with_the_same_digits():
@@ -171,12 +166,6 @@ def test_an_exact_phone_number_ranks_before_numbers_that_end_with_the_same_digit
     exact = CustomerFactory(full_name="Zoë Zwart", phone="+31612345678")
 
     assert customer_search(query="06 12345678") == [exact, ends_alike]
-
-
-def test_fewer_than_six_digits_do_not_search_phone_numbers():
-    CustomerFactory(full_name="Dewi Kartosen", phone="+31633134406")
-
-    assert customer_search(query="4406") == []
 
 
 @pytest.mark.parametrize("typed", ["🙂", "🙂🙂", "?!", "—"])
@@ -216,23 +205,18 @@ def _smits(count):
 
 
 def test_after_ten_hits_a_more_hits_link_opens_the_search_page(staff_client):
-    _smits(11)
-
-    response = staff_client.get(reverse("contacts:customer-search"), {"q": "smit"}, headers=HTMX_EN)
-
-    html = response.content.decode()
-    assert html.count("Lisa Smit") == 10
-    assert "More hits" in html
-    assert f'href="{reverse("contacts:customer-search")}?q=smit"' in html
-
-
-def test_ten_hits_or_fewer_have_no_more_hits_link(staff_client):
+    url = reverse("contacts:customer-search")
     _smits(10)
+    ten = staff_client.get(url, {"q": "smit"}, headers=HTMX_EN).content.decode()
+    CustomerFactory(full_name="Lisa Smit 10")
 
-    response = staff_client.get(reverse("contacts:customer-search"), {"q": "smit"}, headers=HTMX_EN)
+    eleven = staff_client.get(url, {"q": "smit"}, headers=HTMX_EN).content.decode()
 
-    assert response.content.decode().count("Lisa Smit") == 10
-    assert "More hits" not in response.content.decode()
+    assert ten.count("Lisa Smit") == 10
+    assert "More hits" not in ten
+    assert eleven.count("Lisa Smit") == 10
+    assert "More hits" in eleven
+    assert f'href="{url}?q=smit"' in eleven
 
 
 def test_the_search_page_pages_through_all_matches(staff_client):

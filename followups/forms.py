@@ -6,6 +6,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from contactcare.forms import IdField, SubmissionKeyField, with_submission_key
+from contactcare.templatetags.contactcare import display_name
 from contacts.forms import DATETIME_LOCAL_FORMAT, ContactMomentForm
 from contacts.models import ContactMoment, Topic
 
@@ -27,6 +28,7 @@ class PromiseForm(forms.Form):
     def __init__(self, *args, owners=None, user=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["owner"].queryset = owners
+        self.fields["owner"].label_from_instance = display_name  # "Anna de Vries", not "anna"
         if user is not None:
             self.fields["owner"].initial = user.pk
         for name, field in self.fields.items():
@@ -132,6 +134,7 @@ class ReassignForm(forms.Form):
         self.fields["promises"].queryset = Promise.objects.open().filter(team=team).select_related("customer")
         # Only active people can be picked: someone who is ill or has left is why we reassign.
         self.fields["assignee"].queryset = team.members.filter(is_active=True).order_by("first_name", "username")
+        self.fields["assignee"].label_from_instance = display_name
         with_submission_key(self)
 
     def clean(self):

@@ -4,6 +4,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import BadRequest, ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -28,6 +29,11 @@ from .forms import (
     TeamFilterForm,
 )
 from .models import CheckInPolicy, Notification
+
+# How many recent changes to check-ins and promises each screen shows.
+PANEL_HISTORY_LIMIT = 5
+TEAM_HISTORY_LIMIT = 20
+PAGE_HISTORY_LIMIT = 100
 
 # --- Logging a contact --------------------------------------------------------
 
@@ -125,30 +131,54 @@ def customer_panel(request, pk):
     context = {
         "customer": customer,
         "followups": selectors.customer_followups(customer=customer),
+        "changes": selectors.followup_history(customer=customer, limit=PANEL_HISTORY_LIMIT),
         "now": timezone.now(),
         "today": timezone.localdate(),
     }
     return render(request, "followups/_customer_panel.html", context)
 
 
+@permission_required(["followups.view_checkin", "followups.view_promise"], raise_exception=True)
+def customer_followup_history(request, pk):
+    """The follow-up part of the customer's History page (loaded into its slot, like the panel)."""
+    customer = get_object_or_404(Customer, pk=pk)
+    changes = selectors.followup_history(customer=customer, limit=PAGE_HISTORY_LIMIT)
+    context = {"changes": changes, "limit": PAGE_HISTORY_LIMIT, "show_customer": False}
+    return render(request, "followups/_history.html", context)
+
+
 # --- Working on check-ins and promises ----------------------------------------
 
 
 def _row_or_redirect(request, row_template: str, context: dict, row_id: str, default_next: str):
-    """After an action: the updated row for htmx (replacing the whole row), else back where the user was."""
+    """After an action: the updated row for htmx (replacing the whole row), else back where the user was.
+
+    The htmx answer also carries the new My day numbers as out-of-band swaps:
+    the top bar's badge on every page, the section badges when the action
+    was taken on My day itself. The row stays where it was, showing what
+    was done; the numbers count only what is still to do today.
+    """
     if request.htmx:
-        response = render(request, row_template, {**context, "now": timezone.now(), "today": timezone.localdate()})
+        now = timezone.now()
+        on_my_day = request.htmx.current_url_abs_path is not None and (
+            request.htmx.current_url_abs_path.split("?")[0] == reverse("followups:my-day")
+        )
+        counts = selectors.my_day_counts(user=request.user, now=now)
+        context = {**context, "now": now, "today": timezone.localdate(now), "counts": counts, "on_my_day": on_my_day}
+        response = render(request, row_template, context)
+        response.write(render_to_string("followups/_my_day_counts.html", context, request=request))
         response["HX-Retarget"] = f"#{row_id}"
         response["HX-Reswap"] = "outerHTML"
         return response
     return redirect_next(request, default_next)
 
 
-def _action(request, *, obj, row_name: str, form_class, perform, title: str, submit: str, row_template: str):
+def _action(request, *, obj, row_name: str, form_class, perform, title: str, submit: str, row_template: str, done=None):
     """A small form that acts on one row: inline for htmx, a page of its own otherwise.
 
     GET shows the form; a valid POST calls `perform(obj, cleaned_data)` (a
-    service) and answers with the updated row, or redirects back to `next`.
+    service) and answers with the updated row, or redirects back to `next`
+    with the message `done(obj)` when given (the row itself shows it for htmx).
     """
     form = form_class(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -157,6 +187,8 @@ def _action(request, *, obj, row_name: str, form_class, perform, title: str, sub
         except ValidationError as error:
             add_service_error(form, error)
         else:
+            if done is not None and not request.htmx:
+                messages.success(request, done(obj))
             context = {row_name: obj, "next": safe_next(request, "")}
             return _row_or_redirect(request, row_template, context, f"{row_name}-{obj.pk}", obj.get_absolute_url())
     context = {
@@ -192,11 +224,16 @@ def checkin_reschedule(request, pk):
         row_name="checkin",
         form_class=RescheduleForm,
         perform=lambda checkin, data: services.checkin_reschedule(
-            checkin=checkin, due=data["due_date"], reason=data["reason"], actor=request.user
+            checkin=checkin,
+            due=data["due_date"],
+            reason=data["reason"],
+            actor=request.user,
+            non_business_day_ok=data["anyway"],
         ),
         title=_("Reschedule check-in"),
         submit=_("Reschedule"),
         row_template="followups/_checkin_row.html",
+        done=lambda checkin: _("Check-in moved to %(date)s.") % {"date": date_format(checkin.due_date, "D j M Y")},
     )
 
 
@@ -275,6 +312,7 @@ def team_board(request, pk):
         "topics": Topic.objects.filter(is_active=True),
         "age_buckets": selectors.AGE_BUCKETS,
         "reassign_form": ReassignForm(team=team),
+        "changes": selectors.followup_history(team=team, limit=TEAM_HISTORY_LIMIT),
     }
     return render(request, "followups/team_board.html", context)
 

@@ -5,8 +5,8 @@ the XLSX is written by openpyxl's write-only workbook to a temporary file on
 disk, so neither holds all rows in memory.
 
 Every cell goes through `safe_cell`: text that a spreadsheet would take for a
-formula (team names, usernames, customer numbers and topics are typed by
-people) is neutralised the same way in CSV and XLSX.
+formula (team names, people's names, customer numbers and topics are typed
+by people) is neutralised the same way in CSV and XLSX.
 """
 
 import csv
@@ -88,8 +88,26 @@ def _cell(value):
     return "" if value is None else value
 
 
+def _yes_no(value) -> str:
+    """A flag as people read it; None (the closing question not asked) as "Not asked"."""
+    if value is None:
+        return _("Not asked")
+    return _("Yes") if value else _("No")
+
+
+def _person(first_name: str, last_name: str, username: str) -> str:
+    """A person's full name, as the app shows it; the username only when there is no name."""
+    return f"{first_name} {last_name}".strip() or username
+
+
 def _contacts_csv_rows(week: IsoWeek, team=None) -> Iterator[str]:
-    """Every contact moment of the week, one row each, without names or summaries (data minimisation)."""
+    """Every contact moment of the week, one row each, without customer names or summaries (data minimisation).
+
+    Cells read as the page does: the colleague's name, and channel, direction,
+    outcome, sentiment and flags as their labels in the download's language.
+    No column here is a code; the weekly report's downloads keep their "Key"
+    column, which is the one meant for machines.
+    """
     writer = csv.writer(_Echo())
     header = [
         _("When"), _("Customer number"), _("Channel"), _("Direction"), _("Team"), _("Topic"), _("Outcome"),
@@ -103,13 +121,38 @@ def _contacts_csv_rows(week: IsoWeek, team=None) -> Iterator[str]:
     rows = moments.annotate(is_repeat=repeat_contact_earlier()).values_list(
         "occurred_at", "customer__customer_number", "channel", "direction", "team__name", "topic__name", "outcome",
         "sentiment_start", "sentiment_end", "is_complaint", "is_compliment", "fully_helped", "is_repeat",
-        "logged_by__username",
+        "logged_by__first_name", "logged_by__last_name", "logged_by__username",
     )  # fmt: skip
-    for row in rows.iterator(chunk_size=2000):
-        occurred_at, *rest = row
-        is_repeat = rest[-2] and rest[2] == ContactMoment.Direction.INBOUND
+    label = {
+        "channel": dict(ContactMoment.Channel.choices),
+        "direction": dict(ContactMoment.Direction.choices),
+        "outcome": dict(ContactMoment.Outcome.choices),
+        "sentiment": dict(ContactMoment.Sentiment.choices),
+    }
+    for (
+        occurred_at, number, channel, direction, team_name, topic, outcome, start, end,
+        complaint, compliment, fully_helped, earlier, first_name, last_name, username,
+    ) in rows.iterator(chunk_size=2000):  # fmt: skip
+        is_repeat = bool(earlier) and direction == ContactMoment.Direction.INBOUND
         yield writer.writerow(
-            safe_row([timezone.localtime(occurred_at).isoformat(timespec="minutes"), *rest[:-2], is_repeat, rest[-1]])
+            safe_row(
+                [
+                    timezone.localtime(occurred_at).isoformat(timespec="minutes"),
+                    number,
+                    str(label["channel"].get(channel, channel)),
+                    str(label["direction"].get(direction, direction)),
+                    team_name,
+                    topic,
+                    str(label["outcome"].get(outcome, outcome)),
+                    str(label["sentiment"].get(start, start)),
+                    str(label["sentiment"].get(end, end)),
+                    _yes_no(complaint),
+                    _yes_no(compliment),
+                    _yes_no(fully_helped),
+                    _yes_no(is_repeat),
+                    _person(first_name, last_name, username),
+                ]
+            )
         )
 
 

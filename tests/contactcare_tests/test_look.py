@@ -1,15 +1,22 @@
 """What a new user reads: dates with a year when it matters, names instead of usernames, natural Dutch,
 and a quiet development console (issue 9, items 6, 8, 9 and 13)."""
 
+import csv
+import io
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.template import Context, Template
 from django.urls import reverse
 from django.utils import timezone, translation
 
-from ..factories import PromiseFactory
+from contacts.models import ContactMoment
+from followups.forms import PromiseForm, ReassignForm
+from reports.weeks import IsoWeek
+
+from ..factories import ContactMomentFactory, PromiseFactory, TeamFactory, UserFactory
 
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")
 EN = {"Accept-Language": "en"}
@@ -67,3 +74,69 @@ def test_the_report_week_across_new_year_shows_both_years(manager_client, langua
 
     assert expected in across.content.decode()
     assert ("(7 Jan – 13 Jan 2030)" if language == "en" else "(7 jan – 13 jan 2030)") in within.content.decode()
+
+
+# --- item 8: names where people expect names ------------------------------------
+
+
+def test_who_keeps_a_promise_lists_full_names_and_a_username_only_without_a_name(db):
+    anna = UserFactory(username="anna", first_name="Anna", last_name="de Vries")
+    nameless = UserFactory(username="lotte", first_name="", last_name="")
+
+    form = PromiseForm(owners=get_user_model().objects.filter(pk__in=[anna.pk, nameless.pk]), user=anna)
+
+    assert sorted(label for _, label in form.fields["owner"].choices) == ["Anna de Vries", "lotte"]
+
+
+def test_the_team_reassign_choice_lists_full_names(db):
+    anna = UserFactory(username="anna", first_name="Anna", last_name="de Vries")
+    team = TeamFactory(members=[anna])
+
+    form = ReassignForm(team=team)
+
+    assert [label for value, label in form.fields["assignee"].choices if value] == ["Anna de Vries"]
+
+
+def _contacts_csv(client, language: str) -> list[list[str]]:
+    week = IsoWeek.containing(timezone.localdate())
+    response = client.get(reverse("reports:contacts-csv"), {"week": week.label}, headers={"Accept-Language": language})
+    return list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode(), newline="")))
+
+
+@pytest.mark.parametrize(
+    ("language", "expected"),
+    [
+        ("en", ["Letter", "Outbound", "Transferred", "Very negative", "Very positive", "Yes", "No", "Not asked", "No"]),
+        (
+            "nl",
+            [
+                "Brief",
+                "Uitgaand",
+                "Doorverbonden",
+                "Zeer negatief",
+                "Zeer positief",
+                "Ja",
+                "Nee",
+                "Niet gevraagd",
+                "Nee",
+            ],
+        ),
+    ],
+)
+def test_the_contacts_export_shows_names_and_labels_not_usernames_and_codes(manager_client, language, expected):
+    ContactMomentFactory(
+        occurred_at=timezone.now(),
+        logged_by=UserFactory(username="lotte", first_name="Lotte", last_name="Bakker"),
+        channel=ContactMoment.Channel.LETTER,
+        direction=ContactMoment.Direction.OUTBOUND,
+        outcome=ContactMoment.Outcome.TRANSFERRED,
+        sentiment_start=ContactMoment.Sentiment.VERY_NEGATIVE,
+        sentiment_end=ContactMoment.Sentiment.VERY_POSITIVE,
+        is_complaint=True,
+        fully_helped=None,
+    )
+
+    _header, row = _contacts_csv(manager_client, language)
+
+    assert row[-1] == "Lotte Bakker"
+    assert [row[2], row[3], row[6], *row[7:13]] == expected

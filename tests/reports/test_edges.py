@@ -200,17 +200,17 @@ def test_the_contacts_csv_neutralises_a_customer_number_that_starts_like_a_formu
 
 
 @pytest.mark.django_db
-def test_the_contacts_csv_neutralises_topic_team_and_username(manager_client):
+def test_the_contacts_csv_neutralises_topic_team_and_name(manager_client):
     ContactMomentFactory(
         occurred_at=at((11, 3), 10),
         topic=TopicFactory(name="@SUM(A1)"),
         team=TeamFactory(name="=HYPERLINK(1)"),
-        logged_by=UserFactory(username="-anna"),
+        logged_by=UserFactory(username="anna", first_name="-Anna", last_name="de Vries"),
     )
 
     row = _csv(_get(manager_client, "reports:contacts-csv", {"week": W45.label}))[1]
 
-    assert (row[4], row[5], row[13]) == ("'=HYPERLINK(1)", "'@SUM(A1)", "'-anna")
+    assert (row[4], row[5], row[13]) == ("'=HYPERLINK(1)", "'@SUM(A1)", "'-Anna de Vries")
 
 
 @pytest.mark.django_db

@@ -111,7 +111,7 @@ def test_the_contacts_csv_streams_one_row_per_contact_without_names(manager_clie
 
     rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode())))
     assert len(rows) == 1 + 6
-    assert sum(row[12] == "True" for row in rows[1:]) == 2  # the two repeat contacts
+    assert sum(row[12] == "Yes" for row in rows[1:]) == 2  # the two repeat contacts
     assert ReportDownload.objects.get().format == "contacts-csv"
 
 

@@ -6,6 +6,7 @@ from datetime import date, timedelta
 from functools import lru_cache
 
 import holidays
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 _OFFSET = re.compile(r"^(\d{1,3})\s*([dw])$")
@@ -68,6 +69,36 @@ def _holidays(country: str, year: int) -> frozenset[date]:
 
 def is_business_day(day: date, country: str) -> bool:
     return day.weekday() < 5 and day not in _holidays(country, day.year)
+
+
+@lru_cache(maxsize=32)
+def _holiday_names(country: str, year: int, language: str) -> dict[date, str]:
+    calendar = holidays.country_holidays(country, years=[year])
+    chosen = _holiday_language(language, calendar.supported_languages, calendar.default_language)
+    return dict(holidays.country_holidays(country, years=[year], language=chosen))
+
+
+def _holiday_language(language: str, supported, default) -> str | None:
+    """The holidays package's code for a Django language ("en-gb" → "en_US", "nl" → "nl"), or its default."""
+    wanted = (language or "").replace("-", "_").lower()
+    by_lower = {code.lower(): code for code in supported}
+    if wanted in by_lower:
+        return by_lower[wanted]
+    base = wanted.split("_")[0]
+    return next((code for code in supported if code.lower().split("_")[0] == base), default)
+
+
+def non_business_day(day: date, country: str, language: str) -> str | None:
+    """Why `day` is no business day, for people: the public holiday's name (in `language` where the
+    calendar has it, e.g. "Christmas Day" / "Eerste kerstdag") or the weekday ("Saturday"); None on a business day.
+    """
+    name = _holiday_names(country, day.year, language).get(day)
+    if name:
+        return name
+    if day.weekday() >= 5:
+        with translation.override(language):
+            return _("Saturday") if day.weekday() == 5 else _("Sunday")
+    return None
 
 
 def next_business_day(day: date, country: str) -> date:

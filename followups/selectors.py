@@ -5,13 +5,15 @@ from datetime import date, datetime, time, timedelta
 
 from django.contrib.auth import get_user_model
 from django.core.paginator import Page, Paginator
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, F, Q, QuerySet, Window
+from django.db.models.functions import Lag
 from django.utils import timezone
 
 from contacts.models import Customer, Team
 
 from . import access
 from .models import CheckIn, CheckInIs, CheckInPolicy, Notification, Promise, PromiseIs, SweepRun
+from .planning import kind_label
 
 
 def day_bounds(day: date) -> tuple[datetime, datetime]:
@@ -66,6 +68,56 @@ def my_day_count(*, user, now: datetime) -> int:
     checkins = CheckIn.objects.open().filter(assignee=user, due_date__lte=today).values_list("pk").order_by()
     promises = Promise.objects.open().filter(owner=user, due_at__lt=end_of_today).values_list("pk").order_by()
     return checkins.union(promises, all=True).count()
+
+
+@dataclass
+class MyDayCounts:
+    """How many items each My day section lists (the numbers on its badges): see `my_day`."""
+
+    overdue: int = 0
+    due_today: int = 0
+    queue: int = 0
+    broken: int = 0
+    promises_today: int = 0
+
+    @property
+    def total(self) -> int:
+        """The top bar's badge (as `my_day_count`): the user's own items, not the team's queue."""
+        return self.overdue + self.due_today + self.broken + self.promises_today
+
+    @property
+    def sections(self) -> list[tuple[str, int]]:
+        """(section id in my_day.html, count)."""
+        return [
+            ("overdue", self.overdue),
+            ("today", self.due_today),
+            ("queue", self.queue),
+            ("broken", self.broken),
+            ("promises-today", self.promises_today),
+        ]
+
+
+def my_day_counts(*, user, now: datetime) -> MyDayCounts:
+    """The numbers of `my_day`'s sections without their rows: two aggregate queries (after a row's action)."""
+    today = timezone.localdate(now)
+    _, end_of_today = day_bounds(today)
+    mine = Q(assignee=user)
+    queue = Q(assignee__isnull=True, team__in=Team.objects.filter(members=user).values("pk"))
+    checkins = (
+        CheckIn.objects.open()
+        .filter(mine | queue, due_date__lte=today)
+        .aggregate(
+            overdue=Count("pk", filter=mine & Q(due_date__lt=today)),
+            due_today=Count("pk", filter=mine & Q(due_date=today)),
+            queue=Count("pk", filter=queue),
+        )
+    )
+    promises = (
+        Promise.objects.open()
+        .filter(owner=user, due_at__lt=end_of_today)
+        .aggregate(broken=Count("pk", filter=Q(due_at__lt=now)), promises_today=Count("pk", filter=Q(due_at__gte=now)))
+    )
+    return MyDayCounts(**checkins, **promises)
 
 
 @dataclass
@@ -277,3 +329,112 @@ def team_board(*, team: Team, filters: TeamFilters, now: datetime, page_checkins
         kinds=sorted(CheckIn.objects.filter(team=team).order_by().values_list("kind", flat=True).distinct()),
         members=members,
     )
+
+
+# --- What happened to check-ins and promises ------------------------------------
+
+HISTORY_LIMIT = 20
+
+
+@dataclass
+class FollowupChange:
+    """One step in the life of a check-in or promise, from its history table."""
+
+    when: datetime
+    who: object  # the user who made the change (None: not recorded)
+    item: str  # "checkin" or "promise"
+    event: str  # planned, promised, reassigned, rescheduled, skipped, done, superseded, kept, cancelled, changed
+    customer: Customer
+    label: str  # the check-in's kind ("day 3") or what was promised
+    due: object  # the check-in's date or the promise's due time, after the change
+    holder: object  # assignee or owner after the change (None: the team's queue)
+    previous_holder: str  # display name before a reassignment, "" otherwise
+    reason: str  # why, as the user gave it (skip, reschedule, cancel), "" otherwise
+
+
+_STATUS_EVENTS = {
+    CheckIn.Status.SKIPPED: "skipped",
+    CheckIn.Status.DONE: "done",
+    CheckIn.Status.SUPERSEDED: "superseded",
+    Promise.Status.KEPT: "kept",
+    Promise.Status.CANCELLED: "cancelled",
+}
+_REASON_EVENTS = {"skipped", "rescheduled", "cancelled", "changed"}  # the others' reasons are the services' own words
+
+
+def _history_rows(model, *, holder: str, due: str, where: Q, limit: int) -> list:
+    """The newest history rows of `model` matching `where`, each with its predecessor's status, due and holder.
+
+    The predecessor comes from a window (LAG over the item's own rows), so one
+    query serves any number of rows; the window runs before the limit.
+    """
+    before = {"partition_by": [F("id")], "order_by": [F("history_date").asc(), F("history_id").asc()]}
+    return list(
+        model.history.filter(where)
+        .annotate(
+            previous_status=Window(Lag("status"), **before),
+            previous_due=Window(Lag(due), **before),
+            previous_holder_id=Window(Lag(f"{holder}_id"), **before),
+            previous_first_name=Window(Lag(f"{holder}__first_name"), **before),
+            previous_last_name=Window(Lag(f"{holder}__last_name"), **before),
+            previous_username=Window(Lag(f"{holder}__username"), **before),
+        )
+        .select_related("history_user", "customer", holder)
+        .order_by("-history_date", "-history_id")[:limit]
+    )
+
+
+def _history_event(row, *, holder: str, due: str, created: str) -> tuple[str, str] | None:
+    """(event, previous holder's name) of one history row; None for a save that changed nothing shown here."""
+    if row.history_type == "+":
+        return created, ""
+    if row.history_type == "-":
+        return None
+    if row.previous_status is None:  # the item's earlier rows were never written (bulk-created data)
+        event = _STATUS_EVENTS.get(row.status, "changed")
+        return event, ""
+    if row.status != row.previous_status:
+        return _STATUS_EVENTS.get(row.status, "changed"), ""
+    if getattr(row, due) != row.previous_due:
+        return "rescheduled", ""
+    if getattr(row, f"{holder}_id") != row.previous_holder_id:
+        name = f"{row.previous_first_name or ''} {row.previous_last_name or ''}".strip() or row.previous_username or ""
+        return "reassigned", name
+    return None
+
+
+def followup_history(*, customer: Customer | None = None, team: Team | None = None, limit: int = HISTORY_LIMIT):
+    """The latest changes to the check-ins and promises of a customer or of a team, newest first.
+
+    Who planned, reassigned (from whom to whom), rescheduled (to which day),
+    skipped, kept, cancelled or superseded what, when and why, read from
+    the history tables that every service writes. Two queries, at most
+    `limit` changes.
+    """
+    where = Q(customer=customer) if customer is not None else Q(team=team)
+    changes = []
+    for model, item, holder, due, created in (
+        (CheckIn, "checkin", "assignee", "due_date", "planned"),
+        (Promise, "promise", "owner", "due_at", "promised"),
+    ):
+        for row in _history_rows(model, holder=holder, due=due, where=where, limit=limit * 2):
+            found = _history_event(row, holder=holder, due=due, created=created)
+            if found is None:
+                continue
+            event, previous_holder = found
+            changes.append(
+                FollowupChange(
+                    when=row.history_date,
+                    who=row.history_user,
+                    item=item,
+                    event=event,
+                    customer=row.customer,
+                    label=kind_label(row.kind) if item == "checkin" else row.description,
+                    due=getattr(row, due),
+                    holder=getattr(row, holder),
+                    previous_holder=previous_holder,
+                    reason=(row.history_change_reason or "") if event in _REASON_EVENTS else "",
+                )
+            )
+    changes.sort(key=lambda change: change.when, reverse=True)
+    return changes[:limit]

@@ -13,6 +13,8 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_update_with_history
 
@@ -23,11 +25,12 @@ from contacts.services import contact_moment_create, validate, with_actor
 
 from . import notifications
 from .models import CheckIn, CheckInPolicy, Promise
-from .planning import country_supported, due_date, offsets_parse
+from .planning import country_supported, due_date, non_business_day, offsets_parse
 
 logger = logging.getLogger(__name__)
 User = get_user_model()
 REASON_MAX_LENGTH = 200  # as the reason fields of check-ins and promises
+DEFAULT_HOLIDAY_COUNTRY = "NL"  # as CheckInPolicy.holiday_country
 
 
 def horizon(now: datetime | None = None) -> datetime:
@@ -225,6 +228,12 @@ def checkins_plan(*, moment: ContactMoment, actor) -> list[CheckIn]:
     return planned
 
 
+def _holiday_country(policy: CheckInPolicy | None) -> str:
+    """Whose public holidays a check-in's days are read against: its policy's calendar, else the default NL."""
+    country = policy.holiday_country if policy else DEFAULT_HOLIDAY_COUNTRY
+    return country if country_supported(country) else DEFAULT_HOLIDAY_COUNTRY
+
+
 def _checkin_open_or_error(checkin: CheckIn) -> None:
     if checkin.status != CheckIn.Status.OPEN:
         raise ValidationError(
@@ -264,8 +273,15 @@ def checkin_skip(*, checkin: CheckIn, reason: str, actor) -> CheckIn:
 
 
 @transaction.atomic
-def checkin_reschedule(*, checkin: CheckIn, due: date, reason: str, actor) -> CheckIn:
-    """Move a check-in to another day (the customer asked to be called next week); the reason stays in its history."""
+def checkin_reschedule(
+    *, checkin: CheckIn, due: date, reason: str, actor, non_business_day_ok: bool = False
+) -> CheckIn:
+    """Move a check-in to another day (the customer asked to be called next week); the reason stays in its history.
+
+    A weekend or a public holiday of the check-in's policy country (NL without
+    a policy) is refused with code "non_business_day", naming the day, unless
+    `non_business_day_ok`: the user saw the warning and chose that day anyway.
+    """
     checkin = CheckIn.objects.select_for_update().get(pk=checkin.pk)
     _checkin_open_or_error(checkin)
     today = timezone.localdate()
@@ -285,6 +301,13 @@ def checkin_reschedule(*, checkin: CheckIn, due: date, reason: str, actor) -> Ch
             },
             code="max_length",
         )
+    why = non_business_day(due, _holiday_country(checkin.policy), get_language())
+    if why and not non_business_day_ok:
+        warning = _("%(date)s is not a business day (%(why)s). Choose another day, or reschedule anyway.") % {
+            "date": date_format(due, "D j M Y"),
+            "why": why,
+        }
+        raise ValidationError({"due_date": ValidationError(warning, code="non_business_day")})
     checkin.due_date = due
     with_actor(checkin, actor, reason).save(update_fields=["due_date"])
     return checkin

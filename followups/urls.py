@@ -8,6 +8,7 @@ urlpatterns = [
     path("my-day/", views.my_day, name="my-day"),
     path("customers/<int:pk>/log/", views.contact_log, name="contact-log"),
     path("customers/<int:pk>/followups/", views.customer_panel, name="customer-panel"),
+    path("customers/<int:pk>/followups/history/", views.customer_followup_history, name="customer-followup-history"),
     path("checkins/<int:pk>/skip/", views.checkin_skip, name="checkin-skip"),
     path("checkins/<int:pk>/reschedule/", views.checkin_reschedule, name="checkin-reschedule"),
     path("promises/<int:pk>/keep/", views.promise_keep, name="promise-keep"),

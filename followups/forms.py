@@ -64,6 +64,13 @@ class RescheduleForm(forms.Form):
         label=_("Why?"),
         widget=forms.TextInput(attrs={"placeholder": _("e.g. the customer asked to be called next week")}),
     )
+    # Hidden until the service warns that the new date is no business day; then a tick box.
+    anyway = forms.BooleanField(label=_("Reschedule anyway, on that day"), required=False, widget=forms.HiddenInput)
+
+    def add_error(self, field, error):
+        super().add_error(field, error)
+        if self.has_error("due_date", "non_business_day"):
+            self.fields["anyway"].widget = forms.CheckboxInput()
 
 
 class CancelPromiseForm(forms.Form):

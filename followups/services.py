@@ -13,11 +13,11 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
-from django.utils.formats import date_format
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_update_with_history
 
+from contactcare.formats import day
 from contactcare.services import submission_claim, submission_complete
 from contacts.models import ContactMoment, Customer, Topic
 from contacts.normalize import text_normalize
@@ -304,7 +304,7 @@ def checkin_reschedule(
     why = non_business_day(due, _holiday_country(checkin.policy), get_language())
     if why and not non_business_day_ok:
         warning = _("%(date)s is not a business day (%(why)s). Choose another day, or reschedule anyway.") % {
-            "date": date_format(due, "D j M Y"),
+            "date": day(due),
             "why": why,
         }
         raise ValidationError({"due_date": ValidationError(warning, code="non_business_day")})

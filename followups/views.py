@@ -7,10 +7,10 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from contactcare.formats import day
 from contactcare.forms import add_service_error
 from contactcare.responses import already_saved, redirect_next, safe_next
 from contactcare.services import AlreadySubmitted, submission_key_new
@@ -109,7 +109,7 @@ def _log_confirmation(moment, checkin, promise_count: int) -> str:
         parts.append(_("Check-in %(kind)s done.") % {"kind": checkin.kind_label})
     planned = list(moment.planned_checkins.order_by("due_date"))
     if planned:
-        when = ", ".join(f"{c.kind_label} ({date_format(c.due_date, 'D j M')})" for c in planned)
+        when = ", ".join(f"{c.kind_label} ({day(c.due_date)})" for c in planned)
         parts.append(_("Check-ins planned: %(when)s.") % {"when": when})
     if promise_count:
         parts.append(_("Promises recorded: %(count)s.") % {"count": promise_count})
@@ -233,7 +233,7 @@ def checkin_reschedule(request, pk):
         title=_("Reschedule check-in"),
         submit=_("Reschedule"),
         row_template="followups/_checkin_row.html",
-        done=lambda checkin: _("Check-in moved to %(date)s.") % {"date": date_format(checkin.due_date, "D j M Y")},
+        done=lambda checkin: _("Check-in moved to %(date)s.") % {"date": day(checkin.due_date)},
     )
 
 

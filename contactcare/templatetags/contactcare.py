@@ -1,9 +1,10 @@
-from datetime import date, datetime
+from datetime import datetime
 
 from django import template
-from django.utils import dateformat, timezone, translation
-from django.utils.formats import get_format_modules, number_format
+from django.utils import timezone
+from django.utils.formats import number_format
 
+from contactcare.formats import day, range_from, range_to, when
 from contacts.normalize import phone_display
 
 register = template.Library()
@@ -22,52 +23,11 @@ def display_name(user) -> str:
     return user.get_full_name() or user.get_username()
 
 
-def _local_format(name: str) -> str:
-    """One of our own date formats (DAY_FORMAT, WHEN_FORMAT, …) in the active language (contactcare/formats)."""
-    for module in get_format_modules(lang=translation.get_language()):
-        pattern = getattr(module, name, None)
-        if pattern is not None:
-            return pattern
-    return getattr(get_format_modules(lang="en")[0], name)
-
-
-def _local_day(value) -> date:
-    return timezone.localdate(value) if isinstance(value, datetime) else value
-
-
-@register.filter
-def day(value) -> str:
-    """A day as people read it: "Thu 31 Dec" this year, "Thu 31 Dec 2099" in any other (Dutch: "do 31 dec")."""
-    if not value:
-        return ""
-    value = _local_day(value)
-    this_year = value.year == timezone.localdate().year
-    return dateformat.format(value, _local_format("DAY_FORMAT" if this_year else "DAY_YEAR_FORMAT"))
-
-
-@register.filter
-def when(value) -> str:
-    """A moment (a due time) in the desk's time zone: "Thu 31 Dec 10:00", with the year when not this year."""
-    if not value:
-        return ""
-    value = timezone.localtime(value)
-    this_year = value.year == timezone.localdate().year
-    return dateformat.format(value, _local_format("WHEN_FORMAT" if this_year else "WHEN_YEAR_FORMAT"))
-
-
-@register.filter
-def range_from(first, last) -> str:
-    """The first day of a range that ends on `last`: "31 Dec 2029" when the range crosses a year, else "23 Nov"."""
-    first, last = _local_day(first), _local_day(last)
-    return dateformat.format(
-        first, _local_format("DAY_MONTH_FORMAT" if first.year == last.year else "DAY_MONTH_YEAR_FORMAT")
-    )
-
-
-@register.filter
-def range_to(last) -> str:
-    """The last day of a range, always with its year: "6 Jan 2030"."""
-    return dateformat.format(_local_day(last), _local_format("DAY_MONTH_YEAR_FORMAT"))
+# Dates as people read them, in templates and in Python alike (contactcare.formats).
+register.filter("day", day)
+register.filter("when", when)
+register.filter("range_from", range_from)
+register.filter("range_to", range_to)
 
 
 @register.filter

@@ -3,20 +3,21 @@ and a quiet development console (issue 9, items 6, 8, 9 and 13)."""
 
 import csv
 import io
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.contrib.messages import get_messages
 from django.template import Context, Template
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import dateformat, timezone, translation
 
 from contacts.models import ContactMoment
 from followups.forms import PromiseForm, ReassignForm
 from reports.weeks import IsoWeek
 
-from ..factories import ContactMomentFactory, PromiseFactory, TeamFactory, UserFactory
+from ..factories import CheckInFactory, ContactMomentFactory, PromiseFactory, TeamFactory, UserFactory
 
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")
 EN = {"Accept-Language": "en"}
@@ -53,6 +54,27 @@ def test_dutch_month_and_day_abbreviations_are_lower_case():
     shown = render("{{ day|day }}", "nl", day=date(2099, 10, 21))
 
     assert shown == "wo 21 okt 2099"
+
+
+def test_messages_built_in_python_write_dutch_dates_in_lower_case(client, db):
+    # given a check-in of Anna's, moved to a business day next week
+    anna = UserFactory(username="anna", first_name="Anna")
+    checkin = CheckInFactory(origin=ContactMomentFactory(logged_by=anna), assignee=anna)
+    client.force_login(anna)
+    to = timezone.localdate() + timedelta(days=8)
+
+    # when she reschedules it in Dutch
+    response = client.post(
+        reverse("followups:checkin-reschedule", args=[checkin.pk]),
+        {"due_date": to.isoformat(), "reason": "Klant belt zelf terug", "anyway": "on"},
+        headers=NL,
+    )
+
+    # then the confirmation names the day as Dutch writes it
+    (message,) = [str(m) for m in get_messages(response.wsgi_request)]
+    with translation.override("nl"):
+        assert dateformat.format(to, "D j b") in message
+        assert dateformat.format(to, "j M") not in message  # "Okt", "Nov": capitalised
 
 
 def test_a_promise_due_in_2099_shows_its_year_on_the_customer_page(staff_client):

@@ -10,9 +10,9 @@ from django.contrib.messages import get_messages
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.formats import date_format
 from django.utils.translation import override
 
+from contactcare.formats import day
 from followups import services
 from followups.models import CheckIn
 
@@ -133,7 +133,7 @@ def test_the_reschedule_page_says_where_the_check_in_went(client, checkin, anna)
 
     assert response.status_code == 302 and response.url == reverse("followups:my-day")
     with override("en"):
-        expected = f"Check-in moved to {date_format(wednesday, 'D j M Y')}."
+        expected = f"Check-in moved to {day(wednesday)}."
     assert [str(m) for m in get_messages(response.wsgi_request)] == [expected]
 
 

@@ -41,9 +41,12 @@ LAST = ["jong", "jansen", "vries", "berg", "dijk", "bakker", "janssen", "visser"
 QUERIES = {
     "name fragment (4 letters)": "jans",
     "first and last name": "lotte de vries",
+    "surname first": "vries lotte",
+    "typo": "jansn",
     "rare fragment": "ulder",
     "phone, 06 spelling": "06 1004 2424",
     "phone, +31 spelling": "+31 6 1004 2424",
+    "phone, last digits": "1004 2424",
     "e-mail address": "c42424@example.com",
     "customer number": "B00042424",
     "no hit": "qqxz",

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 
 from django.core.paginator import Page, Paginator
 from django.db import connection
-from django.db.models import Case, F, IntegerField, Q, QuerySet, Value, When
+from django.db.models import Case, Exists, F, IntegerField, Q, QuerySet, Value, When
 
 from .models import ContactMoment, Customer, Team
 from .normalize import customer_number_normalize, email_normalize, name_normalize, phone_normalize
@@ -80,16 +80,20 @@ def search_terms(query: str) -> SearchTerms:
     )
 
 
-def _customer_matches(terms: SearchTerms) -> QuerySet[Customer]:
+_SEARCH_ORDER = ("rank", "-similarity", "full_name", "id")
+
+
+def _customer_matches(terms: SearchTerms, *, top: int | None = None) -> QuerySet[Customer]:
     """Every customer the terms find, ranked, with `last_contact_at`: one query.
 
     Ranks: 0 an exact phone (E.164), e-mail or customer number; 1 a name that
     starts with the text; 2 a name with a word that starts with it; 3 every
     word typed starts a word of the name, in any order (`jansen willem`); 4
     every word occurs somewhere in the name; 5 a phone number that ends with
-    the digits typed, 6 one that contains them; 7 on PostgreSQL, a name that
-    is only similar (a typo: pg_trgm's word similarity, on the trigram index
-    of search_name), most similar first.
+    the digits typed, 6 one that contains them; 7 on PostgreSQL, when fewer
+    than SEARCH_HITS customers match for real, names that are only similar (a
+    typo), most similar first. `top` cuts each part to its best rows first,
+    which spares the database a ranking of every match when only a few are shown.
     """
     exact = Q(customer_number=terms.customer_number)
     if terms.phone:
@@ -98,7 +102,6 @@ def _customer_matches(terms: SearchTerms) -> QuerySet[Customer]:
         exact |= Q(email=terms.email)
     match = exact
     ranks = [When(exact, then=Value(0))]
-    similarity = Value(0.0)
     if terms.digits:
         match |= Q(phone__contains=terms.digits)
         ranks += [When(phone__endswith=terms.digits, then=Value(5)), When(phone__contains=terms.digits, then=Value(6))]
@@ -113,23 +116,43 @@ def _customer_matches(terms: SearchTerms) -> QuerySet[Customer]:
             When(word_starts, then=Value(3)),
             When(every_word, then=Value(4)),
         ]
-        if connection.vendor == "postgresql" and len(terms.name) >= FUZZY_MIN_LENGTH:
-            from django.contrib.postgres.lookups import TrigramWordSimilar
-            from django.contrib.postgres.search import TrigramWordSimilarity
-
-            # `search_name %> text`: the index-served form of word_similarity(text, search_name) above
-            # pg_trgm.word_similarity_threshold (0.6 by default).
-            similar = TrigramWordSimilar(F("search_name"), Value(terms.name))
-            match |= Q(similar)
-            ranks.append(When(similar, then=Value(7)))
-            similarity = TrigramWordSimilarity(terms.name, "search_name")
-    rank = Case(*ranks, default=Value(8), output_field=IntegerField())
-    return (
+    real = (
         Customer.objects.filter(match)
         .with_last_contact()
-        .annotate(rank=rank, similarity=similarity)
-        .order_by("rank", "-similarity", "full_name", "pk")
+        .annotate(rank=Case(*ranks, default=Value(8), output_field=IntegerField()), similarity=Value(0.0))
     )
+    if terms.digits or connection.vendor != "postgresql" or len(terms.name) < FUZZY_MIN_LENGTH:
+        return real.order_by(*_SEARCH_ORDER)
+    return _with_similar_names(real, match=match, name=terms.name, top=top)
+
+
+def _with_similar_names(real: QuerySet, *, match: Q, name: str, top: int | None) -> QuerySet[Customer]:
+    """The real matches, followed by names similar to `name` when there are few real ones (PostgreSQL).
+
+    Similar is pg_trgm's `search_name %> name`: word_similarity(name,
+    search_name) above pg_trgm.word_similarity_threshold (0.6 by default),
+    served by the trigram index on search_name. The two parts are one UNION
+    ALL; the similar part is guarded by a one-time test (is there a
+    SEARCH_HITS-th real match?), so a common fragment never pays for the
+    similarity scan, and the planner keeps the index for the real part.
+    """
+    from django.contrib.postgres.lookups import TrigramWordSimilar
+    from django.contrib.postgres.search import TrigramWordSimilarity
+
+    many_real = Exists(Customer.objects.filter(match)[SEARCH_HITS - 1 : SEARCH_HITS])
+    similar = (
+        Customer.objects.filter(TrigramWordSimilar(F("search_name"), Value(name)))
+        .exclude(match)
+        .filter(~many_real)
+        .with_last_contact()
+        .annotate(rank=Value(7), similarity=TrigramWordSimilarity(name, "search_name"))
+    )
+    if top is None:  # all of both parts, in no order of their own: the union orders them
+        real, similar = real.order_by(), similar.order_by()
+    else:
+        real = real.order_by(*_SEARCH_ORDER)[:top]
+        similar = similar.order_by(*_SEARCH_ORDER)[:top]
+    return real.union(similar, all=True).order_by(*_SEARCH_ORDER)
 
 
 def customer_search(*, query: str, limit: int = SEARCH_HITS) -> list[Customer]:
@@ -146,7 +169,7 @@ def customer_search(*, query: str, limit: int = SEARCH_HITS) -> list[Customer]:
     terms = search_terms(query)
     if not terms.long_enough or not terms.searchable:
         return []
-    return list(_customer_matches(terms)[:limit])
+    return list(_customer_matches(terms, top=limit)[:limit])
 
 
 def customer_search_page(*, query: str, page: int | str | None, per_page: int = SEARCH_PAGE_SIZE) -> Page:

@@ -131,7 +131,7 @@ def digests_create(*, now: datetime) -> int:
     users = User.objects.in_bulk(list(work))
     rows = []
     for user_id, items in work.items():
-        subject, body = _render("digest", {"user": users[user_id], "today": today, **items})
+        subject, body = _render("digest", {"user": users[user_id], "today": today, "now": now, **items})
         rows.append(
             Notification(
                 recipient_id=user_id,

@@ -10,6 +10,8 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.db.models import F
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from . import notifications, services
 from .models import SweepRun
@@ -20,6 +22,32 @@ DIGESTS = "daily-digests"
 # Only beat starts this sweep, every minute: its silence means the scheduler is
 # down. (Dispatch also runs when a request nudges it, so it proves less.)
 HEARTBEAT = BROKEN_PROMISES
+WEEKLY_REPORT = "weekly-report"  # recorded by reports.services
+
+# What the Status page calls each sweep, and what the number of its last run counts.
+SWEEP_NAMES = {
+    BROKEN_PROMISES: _("Broken promises"),
+    DISPATCH: _("Sending e-mails"),
+    DIGESTS: _("Morning digests"),
+    WEEKLY_REPORT: _("Weekly report e-mails"),
+}
+
+
+def sweep_label(name: str) -> str:
+    return str(SWEEP_NAMES.get(name, name))
+
+
+def sweep_result(name: str, count: int) -> str:
+    """The last run's number in words: "2 promises found broken"."""
+    texts = {  # whole ngettext calls, so that makemessages finds them
+        BROKEN_PROMISES: lambda n: ngettext("%(count)s promise found broken", "%(count)s promises found broken", n),
+        DISPATCH: lambda n: ngettext("%(count)s e-mail sent", "%(count)s e-mails sent", n),
+        DIGESTS: lambda n: ngettext("%(count)s digest written", "%(count)s digests written", n),
+        WEEKLY_REPORT: lambda n: ngettext("%(count)s report e-mail written", "%(count)s report e-mails written", n),
+    }
+    if name not in texts:
+        return str(count)
+    return texts[name](count) % {"count": count}
 
 
 def run(name: str, work: Callable[[datetime], int]) -> int:

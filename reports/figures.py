@@ -6,8 +6,11 @@ this list) and the e-mail, so they cannot disagree.
 
 from dataclasses import dataclass
 
+from django.conf import settings
+from django.utils.functional import lazy
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from contacts.models import ContactMoment
 
@@ -32,6 +35,31 @@ class Figure:
 
 
 CONTACTS, CHECKINS, PROMISES = _("Contacts"), _("Check-ins"), _("Promises")
+# A whole sentence per direction: Dutch inflects the adjective ("inkomende
+# contacten"), so "{direction} contacts" cannot be glued from the label.
+_BY_CHANNEL = {
+    ContactMoment.Direction.INBOUND: _("Inbound contacts by {channel}."),
+    ContactMoment.Direction.OUTBOUND: _("Outbound contacts by {channel}."),
+}
+
+
+def _by_channel(direction: str, channel_label) -> str:
+    return str(_BY_CHANNEL[direction]).format(channel=str(channel_label).lower())
+
+
+def _repeat_definition() -> str:
+    """Says the window in days, from the setting, as it is when the report is read."""
+    days = settings.REPEAT_CONTACT_WINDOW_DAYS
+    return ngettext(
+        "Inbound contacts that came within %(days)s day (inclusive) after an earlier inbound contact "
+        "of the same customer, with any team.",
+        "Inbound contacts that came within %(days)s days (inclusive) after an earlier inbound contact "
+        "of the same customer, with any team.",
+        days,
+    ) % {"days": days}
+
+
+_lazy_text = lazy(lambda build, *args: build(*args), str)
 # key: (numerator, denominator, scale)
 _DERIVED = {
     "repeat_rate": ("repeat", "inbound", 100),
@@ -54,7 +82,7 @@ FIGURES = [
         Figure(
             f"ch_{channel}_{direction}",
             format_lazy("{} · {}", channel_label, direction_label),
-            format_lazy(_("{direction} contacts by {channel}."), direction=direction_label, channel=channel_label),
+            _lazy_text(_by_channel, direction, channel_label),
             CONTACTS,
         )
         for channel, channel_label in ContactMoment.Channel.choices
@@ -65,10 +93,7 @@ FIGURES = [
     Figure(
         "repeat",
         _("Repeat contacts"),
-        _(
-            "Inbound contacts that came within the repeat window (REPEAT_CONTACT_WINDOW_DAYS, default 7 days, "
-            "inclusive) after an earlier inbound contact of the same customer, with any team."
-        ),
+        _lazy_text(_repeat_definition),
         CONTACTS,
     ),
     Figure(

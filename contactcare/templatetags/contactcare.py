@@ -60,6 +60,29 @@ def kind_label(kind: str) -> str:
 
 
 @register.filter
+def sweep_label(name: str) -> str:
+    """A sweep as the Status page names it: "promises-broken" → "Broken promises"."""
+    from followups.sweeps import sweep_label as label
+
+    return label(name)
+
+
+@register.filter
+def sweep_result(sweep) -> str:
+    """What a sweep's last run did, in words: "2 promises found broken"."""
+    from followups.sweeps import sweep_result as result
+
+    return result(sweep.name, sweep.last_result)
+
+
+@register.filter
+def part_of_day(moment) -> str:
+    """"morning", "afternoon" or "evening" at `moment` in the desk's time zone (for a greeting)."""
+    hour = timezone.localtime(moment).hour
+    return "morning" if hour < 12 else "afternoon" if hour < 18 else "evening"
+
+
+@register.filter
 def figure(value, unit: str = "") -> str:
     """A report figure as people read it: "—" when there is nothing to count, "16,7 %" for a share."""
     if value is None:

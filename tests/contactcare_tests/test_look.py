@@ -3,7 +3,10 @@ and a quiet development console (issue 9, items 6, 8, 9 and 13)."""
 
 import csv
 import io
+import shutil
+import subprocess
 from datetime import date, datetime, timedelta
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -13,13 +16,16 @@ from django.template import Context, Template
 from django.urls import reverse
 from django.utils import dateformat, timezone, translation
 
+from contactcare import roles
 from contacts.models import ContactMoment
 from followups.forms import PromiseForm, ReassignForm
 from reports.weeks import IsoWeek
 
 from ..factories import CheckInFactory, ContactMomentFactory, PromiseFactory, TeamFactory, UserFactory
 
+pytestmark = pytest.mark.django_db
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")
+CATALOGUE = Path(__file__).resolve().parents[2] / "locale" / "nl" / "LC_MESSAGES" / "django.po"
 EN = {"Accept-Language": "en"}
 NL = {"Accept-Language": "nl"}
 
@@ -162,3 +168,71 @@ def test_the_contacts_export_shows_names_and_labels_not_usernames_and_codes(mana
 
     assert row[-1] == "Lotte Bakker"
     assert [row[2], row[3], row[6], *row[7:13]] == expected
+
+
+# --- item 9: Dutch --------------------------------------------------------------
+
+
+@pytest.fixture
+def dutch(settings, tmp_path):
+    """The Dutch catalogue as it is in the .po now, compiled to a temporary copy (the committed .mo may lag)."""
+    msgfmt = shutil.which("msgfmt")
+    if msgfmt:
+        target = tmp_path / "nl" / "LC_MESSAGES"
+        target.mkdir(parents=True)
+        subprocess.run([msgfmt, "-o", str(target / "django.mo"), str(CATALOGUE)], check=True)
+        settings.LOCALE_PATHS = [tmp_path]  # setting_changed resets Django's translation caches
+    return NL
+
+
+def test_report_definitions_inflect_in_dutch_and_say_the_repeat_window_in_days(manager_client, dutch, settings):
+    settings.REPEAT_CONTACT_WINDOW_DAYS = 5
+
+    html = manager_client.get(reverse("reports:weekly"), headers=dutch).content.decode()
+
+    assert "Inkomende contacten via balie." in html
+    assert "Uitgaande contacten via telefoon." in html
+    assert "Inkomend contacten" not in html and "Uitgaand contacten" not in html
+    assert "binnen 5 dagen (inclusief)" in html
+    assert "REPEAT_CONTACT_WINDOW_DAYS" not in html
+    assert "Check-ins te doen" in html and "Check-ins gepland" not in html
+
+
+def test_the_status_page_names_sweeps_and_says_what_the_numbers_mean(client, dutch):
+    from followups import sweeps
+
+    client.force_login(UserFactory(role=roles.MANAGER))
+    sweeps.broken_promises_sweep()
+    sweeps.digests_sweep()
+
+    html = client.get(reverse("followups:status"), headers=dutch).content.decode()
+
+    assert "Gebroken beloftes" in html and "Ochtendoverzichten" in html
+    assert "promises-broken" not in html and "daily-digests" not in html
+    assert "0 beloftes gebroken gevonden" in html and "0 overzichten gemaakt" in html
+    assert "(0 minuten)" not in html
+    assert "(nu)" in html  # when it last ran: just now
+
+
+@pytest.mark.parametrize(
+    ("language", "greetings"),
+    [
+        ("nl", {7: "Goedemorgen Anna,", 14: "Goedemiddag Anna,", 19: "Goedenavond Anna,"}),
+        ("en", {7: "Good morning Anna,", 14: "Good afternoon Anna,", 19: "Good evening Anna,"}),
+    ],
+)
+def test_the_digest_greets_by_the_local_time_it_is_sent(settings, dutch, language, greetings):
+    from followups import notifications
+    from followups.models import Notification
+
+    settings.LANGUAGE_CODE = language
+    anna = UserFactory(first_name="Anna")
+    for day_offset, hour in enumerate(greetings):
+        # given something due on a day whose digest goes out at `hour` (a late start, a catch-up)
+        sent_at = datetime(2026, 11, 23 + day_offset, hour, 50, tzinfo=AMSTERDAM)
+        PromiseFactory(owner=anna, due_at=sent_at + timedelta(minutes=5))
+
+        notifications.digests_create(now=sent_at)
+
+        body = Notification.objects.get(kind="digest", key=f"digest:{sent_at.date().isoformat()}").body
+        assert body.startswith(greetings[hour]), body.splitlines()[0]

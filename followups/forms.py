@@ -1,16 +1,49 @@
 """Shape of input for the follow-up screens; the rules are in services."""
 
+from datetime import datetime
+
 from crispy_forms.helper import FormHelper
-from crispy_forms.layout import Column, Layout, Row
+from crispy_forms.layout import HTML, Column, Div, Layout, Row
 from django import forms
+from django.core.exceptions import ValidationError
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from contactcare.forms import IdField, SubmissionKeyField, with_submission_key
 from contactcare.templatetags.contactcare import display_name
-from contacts.forms import DATETIME_LOCAL_FORMAT, ContactMomentForm
+from contacts.forms import ContactMomentForm
 from contacts.models import ContactMoment, Topic
 
+from . import dates
 from .models import CheckIn, CheckInPolicy, Promise
+
+
+class DueField(forms.DateTimeField):
+    """A due time as typed ("25-11 14:00", "morgen 10:00", "vrijdag 9:00"), picked, or as a browser sends it.
+
+    A text input, not datetime-local: Chrome's date-time input cannot take
+    typed words and wants month/day/year and AM/PM in English. `dates.due_parse`
+    reads the text in the desk's time zone; whether the time is allowed (future,
+    horizon) is the service's rule.
+    """
+
+    widget = forms.DateTimeInput(
+        format=dates.TEXT_FORMAT,
+        attrs={"autocomplete": "off", "placeholder": _("e.g. tomorrow 10:00"), "data-due-field": ""},
+    )
+    default_error_messages = {
+        "invalid": _("Type a date such as 25-11 14:00, tomorrow 10:00 or friday 9:00."),
+    }
+
+    def to_python(self, value):
+        if value in self.empty_values:
+            return None
+        if isinstance(value, datetime):
+            return value
+        due = dates.due_parse(str(value), now=timezone.localtime())
+        if due is None:
+            raise ValidationError(self.error_messages["invalid"], code="invalid")
+        return due
 
 
 class PromiseForm(forms.Form):
@@ -18,11 +51,7 @@ class PromiseForm(forms.Form):
         label=_("What was promised"),
         widget=forms.TextInput(attrs={"placeholder": _("e.g. call back with the repair date")}),
     )
-    due_at = forms.DateTimeField(
-        label=_("Due"),
-        input_formats=[DATETIME_LOCAL_FORMAT, "%Y-%m-%d %H:%M"],
-        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format=DATETIME_LOCAL_FORMAT),
-    )
+    due_at = DueField(label=_("Due"))
     owner = forms.ModelChoiceField(label=_("Who keeps it"), queryset=None, empty_label=None)
 
     def __init__(self, *args, owners=None, user=None, **kwargs):
@@ -51,7 +80,14 @@ class ContactLogForm(ContactMomentForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.helper.layout.append("checkin")  # crispy renders only the fields its layout names
+        if self.is_bound:  # shown again only after a failed save: app.js puts the cursor on the first error
+            self.fields["topic"].widget.attrs.pop("autofocus", None)
+        layout = self.helper.layout
+        # The direction, in words, right under the summary: who contacted whom is never a guess.
+        layout[layout.fields.index("summary")] = Div(
+            "summary", HTML('{% include "followups/_direction_shown.html" %}'), css_class="summary-with-direction"
+        )
+        layout.append("checkin")  # crispy renders only the fields its layout names
 
 
 class SkipForm(forms.Form):

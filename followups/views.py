@@ -15,9 +15,9 @@ from contactcare.forms import add_service_error
 from contactcare.responses import already_saved, redirect_next, safe_next
 from contactcare.services import AlreadySubmitted, submission_key_new
 from contacts import selectors as contact_selectors
-from contacts.models import Customer, Topic
+from contacts.models import ContactMoment, Customer, Topic
 
-from . import access, notifications, selectors, services
+from . import access, dates, notifications, selectors, services
 from .forms import (
     CancelPromiseForm,
     CheckInPolicyForm,
@@ -76,8 +76,8 @@ def contact_log(request, pk):
                 index = getattr(error, "promise_index", None)
                 add_service_error(made[index] if index is not None else form, error)
             else:
-                request.session["last_channel"] = moment.channel
-                request.session["last_direction"] = moment.direction
+                if moment.direction == ContactMoment.Direction.INBOUND:
+                    request.session["last_inbound_channel"] = moment.channel
                 messages.success(request, _log_confirmation(moment, checkin, len(made)))
                 if checkin_id and checkin is None:
                     messages.warning(
@@ -88,18 +88,27 @@ def contact_log(request, pk):
         checkin_id = _checkin_param(request, request.GET.get("checkin"))
         checkin = selectors.checkin_for_call(customer=customer, checkin_id=checkin_id, user=request.user)
         first_team = teams.first()
+        # How the form was reached decides who contacted whom, never the previous contact: from a
+        # search or the customer page the customer contacted us (on the channel of the user's last
+        # inbound contact: a desk works one queue at a time); "Call now" is our call.
         initial = {
-            "channel": request.session.get("last_channel", "phone"),
-            "direction": request.session.get("last_direction", "in"),
+            "channel": request.session.get("last_inbound_channel", ContactMoment.Channel.PHONE),
+            "direction": ContactMoment.Direction.INBOUND,
             "team": first_team.pk if first_team else None,
         }
-        if checkin:  # "Call now": an outbound call that completes the check-in
-            initial.update(
-                channel="phone", direction="out", checkin=checkin.pk, team=checkin.team_id or initial["team"]
-            )
+        if checkin_id:  # "Call now": an outbound call, completing the check-in unless someone else closed it
+            initial.update(channel=ContactMoment.Channel.PHONE, direction=ContactMoment.Direction.OUTBOUND)
+        if checkin:
+            initial.update(checkin=checkin.pk, team=checkin.team_id or initial["team"])
         form = ContactLogForm(teams=teams, initial=initial)
         promises = PromiseFormSet(**promise_kwargs)
-    context = {"customer": customer, "form": form, "promises": promises, "checkin": checkin}
+    context = {
+        "customer": customer,
+        "form": form,
+        "promises": promises,
+        "checkin": checkin,
+        "due_picks": dates.due_quick_picks(now=timezone.localtime(), country=dates.DESK_COUNTRY),
+    }
     return render(request, "followups/contact_log.html", context)
 
 

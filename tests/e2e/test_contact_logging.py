@@ -3,11 +3,12 @@
 import re
 
 import pytest
+from django.utils import timezone
 from playwright.sync_api import expect
 
 from contacts.models import ContactMoment
 
-from ..factories import ContactMomentFactory, CustomerFactory, TeamFactory, UserFactory
+from ..factories import CheckInFactory, ContactMomentFactory, CustomerFactory, TeamFactory, UserFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -88,3 +89,48 @@ def test_a_double_click_on_save_and_saving_again_after_back_log_one_contact(logi
     page.wait_for_url(f"**{customer.get_absolute_url()}")
     expect(page.locator(".alert-info")).to_contain_text("already saved")
     assert ContactMoment.objects.filter(customer=customer).count() == 1
+
+
+def test_after_a_call_now_the_next_caller_is_logged_as_inbound_in_the_documented_flow(login, page, live_server):
+    anna = UserFactory(username="anna", first_name="Anna")
+    team = TeamFactory(members=[anna])
+    called = CheckInFactory(
+        origin=ContactMomentFactory(logged_by=anna, team=team, customer=CustomerFactory(full_name="Kees Bos")),
+        assignee=anna,
+        due_date=timezone.localdate(),
+    )
+    caller = CustomerFactory(full_name="Willem Hoekstra")
+    login(anna)
+
+    # a Call now from My day: an outbound call, and the page says so next to the summary
+    page.locator(f"#checkin-{called.pk} a", has_text="Call now").click()
+    page.wait_for_url("**/log/?checkin=*")
+    expect(page.locator("[data-direction-text]")).to_have_text("Phone · Outbound: we contacted the customer")
+    page.fill("#id_summary", "Nagebeld: alles werkt weer")
+    page.keyboard.press("Control+Enter")
+    page.wait_for_url(f"**{called.customer.get_absolute_url()}")
+
+    # then someone rings: search, Enter, Alt+L, Tab, summary, Ctrl+Enter
+    page.keyboard.press("/")
+    page.keyboard.type("hoek")
+    expect(page.locator("#search-results a[data-hit]").first).to_contain_text("Willem Hoekstra")
+    page.keyboard.press("Enter")
+    page.wait_for_url(f"**{caller.get_absolute_url()}")
+    page.keyboard.press("Alt+l")
+    page.wait_for_url("**/log/")
+    shown = page.locator("[data-direction-text]")
+    expect(shown).to_have_text("Phone · Inbound: the customer contacted us")
+    page.select_option("#id_direction", "out")  # the words follow the list, and back
+    expect(shown).to_have_text("Phone · Outbound: we contacted the customer")
+    page.locator("[data-direction-switch]").click()
+    expect(shown).to_have_text("Phone · Inbound: the customer contacted us")
+    page.locator("#id_topic").focus()
+    page.keyboard.press("Tab")
+    page.keyboard.type("Belt over de monteur")
+    page.keyboard.press("Control+Enter")
+
+    page.wait_for_url(f"**{caller.get_absolute_url()}")
+    moment = ContactMoment.objects.get(customer=caller)
+    assert (moment.channel, moment.direction, moment.summary) == ("phone", "in", "Belt over de monteur")
+    called.refresh_from_db()
+    assert (called.status, called.done_moment.direction) == ("done", "out")

@@ -160,3 +160,142 @@
     }
   });
 })();
+
+// --- Keyboard map, focus after a failed save, direction, due quick picks, select all (issue 9) ---
+(function () {
+  "use strict";
+  // Elements marked data-js-only are hidden (app.css) until this script runs.
+  document.documentElement.classList.add("js");
+
+  function isTyping(target) {
+    if (!target) return false;
+    var tag = target.tagName;
+    return tag === "INPUT" || tag === "TEXTAREA" || tag === "SELECT" || target.isContentEditable;
+  }
+
+  // "?" outside a text field opens the keyboard map (a Bootstrap dialog: Esc closes it, focus stays inside).
+  document.addEventListener("keydown", function (event) {
+    if (event.key !== "?" || event.ctrlKey || event.metaKey || event.altKey || isTyping(event.target)) return;
+    var map = document.getElementById("keyboard-help");
+    if (!map || !window.bootstrap) return;
+    event.preventDefault();
+    window.bootstrap.Modal.getOrCreateInstance(map).show();
+  });
+
+  // After a failed save the cursor goes to the first field in error, not to the form's usual first field.
+  var invalid = document.querySelector(
+    "main form .is-invalid, main form .has-error input:not([type=hidden]), main form .has-error select, main form .has-error textarea"
+  );
+  if (invalid) invalid.focus();
+
+  // The direction in words under the summary follows the Channel and Direction lists; "switch" flips it.
+  function directionShow(form) {
+    var shown = form.querySelector("[data-direction-shown]");
+    var direction = form.querySelector("select[name=direction]");
+    var channel = form.querySelector("select[name=channel]");
+    if (!shown || !direction) return;
+    var text = shown.querySelector("[data-direction-text]");
+    var out = direction.value === "out";
+    var words = shown.getAttribute(out ? "data-out" : "data-in");
+    if (channel && channel.selectedIndex >= 0) words = channel.options[channel.selectedIndex].text + " · " + words;
+    text.textContent = words;
+    text.classList.toggle("text-bg-warning", out);
+    text.classList.toggle("text-bg-info", !out);
+  }
+  Array.prototype.forEach.call(document.querySelectorAll("[data-direction-shown]"), function (shown) {
+    directionShow(shown.closest("form"));
+  });
+  document.addEventListener("change", function (event) {
+    var name = event.target.name;
+    if ((name === "direction" || name === "channel") && event.target.form) directionShow(event.target.form);
+  });
+  document.addEventListener("click", function (event) {
+    var flip = event.target.closest && event.target.closest("[data-direction-switch]");
+    var direction = flip && flip.form ? flip.form.querySelector("select[name=direction]") : null;
+    if (!direction) return;
+    direction.value = direction.value === "out" ? "in" : "out";
+    direction.dispatchEvent(new Event("change", { bubbles: true }));
+  });
+
+  // Due quick picks: the server computed them (the desk's calendar and time zone) into data-due-pick.
+  function dueField(element) {
+    var row = element.closest(".promise-form");
+    return row ? row.querySelector("[data-due-field]") : null;
+  }
+  function duePick(field, button) {
+    field.value = button.getAttribute("data-due-pick");
+    var buttons = field.closest(".promise-form").querySelectorAll("[data-due-pick]");
+    Array.prototype.forEach.call(buttons, function (other) {
+      other.classList.toggle("active", other === button);
+      other.setAttribute("aria-pressed", other === button ? "true" : "false");
+    });
+  }
+  // In the due field, ArrowDown and ArrowUp step through the quick picks.
+  document.addEventListener("keydown", function (event) {
+    var field = event.target;
+    if (!field.matches || !field.matches("[data-due-field]")) return;
+    if ((event.key !== "ArrowDown" && event.key !== "ArrowUp") || event.altKey || event.ctrlKey || event.metaKey || event.shiftKey) return;
+    var picks = Array.prototype.slice.call(field.closest(".promise-form").querySelectorAll("[data-due-pick]"));
+    if (!picks.length) return;
+    event.preventDefault();
+    var now = picks.findIndex(function (pick) { return pick.getAttribute("data-due-pick") === field.value; });
+    var next = event.key === "ArrowDown" ? Math.min(now + 1, picks.length - 1) : Math.max(now - 1, 0);
+    duePick(field, picks[next]);
+  });
+  // Typing in the field: no quick pick is the chosen one any more.
+  document.addEventListener("input", function (event) {
+    if (!event.target.matches || !event.target.matches("[data-due-field]")) return;
+    Array.prototype.forEach.call(event.target.closest(".promise-form").querySelectorAll("[data-due-pick]"), function (pick) {
+      pick.classList.remove("active");
+      pick.setAttribute("aria-pressed", "false");
+    });
+  });
+  document.addEventListener("click", function (event) {
+    var pick = event.target.closest && event.target.closest("[data-due-pick]");
+    if (pick) {
+      var field = dueField(pick);
+      if (field) { duePick(field, pick); field.focus(); }
+      return;
+    }
+    // The calendar button shows the browser's own date-time picker; its choice is written back as text.
+    var calendar = event.target.closest && event.target.closest("[data-due-calendar]");
+    if (calendar) {
+      var picker = calendar.closest(".promise-form").querySelector("[data-due-picker]");
+      picker.hidden = false;
+      picker.focus();
+      try { picker.showPicker(); } catch (error) { /* an older browser: the revealed input is the picker */ }
+    }
+  });
+  document.addEventListener("change", function (event) {
+    var picker = event.target;
+    if (!picker.matches || !picker.matches("[data-due-picker]") || !picker.value) return;
+    var parts = picker.value.split("T");  // 2025-11-26T09:00 → 26-11-2025 09:00, as the desk writes it
+    var day = parts[0].split("-");
+    var field = dueField(picker);
+    field.value = day[2] + "-" + day[1] + "-" + day[0] + " " + parts[1].slice(0, 5);
+    picker.hidden = true;
+    field.focus();
+  });
+
+  // The team board: "select all" ticks every row of its list on this page; it shows when some are ticked.
+  function selectAllSync(all) {
+    var boxes = document.querySelectorAll("input[type=checkbox][name='" + all.getAttribute("data-select-all") + "']");
+    var ticked = Array.prototype.filter.call(boxes, function (box) { return box.checked; }).length;
+    all.checked = boxes.length > 0 && ticked === boxes.length;
+    all.indeterminate = ticked > 0 && ticked < boxes.length;
+  }
+  document.addEventListener("change", function (event) {
+    var box = event.target;
+    if (box.type !== "checkbox") return;
+    var name = box.getAttribute("data-select-all");
+    if (name) {
+      Array.prototype.forEach.call(document.querySelectorAll("input[type=checkbox][name='" + name + "']"), function (row) {
+        row.checked = box.checked;
+      });
+      return;
+    }
+    var all = document.querySelector("[data-select-all='" + box.name + "']");
+    if (all) selectAllSync(all);
+  });
+  Array.prototype.forEach.call(document.querySelectorAll("[data-select-all]"), selectAllSync);
+})();

@@ -34,11 +34,11 @@ setup: install ## Migrate (SQLite by default), compile translations, load demo d
 	$(DEV_ENV) $(PY) manage.py compilemessages_if_possible
 	$(DEV_ENV) $(PY) manage.py seed_demo
 
-run: setup ## Set up and start ContactCare at http://127.0.0.1:8000
+run: setup ## Set up and start ContactCare at http://127.0.0.1:8000 (PORT=8123 for another port; e-mail links follow)
 	@echo ""
 	@echo "  ContactCare: http://127.0.0.1:$(PORT)   (log in with a demo login above; Ctrl+C stops)"
 	@echo ""
-	$(DEV_ENV) PORT=$(PORT) $(VENV)/bin/honcho start -f Procfile.dev
+	$(DEV_ENV) PORT=$(PORT) SITE_URL=$${SITE_URL:-http://127.0.0.1:$(PORT)} $(VENV)/bin/honcho start -f Procfile.dev
 
 # The full stack without Docker (Procfile.stack): gunicorn, a Celery worker and
 # Celery beat against the PostgreSQL and Redis in DATABASE_URL and CELERY_BROKER_URL.

@@ -78,3 +78,21 @@ class JsonFormatter(logging.Formatter):
         if record.exc_info:
             entry["exception"] = redact(self.formatException(record.exc_info))
         return json.dumps(entry, ensure_ascii=False, default=str)
+
+
+class DropMessageFilter(logging.Filter):
+    """Drop records whose message starts with one of `prefixes`: known noise from a library, nothing else.
+
+    kombu warns "No hostname was supplied. Reverting to default 'localhost'"
+    on every connection of a transport that has no host at all (the
+    filesystem transport of `make run`); that says nothing, and on every task
+    it buries what does. Only that message goes: the logger's level, and its
+    other warnings, stay as they are.
+    """
+
+    def __init__(self, prefixes=()):
+        super().__init__()
+        self.prefixes = tuple(prefixes)
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not str(record.msg).startswith(self.prefixes)

@@ -236,6 +236,10 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # quick tries, then the caller gives up (the outbox sweep delivers later).
 CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.5}
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
+# What a task prints (the console e-mail backend of `make run`) stays plain
+# output: Celery must never turn it into log records at WARNING (it does when
+# it sets up logging itself; contactcare.celery sets it up from LOGGING).
+CELERY_WORKER_REDIRECT_STDOUTS = False
 CELERY_BEAT_SCHEDULE_FILENAME = env("CELERY_BEAT_SCHEDULE_FILENAME", default=str(VAR_DIR / "celerybeat-schedule"))
 
 # Every periodic job, in one place. Each is an idempotent sweep that catches
@@ -285,16 +289,24 @@ SIMPLE_HISTORY_HISTORY_CHANGE_REASON_USE_TEXT_FIELD = True
 # (contactcare.gunicorn_conf) all write this format.
 
 LOG_LEVEL = env("LOG_LEVEL", default="INFO")
+# kombu's warning on every connection of a transport without a host (filesystem://, memory://).
+_HOSTLESS_BROKER_NOISE = (
+    ["No hostname was supplied"] if CELERY_BROKER_URL.startswith(("filesystem:", "memory:")) else []
+)
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"redact": {"()": "contactcare.logs.RedactPersonalDataFilter"}},
+    "filters": {
+        "redact": {"()": "contactcare.logs.RedactPersonalDataFilter"},
+        "hostless_broker": {"()": "contactcare.logs.DropMessageFilter", "prefixes": _HOSTLESS_BROKER_NOISE},
+    },
     "formatters": {"json": {"()": "contactcare.logs.JsonFormatter"}},
     "handlers": {"stdout": {"class": "logging.StreamHandler", "formatter": "json", "filters": ["redact"]}},
     "root": {"handlers": ["stdout"], "level": LOG_LEVEL},
     "loggers": {
         "django.server": {"handlers": ["stdout"], "level": "INFO", "propagate": False},
         "axes": {"level": "WARNING"},
+        "kombu.connection": {"filters": ["hostless_broker"]},
         # The Celery worker's pool (billiard) logs here and does not propagate.
         "multiprocessing": {"handlers": ["stdout"], "level": "WARNING", "propagate": False},
     },

@@ -8,6 +8,8 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from django.conf import settings
+from django.db import connection
+from django.db.migrations.recorder import MigrationRecorder
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -78,6 +80,23 @@ def digests_sweep() -> int:
 
 
 def reminders_delayed(*, now: datetime) -> bool:
-    """True when the heartbeat sweep has not finished within REMINDERS_DELAYED_AFTER_MINUTES (or never ran)."""
+    """True when the scheduler has been silent for longer than REMINDERS_DELAYED_AFTER_MINUTES.
+
+    Silent means: the heartbeat sweep last finished longer ago than that, or
+    it never ran although the database has existed for longer than that. A
+    fresh start (a new database, the worker still starting) is not a delay:
+    the first sweep had no chance to run yet. The banner, /healthz and the
+    Status page all ask this one question.
+    """
+    threshold = timedelta(minutes=settings.REMINDERS_DELAYED_AFTER_MINUTES)
     last = SweepRun.objects.filter(name=HEARTBEAT).values_list("last_finished_at", flat=True).first()
-    return last is None or now - last > timedelta(minutes=settings.REMINDERS_DELAYED_AFTER_MINUTES)
+    if last is not None:
+        return now - last > threshold
+    created = database_created_at()
+    return created is not None and now - created > threshold
+
+
+def database_created_at() -> datetime | None:
+    """When this database was set up: the first migration applied to it."""
+    recorder = MigrationRecorder(connection)
+    return recorder.migration_qs.order_by("applied").values_list("applied", flat=True).first()

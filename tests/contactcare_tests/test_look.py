@@ -3,8 +3,10 @@ and a quiet development console (issue 9, items 6, 8, 9 and 13)."""
 
 import csv
 import io
+import os
 import shutil
 import subprocess
+import sys
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -236,3 +238,86 @@ def test_the_digest_greets_by_the_local_time_it_is_sent(settings, dutch, languag
 
         body = Notification.objects.get(kind="digest", key=f"digest:{sent_at.date().isoformat()}").body
         assert body.startswith(greetings[hour]), body.splitlines()[0]
+
+
+# --- item 13: development output ----------------------------------------------
+
+
+def _database_set_up(ago: timedelta) -> None:
+    from django.db.migrations.recorder import MigrationRecorder
+
+    MigrationRecorder.Migration.objects.update(applied=timezone.now() - ago)
+
+
+def test_a_fresh_start_is_not_reported_as_delayed_reminders(staff_client):
+    from followups import sweeps
+
+    # given a database set up a minute ago, before the scheduler's first sweep could run
+    _database_set_up(ago=timedelta(minutes=1))
+
+    page = staff_client.get(reverse("followups:my-day"), headers=EN).content.decode()
+    health = staff_client.get("/healthz").json()
+
+    assert "Reminders are delayed" not in page
+    assert health["reminders"] == "ok"
+    # and once the database is older than the threshold, the silence is a delay
+    assert sweeps.reminders_delayed(now=timezone.now() + timedelta(minutes=16))
+
+
+def _make_run_environment(port: int) -> dict[str, str]:
+    """The variables `make run PORT=…` starts honcho with (without running it)."""
+    root = Path(__file__).resolve().parents[2]
+    lines = subprocess.run(
+        ["make", "-n", "run", f"PORT={port}"], cwd=root, capture_output=True, text=True, check=True
+    ).stdout.splitlines()
+    (start,) = [line for line in lines if "honcho start" in line]
+    prefix = start.split(" .venv/bin/honcho")[0]
+    env = {key: value for key, value in os.environ.items() if key != "SITE_URL"}
+    shown = subprocess.run(["sh", "-c", f"{prefix} env"], env=env, capture_output=True, text=True, check=True)
+    return dict(line.split("=", 1) for line in shown.stdout.splitlines() if "=" in line)
+
+
+@pytest.mark.worker
+def test_the_development_worker_prints_mail_once_quietly_with_links_to_the_port_served(transactional_db, tmp_path):
+    from contactcare.celery import app
+
+    from ..celery_utils import broker, wait_for
+    from .test_logs import _celery_environment, _json_lines, _running
+
+    # given `make run PORT=8123`: honcho gives the worker its own PORT (base + 100)
+    site_url = _make_run_environment(8123).get("SITE_URL")
+    env, options = _celery_environment(tmp_path)
+    env.update(
+        SITE_URL=site_url or "",
+        PORT="8223",
+        EMAIL_BACKEND="django.core.mail.backends.console.EmailBackend",
+        SWEEP_INTERVAL_SECONDS="1",
+    )
+    if not site_url:
+        env.pop("SITE_URL")
+    PromiseFactory(
+        owner=UserFactory(username="lotte", first_name="Lotte", email="lotte@example.com"),
+        due_at=timezone.now() - timedelta(hours=1),
+    )
+    args = [
+        sys.executable, "-m", "celery", "-A", "contactcare", "worker", "-B", "--concurrency=1", "--loglevel=INFO",
+        "--without-gossip", "--without-mingle", "--schedule", str(tmp_path / "beat-schedule"),
+    ]  # fmt: skip
+    log = tmp_path / "worker.log"
+
+    # when the worker sends the broken promise's e-mail, and one task fails
+    with _running(args, env, log) as process:
+        wait_for(lambda: "Subject:" in log.read_text() or process.poll())
+        with broker("filesystem://", options):
+            app.send_task("followups.tasks.broken_promises_sweep_task", args=[1, 2])
+        wait_for(lambda: "raised unexpected" in log.read_text() or process.poll())
+        assert process.poll() is None, log.read_text()
+
+    # then the e-mail links to the port the app is served on, no line is kombu's hostname warning,
+    # the e-mail is printed (not logged at WARNING) and the failure's traceback is there once
+    text = log.read_text()
+    assert "http://127.0.0.1:8123/customers/" in text
+    assert "No hostname was supplied" not in text
+    records = _json_lines("\n".join(line for line in text.splitlines() if line.startswith("{")))
+    assert not [r for r in records if r["level"] == "WARNING" and "Subject:" in r["message"]]
+    assert text.count("Traceback (most recent call last)") == 1

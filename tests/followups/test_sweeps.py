@@ -168,9 +168,17 @@ def test_every_sweep_records_when_it_ran():
     assert runs == {"promises-broken": 2, "notifications-dispatch": 1}
 
 
+def _database_set_up(ago: timedelta) -> None:
+    """Pretend the database was migrated `ago` (a fresh start is no delay; an old silent one is)."""
+    from django.db.migrations.recorder import MigrationRecorder
+
+    MigrationRecorder.Migration.objects.update(applied=timezone.now() - ago)
+
+
 def test_reminders_are_delayed_when_the_scheduler_is_silent():
+    _database_set_up(ago=timedelta(hours=1))
     now = timezone.now()
-    assert sweeps.reminders_delayed(now=now)  # never ran
+    assert sweeps.reminders_delayed(now=now)  # never ran, and the database is an hour old
 
     sweeps.broken_promises_sweep()
     assert not sweeps.reminders_delayed(now=timezone.now())
@@ -178,6 +186,7 @@ def test_reminders_are_delayed_when_the_scheduler_is_silent():
 
 
 def test_staff_see_a_banner_when_reminders_are_delayed(staff_client):
+    _database_set_up(ago=timedelta(hours=1))
     silent = staff_client.get(reverse("followups:my-day"), headers={"Accept-Language": "en"}).content.decode()
     sweeps.broken_promises_sweep()
     running = staff_client.get(reverse("followups:my-day"), headers={"Accept-Language": "en"}).content.decode()

@@ -77,7 +77,7 @@ def sweep_result(sweep) -> str:
 
 @register.filter
 def part_of_day(moment) -> str:
-    """"morning", "afternoon" or "evening" at `moment` in the desk's time zone (for a greeting)."""
+    """The part of the day at `moment` in the desk's time zone, for a greeting: morning, afternoon or evening."""
     hour = timezone.localtime(moment).hour
     return "morning" if hour < 12 else "afternoon" if hour < 18 else "evening"
 

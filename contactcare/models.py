@@ -7,6 +7,7 @@ never the other way round.
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class Submission(models.Model):
@@ -46,3 +47,36 @@ class Counter(models.Model):
 
     def __str__(self):
         return f"{self.name}={self.value}"
+
+
+class PrivacyAudit(models.Model):
+    """A privacy request carried out: which act, by whom, when, for which customer id and why — never personal data.
+
+    The customer is kept as a bare id, not a foreign key: the row must survive
+    whatever later happens to the customer, and says nothing about the person.
+    """
+
+    class Act(models.TextChoices):
+        EXPORT = "export", _("Export")
+        ERASE = "erase", _("Erase")
+
+    act = models.CharField(_("act"), max_length=10, choices=Act.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("by"), on_delete=models.PROTECT, related_name="+"
+    )
+    customer_id = models.BigIntegerField(_("customer id"), db_index=True)
+    # Why (a request reference): the form asks for no personal data, and the erase service refuses it.
+    reason = models.CharField(_("reason"), max_length=200, blank=True)
+    created_at = models.DateTimeField(_("when"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("privacy audit entry")
+        verbose_name_plural = _("privacy audit entries")
+        permissions = [
+            ("export_customer_data", _("Can export everything held on one customer")),
+            ("erase_customer", _("Can erase one customer's personal data")),
+        ]
+
+    def __str__(self):
+        return f"{self.act} #{self.customer_id}"

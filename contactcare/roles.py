@@ -53,6 +53,8 @@ STEERING = [
     "followups.change_checkinpolicy",
     "followups.view_followup_status",
     "followups.change_notification",
+    "contactcare.export_customer_data",
+    "contactcare.erase_customer",
 ]
 GRANTS: dict[str, list[str]] = {
     STAFF: [*DESK_WORK, *FOLLOW_UP],

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import privacy_views, views
 
 app_name = "followups"
 
@@ -9,6 +9,8 @@ urlpatterns = [
     path("customers/<int:pk>/log/", views.contact_log, name="contact-log"),
     path("customers/<int:pk>/followups/", views.customer_panel, name="customer-panel"),
     path("customers/<int:pk>/followups/history/", views.customer_followup_history, name="customer-followup-history"),
+    path("customers/<int:pk>/privacy/export/", privacy_views.customer_export, name="customer-export"),
+    path("customers/<int:pk>/privacy/erase/", privacy_views.customer_erase, name="customer-erase"),
     path("checkins/<int:pk>/skip/", views.checkin_skip, name="checkin-skip"),
     path("checkins/<int:pk>/reschedule/", views.checkin_reschedule, name="checkin-reschedule"),
     path("promises/<int:pk>/keep/", views.promise_keep, name="promise-keep"),

@@ -48,7 +48,10 @@ class CustomerQuerySet(models.QuerySet):
     def with_last_contact(self):
         """Annotate `last_contact_at` (one subquery on the customer/occurred_at index)."""
         latest = (
-            ContactMoment.objects.filter(customer=OuterRef("pk")).order_by("-occurred_at").values("occurred_at")[:1]
+            ContactMoment.objects.alive()
+            .filter(customer=OuterRef("pk"))
+            .order_by("-occurred_at")
+            .values("occurred_at")[:1]
         )
         return self.annotate(last_contact_at=Subquery(latest))
 
@@ -119,7 +122,16 @@ class CustomerDetail(models.Model):
         return self.text
 
 
+def contact_alive(path: str = "") -> Q:
+    """A contact moment that is not deleted; `path` reaches it from another model ("origin__", "moment__")."""
+    return Q(**{f"{path}deleted_at__isnull": True})
+
+
 class ContactMomentQuerySet(models.QuerySet):
+    def alive(self):
+        """Not deleted: every screen, count and export that lists or counts contacts starts here."""
+        return self.filter(contact_alive())
+
     def for_display(self):
         return self.select_related("logged_by", "topic", "team")
 
@@ -183,6 +195,18 @@ class ContactMoment(models.Model):
     # The closing question, "have I helped you fully?": None when not asked.
     fully_helped = models.BooleanField(_("customer fully helped?"), null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+
+    # Soft delete: check-ins and promises keep pointing at the moment (PROTECT), and its history stays.
+    deleted_at = models.DateTimeField(_("deleted at"), null=True, blank=True)
+    deleted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("deleted by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    deletion_reason = models.CharField(_("reason for deletion"), max_length=200, blank=True)
 
     history = HistoricalRecords()
     objects = ContactMomentQuerySet.as_manager()

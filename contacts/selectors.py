@@ -180,12 +180,12 @@ def customer_search_page(*, query: str, page: int | str | None, per_page: int = 
 
 
 def customer_last_contacts(*, customer: Customer, count: int = 3) -> list[ContactMoment]:
-    return list(customer.contact_moments.for_display()[:count])
+    return list(customer.contact_moments.alive().for_display()[:count])
 
 
 def customer_timeline(*, customer: Customer, page: int | str | None) -> Page:
-    """One page of the customer's contact moments, newest first (two queries: count and page)."""
-    paginator = Paginator(customer.contact_moments.for_display(), TIMELINE_PAGE_SIZE)
+    """One page of the customer's contact moments, newest first, deleted ones left out (two queries)."""
+    paginator = Paginator(customer.contact_moments.alive().for_display(), TIMELINE_PAGE_SIZE)
     return paginator.get_page(page)
 
 

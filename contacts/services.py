@@ -209,10 +209,16 @@ def occurred_at_check(occurred_at: datetime, *, now: datetime) -> None:
 def contact_moment_create(*, customer: Customer, logged_by, actor, occurred_at=None, **fields) -> ContactMoment:
     """Write one contact moment. Use `followups.services.contact_log` for the whole logging flow."""
     now = timezone.now()
-    occurred_at = occurred_at or now
-    occurred_at_check(occurred_at, now=now)
-    moment = ContactMoment(customer=customer, logged_by=logged_by, occurred_at=occurred_at, **fields)
-    moment.summary = text_normalize(moment.summary, multiline=True)
-    validate(moment, exclude=["customer", "logged_by", "team", "topic"])
+    moment = ContactMoment(customer=customer, logged_by=logged_by, occurred_at=occurred_at or now, **fields)
+    contact_moment_clean(moment, now=now)
     with_actor(moment, actor).save()
     return moment
+
+
+def contact_moment_clean(moment: ContactMoment, *, now: datetime, when_changed: bool = True) -> None:
+    """The rules of a contact moment, logged or corrected: when it happened within bounds (unless that is
+    unchanged: an old odd date does not block correcting the topic), the summary tidy and within its length."""
+    if when_changed:
+        occurred_at_check(moment.occurred_at, now=now)
+    moment.summary = text_normalize(moment.summary, multiline=True)
+    validate(moment, exclude=["customer", "logged_by", "team", "topic", "deleted_by"])

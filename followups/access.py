@@ -1,13 +1,20 @@
-"""Who may act on which check-in or promise: one rule, used by every view (and the API).
+"""Who may act on which check-in, promise or logged contact: one rule each, used by every view (and the API).
 
-Allowed: its assignee or owner, the members of its team, that team's lead,
-and managers (`followups.view_all_teams`). Everyone else is told it does not
-exist (404): a stranger's item is not theirs to know about.
+Check-ins and promises: their assignee or owner, the members of their team,
+that team's lead, and managers (`followups.view_all_teams`). A logged
+contact: corrected by its author the local day it was logged, and by the lead
+of its team and managers any time; deleted by that lead and managers only.
+Everyone else is told it does not exist (404): a stranger's item is not
+theirs to know about.
 """
 
-from django.db.models import Q, QuerySet
+from dataclasses import dataclass
+from datetime import date
 
-from contacts.models import Team
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from contacts.models import ContactMoment, Team
 
 from .models import CheckIn, Promise
 
@@ -34,3 +41,24 @@ def promises_for(*, user) -> QuerySet[Promise]:
     if user.has_perm(ALL_TEAMS):
         return Promise.objects.all()
     return Promise.objects.filter(Q(owner=user) | Q(team__in=_teams_of(user)))
+
+
+@dataclass(frozen=True)
+class ContactRights:
+    correct: bool = False
+    delete: bool = False
+
+
+def contact_rights(*, user, moment: ContactMoment, today: date | None = None) -> ContactRights:
+    """What `user` may do to a logged contact: the timeline's links and the views' 404 both ask this.
+
+    No query of its own when `moment.team` is selected (the timeline's rows
+    are) and the user's permissions are cached (after the first row): safe in a loop.
+    """
+    if not user.is_authenticated or moment.deleted_at is not None:
+        return ContactRights()
+    if user.has_perm(ALL_TEAMS) or (moment.team_id is not None and moment.team.lead_id == user.pk):
+        return ContactRights(correct=True, delete=True)
+    today = today or timezone.localdate()
+    own_today = moment.logged_by_id == user.pk and timezone.localdate(moment.created_at) == today
+    return ContactRights(correct=own_today)

@@ -6,13 +6,15 @@ from crispy_forms.helper import FormHelper
 from crispy_forms.layout import HTML, Column, Div, Layout, Row
 from django import forms
 from django.core.exceptions import ValidationError
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from contactcare.forms import IdField, SubmissionKeyField, with_submission_key
 from contactcare.templatetags.contactcare import display_name
 from contacts.forms import ContactMomentForm
-from contacts.models import ContactMoment, Topic
+from contacts.models import ContactMoment, Customer, Topic
+from contacts.normalize import customer_number_normalize
 
 from . import dates
 from .models import CheckIn, CheckInPolicy, Promise
@@ -88,6 +90,65 @@ class ContactLogForm(ContactMomentForm):
             "summary", HTML('{% include "followups/_direction_shown.html" %}'), css_class="summary-with-direction"
         )
         layout.append("checkin")  # crispy renders only the fields its layout names
+
+
+class CustomerNumberField(forms.ModelChoiceField):
+    """A customer by customer number, in any spelling (`k 100 001`); an unknown number is a form error."""
+
+    widget = forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"})
+    default_error_messages = {"invalid_choice": _("No customer has this customer number.")}
+
+    def __init__(self, **kwargs):
+        super().__init__(queryset=Customer.objects.all(), to_field_name="customer_number", **kwargs)
+
+    def to_python(self, value):
+        return super().to_python(customer_number_normalize(value) if isinstance(value, str) else value)
+
+    def prepare_value(self, value):
+        return value.customer_number if isinstance(value, Customer) else value
+
+
+class CorrectContactForm(ContactMomentForm):
+    """Correct a logged contact: the log form's fields without promises, plus its customer and a reason."""
+
+    customer = CustomerNumberField(
+        label=_("Customer number"), help_text=_("Change it to move the contact to another customer.")
+    )
+    reason = forms.CharField(
+        label=_("Why is it corrected?"),
+        widget=forms.TextInput(attrs={"placeholder": _("e.g. logged on the wrong customer")}),
+    )
+
+    def __init__(self, *args, moment: ContactMoment, **kwargs):
+        kwargs.setdefault("instance", moment)
+        super().__init__(*args, **kwargs)
+        del self.fields["submission_key"]  # a correction is idempotent by itself
+        self.fields["topic"].widget.attrs.pop("autofocus", None)
+        self.initial.setdefault("customer", moment.customer)
+        self.initial["occurred_at"] = timezone.localtime(moment.occurred_at).replace(second=0, microsecond=0)
+        self.initial["fully_helped"] = {True: "true", False: "false"}.get(moment.fully_helped, "unknown")
+        # A topic retired since the contact was logged stays choosable for this contact.
+        self.fields["topic"].queryset = Topic.objects.filter(Q(is_active=True) | Q(pk=moment.topic_id))
+        self.helper.layout = Layout(
+            Row(Column("customer", css_class="col-md-4")),
+            Row(Column("channel"), Column("direction"), Column("topic")),
+            "summary",
+            Row(Column("outcome"), Column("fully_helped")),
+            Row(Column("sentiment_start"), Column("sentiment_end")),
+            Row(Column("is_complaint"), Column("is_compliment")),
+            Row(Column("occurred_at"), Column("team")),
+            "reason",
+        )
+
+    def moment_fields(self) -> dict:
+        return {name: value for name, value in self.cleaned_data.items() if name != "reason"}
+
+
+class DeleteContactForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Why is it deleted?"),
+        widget=forms.TextInput(attrs={"placeholder": _("e.g. logged twice")}),
+    )
 
 
 class SkipForm(forms.Form):

@@ -21,7 +21,12 @@ from contactcare.formats import day
 from contactcare.services import submission_claim, submission_complete
 from contacts.models import ContactMoment, Customer, Topic
 from contacts.normalize import text_normalize
-from contacts.services import contact_moment_create, validate, with_actor
+from contacts.services import (
+    contact_moment_clean,
+    contact_moment_create,
+    validate,
+    with_actor,
+)
 
 from . import notifications
 from .models import CheckIn, CheckInPolicy, Promise
@@ -94,6 +99,148 @@ def contact_log(
     else:
         checkins_plan(moment=moment, actor=actor)
     submission_complete(submission, moment)
+    return moment
+
+
+# --- Correcting and deleting a contact -----------------------------------------
+
+CORRECTABLE_FIELDS = (
+    "customer",
+    "channel",
+    "direction",
+    "occurred_at",
+    "topic",
+    "summary",
+    "outcome",
+    "fully_helped",
+    "sentiment_start",
+    "sentiment_end",
+    "is_complaint",
+    "is_compliment",
+    "team",
+)
+
+
+def _reason_checked(reason: str, message: str) -> str:
+    """A required reason, tidy and within REASON_MAX_LENGTH (refused with its length, never cut)."""
+    reason = _reason_required(reason, message)
+    if len(reason) > REASON_MAX_LENGTH:
+        raise ValidationError(
+            {
+                "reason": _("Keep the reason to %(max)s characters (it has %(n)s).")
+                % {"max": REASON_MAX_LENGTH, "n": len(reason)}
+            },
+            code="max_length",
+        )
+    return reason
+
+
+def _contact_open_or_error(moment: ContactMoment) -> None:
+    if moment.deleted_at is not None:
+        raise ValidationError(_("This contact was deleted."), code="deleted")
+
+
+def _followups_move(*, moment: ContactMoment, customer: Customer, actor, reason: str) -> None:
+    """Move the open check-ins and promises of `moment` to `customer`, keeping one open check-in per kind.
+
+    As when planning: of two open check-ins of one kind, the one whose origin
+    contact happened later stays and the other is superseded by it (a tie goes
+    to the moved one, the newer plan).
+    """
+    mine = list(CheckIn.objects.open().select_for_update().filter(origin=moment))
+    theirs = {
+        checkin.kind: checkin
+        for checkin in CheckIn.objects.open()
+        .select_for_update(of=("self",))
+        .select_related("origin")
+        .filter(customer=customer, kind__in=[c.kind for c in mine])
+    }
+    now = timezone.now()
+    for checkin in mine:
+        other = theirs.get(checkin.kind)
+        if other is not None and other.origin.occurred_at > moment.occurred_at:
+            checkin.status, checkin.closed_at, checkin.superseded_by = CheckIn.Status.SUPERSEDED, now, other
+        elif other is not None:
+            other.status, other.closed_at, other.superseded_by = CheckIn.Status.SUPERSEDED, now, checkin
+            with_actor(other, actor, "superseded").save(update_fields=["status", "closed_at", "superseded_by"])
+        checkin.customer = customer
+        with_actor(checkin, actor, reason).save(update_fields=["customer", "status", "closed_at", "superseded_by"])
+    for promise in Promise.objects.open().select_for_update().filter(moment=moment):
+        promise.customer = customer
+        with_actor(promise, actor, reason).save(update_fields=["customer"])
+
+
+def _followups_team_follow(*, moment: ContactMoment, old_team_id, actor, reason: str) -> None:
+    """Open check-ins and promises that went to the contact's team go to its corrected team."""
+    for model, related in ((CheckIn, "origin"), (Promise, "moment")):
+        for item in model.objects.open().select_for_update().filter(**{related: moment}, team_id=old_team_id):
+            item.team_id = moment.team_id
+            with_actor(item, actor, reason).save(update_fields=["team"])
+
+
+@transaction.atomic
+def contact_correct(*, moment: ContactMoment, actor, reason: str, **fields) -> ContactMoment:
+    """Correct a logged contact; the change and its reason go into the contact's history, with `actor`.
+
+    The same rules as logging (contacts.services.contact_moment_clean). A
+    contact moved to another customer takes its open check-ins and promises
+    along (see _followups_move); a corrected team takes the open ones that
+    went to the old team. Reports count from the rows, so they follow when
+    read again. Returns the moment; nothing is written when nothing changed.
+    """
+    unknown = set(fields) - set(CORRECTABLE_FIELDS)
+    if unknown:
+        raise TypeError(f"contact_correct() got unexpected fields: {', '.join(sorted(unknown))}")
+    reason = _reason_checked(reason, _("Say why the contact is corrected."))
+    moment = ContactMoment.objects.select_for_update().get(pk=moment.pk)
+    _contact_open_or_error(moment)
+    target = fields.get("customer")
+    moving = target is not None and target.pk != moment.customer_id
+    if moving:
+        # Logging for a customer is serialised on its row; lock both, in one order, as logging does.
+        locked = Customer.objects.select_for_update().filter(pk__in=[moment.customer_id, target.pk])
+        list(locked.order_by("pk").values_list("pk", flat=True))
+        if CheckIn.objects.filter(done_moment=moment).exists():
+            raise ValidationError(
+                {"customer": _("This contact completed a check-in of this customer; it cannot move to another.")},
+                code="completed_checkin",
+            )
+    before = {name: getattr(moment, name + "_id" if name in ("customer", "topic", "team") else name) for name in fields}
+    old_team_id = moment.team_id
+    for name, value in fields.items():
+        setattr(moment, name, value)
+    contact_moment_clean(moment, now=timezone.now(), when_changed=moment.occurred_at != before.get("occurred_at"))
+    after = {name: getattr(moment, name + "_id" if name in ("customer", "topic", "team") else name) for name in fields}
+    if before == after:
+        return moment
+    with_actor(moment, actor, reason).save()
+    if moving:
+        _followups_move(moment=moment, customer=target, actor=actor, reason=reason)
+    if moment.team_id != old_team_id:
+        _followups_team_follow(moment=moment, old_team_id=old_team_id, actor=actor, reason=reason)
+    return moment
+
+
+@transaction.atomic
+def contact_delete(*, moment: ContactMoment, actor, reason: str) -> ContactMoment:
+    """Delete a logged contact (softly: check-ins and promises keep pointing at it, and its history stays).
+
+    The promises made in it that are still open are cancelled and the
+    check-ins it planned that are still open are skipped, each with `reason`.
+    From then on it is left out of the timeline, search, the reports and
+    their downloads (ContactMoment.objects.alive()).
+    """
+    reason = _reason_checked(reason, _("Say why the contact is deleted."))
+    moment = ContactMoment.objects.select_for_update().get(pk=moment.pk)
+    _contact_open_or_error(moment)
+    moment.deleted_at = timezone.now()
+    moment.deleted_by = actor
+    moment.deletion_reason = reason
+    with_actor(moment, actor, reason).save(update_fields=["deleted_at", "deleted_by", "deletion_reason"])
+    for promise in Promise.objects.open().filter(moment=moment):
+        promise_cancel(promise=promise, reason=reason, actor=actor)
+    for checkin in CheckIn.objects.open().filter(origin=moment):
+        checkin_skip(checkin=checkin, reason=reason, actor=actor)
     return moment
 
 

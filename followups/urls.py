@@ -25,3 +25,15 @@ urlpatterns = [
     path("policies/new/", views.policy_edit, name="policy-create"),
     path("policies/<int:pk>/", views.policy_edit, name="policy-update"),
 ]
+
+from . import contact_views  # noqa: E402  (correcting a contact: issue 10)
+
+urlpatterns += [
+    path("contacts/<int:pk>/correct/", contact_views.contact_correct, name="contact-correct"),
+    path("contacts/<int:pk>/delete/", contact_views.contact_delete, name="contact-delete"),
+]
+
+# The Customers page lives here (not in contacts) because it filters on promises and check-ins.
+from . import customer_views  # noqa: E402
+
+urlpatterns += [path("customers/", customer_views.customer_list_page, name="customer-list")]

@@ -115,7 +115,7 @@ def _contacts_csv_rows(week: IsoWeek, team=None) -> Iterator[str]:
         _("Repeat contact"), _("Logged by"),
     ]  # fmt: skip
     yield writer.writerow(safe_row(header))
-    moments = ContactMoment.objects.in_period(week.start, week.end).order_by("occurred_at", "pk")
+    moments = ContactMoment.objects.alive().in_period(week.start, week.end).order_by("occurred_at", "pk")
     if team is not None:
         moments = moments.filter(team=team)
     rows = moments.annotate(is_repeat=repeat_contact_earlier()).values_list(

@@ -29,7 +29,7 @@ from django.db.models import (
 from django.utils import timezone
 from django.utils.translation import gettext
 
-from contacts.models import ContactMoment, Team
+from contacts.models import ContactMoment, Team, contact_alive
 from followups.models import CheckIn, CheckInIs, Promise, PromiseIs
 
 from .figures import FIGURES
@@ -62,7 +62,9 @@ def repeat_contact_earlier():
     """Is this inbound contact a repeat: an earlier inbound contact of the customer within the window?"""
     window = timedelta(days=settings.REPEAT_CONTACT_WINDOW_DAYS)
     return Exists(
-        ContactMoment.objects.inbound().filter(
+        ContactMoment.objects.alive()
+        .inbound()
+        .filter(
             customer=OuterRef("customer"),
             occurred_at__lt=OuterRef("occurred_at"),
             occurred_at__gte=ExpressionWrapper(OuterRef("occurred_at") - window, output_field=DateTimeField()),
@@ -141,17 +143,22 @@ def raw_counts(*, weeks: list[IsoWeek], now: datetime, by: str = "team", teams: 
             for name, value in row.items():
                 bucket[name] = bucket.get(name, 0) + (value or 0)
 
-    contacts = scope(ContactMoment.objects.filter(_span("occurred_at", weeks))).annotate(
+    # A deleted contact counts nowhere: not itself, not as the earlier contact of a repeat, and not the
+    # check-ins it planned or the promises made in it (deleting closed the open ones; a figure would
+    # otherwise show them as skipped or cancelled work).
+    contacts = scope(ContactMoment.objects.alive().filter(_span("occurred_at", weeks))).annotate(
         period=_period("occurred_at", weeks), is_repeat=repeat_contact_earlier()
     )
     add(_rows(contacts, ["period", group_field["contacts"]], _contact_counts()), group_field["contacts"])
-    checkins = scope(CheckIn.objects.filter(_span("due_date", weeks, dates=True))).annotate(
+    checkins = scope(CheckIn.objects.filter(_span("due_date", weeks, dates=True), contact_alive("origin__"))).annotate(
         period=_period("due_date", weeks, dates=True)
     )
     add(_rows(checkins, ["period", group_field["checkins"]], _checkin_counts(today)), group_field["checkins"])
-    promises = scope(Promise.objects.filter(_span("due_at", weeks))).annotate(period=_period("due_at", weeks))
+    promises = scope(Promise.objects.filter(_span("due_at", weeks), contact_alive("moment__"))).annotate(
+        period=_period("due_at", weeks)
+    )
     add(_rows(promises, ["period", group_field["promises"]], _promise_counts(now)), group_field["promises"])
-    made = scope(Promise.objects.filter(_span("moment__occurred_at", weeks))).annotate(
+    made = scope(Promise.objects.filter(_span("moment__occurred_at", weeks), contact_alive("moment__"))).annotate(
         period=_period("moment__occurred_at", weeks)
     )
     add(_rows(made, ["period", group_field["promises"]], {"promises_made": Count("pk")}), group_field["promises"])

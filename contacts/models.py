@@ -1,6 +1,6 @@
 from django.conf import settings
 from django.db import models
-from django.db.models import OuterRef, Q, Subquery
+from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
@@ -46,14 +46,8 @@ class Topic(models.Model):
 
 class CustomerQuerySet(models.QuerySet):
     def with_last_contact(self):
-        """Annotate `last_contact_at` (one subquery on the customer/occurred_at index)."""
-        latest = (
-            ContactMoment.objects.alive()
-            .filter(customer=OuterRef("pk"))
-            .order_by("-occurred_at")
-            .values("occurred_at")[:1]
-        )
-        return self.annotate(last_contact_at=Subquery(latest))
+        """`last_contact_at` is a column now (kept by contacts.services): nothing left to annotate."""
+        return self
 
 
 class Customer(models.Model):
@@ -84,14 +78,35 @@ class Customer(models.Model):
     search_name = models.CharField(max_length=150, editable=False, db_index=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
+    # Denormalised from the newest contact moment, so that the customer list
+    # filters and sorts on indexes instead of scanning contacts per customer.
+    # Written only by contacts.services (contact_moment_create and
+    # customer_last_contact_refresh), never by a form; not an edit, so not in
+    # the history.
+    last_contact_at = models.DateTimeField(_("last contact"), null=True, blank=True, editable=False)
+    last_contact_team = models.ForeignKey(
+        Team,
+        verbose_name=_("team of last contact"),
+        null=True,
+        blank=True,
+        editable=False,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
 
-    history = HistoricalRecords()
+    history = HistoricalRecords(excluded_fields=["last_contact_at", "last_contact_team"])
     objects = CustomerQuerySet.as_manager()
 
     class Meta:
         ordering = ["full_name"]
         verbose_name = _("customer")
         verbose_name_plural = _("customers")
+        # The customer list's keyset orders: by name; by last contact; by last contact within a team.
+        indexes = [
+            models.Index(fields=["full_name", "id"], name="customer_name_id_idx"),
+            models.Index(fields=["last_contact_at", "id"], name="customer_last_contact_idx"),
+            models.Index(fields=["last_contact_team", "last_contact_at", "id"], name="customer_team_last_contact_idx"),
+        ]
 
     def __str__(self):
         return f"{self.full_name} ({self.customer_number})"

@@ -11,6 +11,7 @@ from datetime import datetime, time
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import OuterRef, Q, Subquery
 from django.db.models.functions import Length
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -34,6 +35,7 @@ CUSTOMER_NUMBER_COUNTER = "customer_number"
 # (a workstation clock that runs fast); more than this is a typing error.
 FUTURE_TOLERANCE = timezone.timedelta(minutes=5)
 _CUSTOMER_FIELDS = ("full_name", "customer_number", "preferred_address", "phone", "email", "language")
+_CUSTOMER_SAVED_FIELDS = (*_CUSTOMER_FIELDS, "search_name", "updated_at")
 
 
 def with_actor(instance, actor, reason: str | None = None):
@@ -95,9 +97,12 @@ def _phone_unchanged(typed: str, stored: str) -> bool:
 
 def _customer_save(customer: Customer, actor, *, reason: str | None = None) -> None:
     validate(customer, exclude=["search_name"], unique=True)
+    # An edit writes what a person can change: the last-contact columns it
+    # holds may be stale (a contact logged meanwhile) and belong to contact_moment_create.
+    update_fields = None if customer._state.adding else _CUSTOMER_SAVED_FIELDS
     try:
         with transaction.atomic():
-            with_actor(customer, actor, reason).save()
+            with_actor(customer, actor, reason).save(update_fields=update_fields)
     except IntegrityError as error:  # a parallel save took the number between check and insert
         raise ValidationError(
             {"customer_number": _("Another customer already has this customer number.")}, code="unique"
@@ -212,7 +217,30 @@ def contact_moment_create(*, customer: Customer, logged_by, actor, occurred_at=N
     moment = ContactMoment(customer=customer, logged_by=logged_by, occurred_at=occurred_at or now, **fields)
     contact_moment_clean(moment, now=now)
     with_actor(moment, actor).save()
+    # The customer list reads the newest contact from the customer's row. One
+    # set-based UPDATE, only when this contact is the newest (an older one
+    # typed in afterwards leaves it); on a tie the later one wins, as in
+    # customer_last_contact_refresh.
+    newest = Customer.objects.filter(
+        Q(last_contact_at__isnull=True) | Q(last_contact_at__lte=moment.occurred_at), pk=customer.pk
+    ).update(last_contact_at=moment.occurred_at, last_contact_team=moment.team_id)
+    if newest:
+        customer.last_contact_at, customer.last_contact_team_id = moment.occurred_at, moment.team_id
     return moment
+
+
+def customer_last_contact_refresh(*, customer_id: int) -> None:
+    """Recompute a customer's `last_contact_at` / `last_contact_team` from its contacts (one UPDATE).
+
+    For every change that can make another contact the newest: a contact
+    corrected (its time or customer) or deleted (deleted ones do not count).
+    Call it for the old and the new customer.
+    """
+    latest = ContactMoment.objects.alive().filter(customer_id=OuterRef("pk")).order_by("-occurred_at", "-pk")
+    Customer.objects.filter(pk=customer_id).update(
+        last_contact_at=Subquery(latest.values("occurred_at")[:1]),
+        last_contact_team=Subquery(latest.values("team")[:1]),
+    )
 
 
 def contact_moment_clean(moment: ContactMoment, *, now: datetime, when_changed: bool = True) -> None:

@@ -14,6 +14,7 @@ from factory.django import DjangoModelFactory
 from contactcare import roles
 from contacts.models import ContactMoment, Customer, CustomerDetail, Team, Topic
 from contacts.normalize import name_normalize
+from contacts.services import customer_last_contact_refresh
 from followups.models import CheckIn, CheckInPolicy, Promise
 
 PASSWORD = "correct horse battery staple"
@@ -88,6 +89,7 @@ class CustomerDetailFactory(DjangoModelFactory):
 class ContactMomentFactory(DjangoModelFactory):
     class Meta:
         model = ContactMoment
+        skip_postgeneration_save = True
 
     customer = factory.SubFactory(CustomerFactory)
     logged_by = factory.SubFactory(UserFactory, username="desk")
@@ -96,6 +98,12 @@ class ContactMomentFactory(DjangoModelFactory):
     direction = ContactMoment.Direction.INBOUND
     summary = "Asked about the invoice"
     outcome = ContactMoment.Outcome.RESOLVED
+
+    @factory.post_generation
+    def last_contact(moment, create, extracted, **kwargs):
+        """The customer's last-contact columns, as contacts.services keeps them."""
+        if create:
+            customer_last_contact_refresh(customer_id=moment.customer_id)
 
 
 class CheckInPolicyFactory(DjangoModelFactory):

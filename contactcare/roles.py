@@ -53,6 +53,7 @@ STEERING = [
     "followups.change_checkinpolicy",
     "followups.view_followup_status",
     "followups.change_notification",
+    "contacts.add_customerimport",
     "contactcare.export_customer_data",
     "contactcare.erase_customer",
 ]

@@ -61,8 +61,11 @@ def submission_complete(submission: Submission | None, target: models.Model | No
     submission.save(update_fields=["target_type", "target_id"])
 
 
-def counter_next(name: str, *, start: Callable[[], int]) -> int:
-    """The next value of counter `name`, under a row lock; `start()` seeds a counter used for the first time."""
+def counter_next(name: str, *, start: Callable[[], int], step: int = 1) -> int:
+    """The next value of counter `name`, under a row lock; `start()` seeds a counter used for the first time.
+
+    With `step`, that many values are taken at once and the last is returned.
+    """
     with transaction.atomic():
         counter = Counter.objects.select_for_update().filter(name=name).first()
         if counter is None:
@@ -72,7 +75,7 @@ def counter_next(name: str, *, start: Callable[[], int]) -> int:
             except IntegrityError:
                 pass  # seeded by a parallel first use
             counter = Counter.objects.select_for_update().get(name=name)
-        counter.value += 1
+        counter.value += step
         counter.save(update_fields=["value"])
         return counter.value
 

@@ -210,7 +210,6 @@ class ContactMoment(models.Model):
     # The closing question, "have I helped you fully?": None when not asked.
     fully_helped = models.BooleanField(_("customer fully helped?"), null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
-
     # Soft delete: check-ins and promises keep pointing at the moment (PROTECT), and its history stays.
     deleted_at = models.DateTimeField(_("deleted at"), null=True, blank=True)
     deleted_by = models.ForeignKey(
@@ -249,3 +248,61 @@ class ContactMoment(models.Model):
 
     def get_absolute_url(self):
         return reverse("contacts:customer-detail", args=[self.customer_id])
+
+
+class CustomerImport(models.Model):
+    """One uploaded customer file: what it holds, how its columns map, and how far importing it got.
+
+    The file lives in the row (not on disk), so a worker in another container can read it.
+    `processed_rows` only moves with a batch that committed: it is where a stopped import resumes.
+    """
+
+    class Format(models.TextChoices):
+        CSV = "csv", "CSV"
+        XLSX = "xlsx", "XLSX"
+
+    class Status(models.TextChoices):
+        CHECKED = "checked", _("Checked (dry run)")
+        QUEUED = "queued", _("Queued")
+        RUNNING = "running", _("Running")
+        DONE = "done", _("Done")
+        FAILED = "failed", _("Stopped")
+
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("imported by"), on_delete=models.PROTECT)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    file_name = models.CharField(_("file name"), max_length=255)
+    content = models.BinaryField()
+    format = models.CharField(_("format"), max_length=4, choices=Format.choices)
+    language = models.CharField(max_length=10, default="en")  # of the messages in the report
+    # {"0": "full_name", "3": "phone", …}: column index → customer field ("" for ignored columns)
+    mapping = models.JSONField(default=dict)
+    preview = models.JSONField(default=list)  # the first rows as they will be stored, from the dry run
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.CHECKED)
+    total = models.PositiveIntegerField(_("lines"), default=0)
+    created = models.PositiveIntegerField(_("created"), default=0)
+    updated = models.PositiveIntegerField(_("updated"), default=0)
+    unchanged = models.PositiveIntegerField(_("unchanged"), default=0)
+    failed = models.PositiveIntegerField(_("failed"), default=0)
+    processed_rows = models.PositiveIntegerField(_("processed lines"), default=0)
+    errors = models.JSONField(default=list)  # [{"line": 7, "field": "phone", "message": "…"}]
+    stop_reason = models.CharField(max_length=500, blank=True)
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("customer import")
+        verbose_name_plural = _("customer imports")
+
+    def __str__(self):
+        return self.file_name
+
+    def get_absolute_url(self):
+        return reverse("contacts:customer-import-detail", args=[self.pk])
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in {self.Status.DONE, self.Status.FAILED}
+
+    @property
+    def percent(self) -> int:
+        return 100 if self.status == self.Status.DONE or not self.total else self.processed_rows * 100 // self.total

@@ -1,5 +1,6 @@
 """How names and phone numbers are normalised for storage and search."""
 
+import functools
 import re
 import unicodedata
 
@@ -19,11 +20,15 @@ def phone_normalize(raw: str, *, region: str | None = None) -> str | None:
     `(020) 123 45 67`; a number without a country code is read in the desk's
     default region (NL).
     """
-    raw = (raw or "").strip()
+    return _phone_normalize((raw or "").strip(), region or settings.PHONE_DEFAULT_REGION)
+
+
+@functools.lru_cache(maxsize=8192)  # an import checks a number several times; parsing is the slow part
+def _phone_normalize(raw: str, region: str) -> str | None:
     if not raw or not _PHONE_CHARS.match(raw):
         return None
     try:
-        number = phonenumbers.parse(raw, region or settings.PHONE_DEFAULT_REGION)
+        number = phonenumbers.parse(raw, region)
     except phonenumbers.NumberParseException:
         return None
     if not phonenumbers.is_valid_number(number):
@@ -33,13 +38,16 @@ def phone_normalize(raw: str, *, region: str | None = None) -> str | None:
 
 def phone_display(e164: str) -> str:
     """Format a stored number the way a Dutch desk reads it (`06 12345678`; foreign ones international)."""
-    if not e164:
-        return ""
+    return _phone_display(e164, settings.PHONE_DEFAULT_REGION) if e164 else ""
+
+
+@functools.lru_cache(maxsize=8192)
+def _phone_display(e164: str, home_region: str) -> str:
     try:
         number = phonenumbers.parse(e164, None)
     except phonenumbers.NumberParseException:
         return e164
-    if phonenumbers.region_code_for_number(number) == settings.PHONE_DEFAULT_REGION:
+    if phonenumbers.region_code_for_number(number) == home_region:
         return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL)
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
 

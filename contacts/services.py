@@ -74,6 +74,18 @@ def _customer_number_next() -> str:
             return number
 
 
+def customer_numbers_next(count: int, *, avoid: set[str] = frozenset()) -> list[str]:
+    """`count` free automatic numbers in one go (an import), skipping taken ones and those in `avoid`."""
+    numbers: list[str] = []
+    while len(numbers) < count:
+        wanted = count - len(numbers)
+        last = counter_next(CUSTOMER_NUMBER_COUNTER, start=_customer_number_start, step=wanted)
+        batch = [f"{CUSTOMER_NUMBER_PREFIX}{n:07d}" for n in range(last - wanted + 1, last + 1)]
+        taken = set(Customer.objects.filter(customer_number__in=batch).values_list("customer_number", flat=True))
+        numbers += [n for n in batch if n not in taken and n not in avoid]
+    return numbers
+
+
 def _customer_normalise(customer: Customer, *, phone_changed: bool) -> None:
     customer.full_name = text_normalize(customer.full_name)
     customer.preferred_address = text_normalize(customer.preferred_address)
@@ -90,7 +102,19 @@ def _customer_normalise(customer: Customer, *, phone_changed: bool) -> None:
         customer.phone = normalised
 
 
-def _phone_unchanged(typed: str, stored: str) -> bool:
+def customer_prepare(customer: Customer, *, phone_changed: bool) -> Customer:
+    """Normalise and check `customer`'s fields as every write does, without touching the database.
+
+    The one copy of the customer rules: the form (through `customer_create`) and the import use it.
+    Uniqueness is left to the save; an empty customer number is left for the caller to give.
+    """
+    _customer_normalise(customer, phone_changed=phone_changed)
+    validate(customer, exclude=["search_name", *([] if customer.customer_number else ["customer_number"])])
+    return customer
+
+
+def phone_unchanged(typed: str, stored: str) -> bool:
+    """Whether `typed` is the stored number in another spelling (then an old, odd number is left alone)."""
     typed = typed.strip()
     return typed in {stored, phone_display(stored)} or (bool(typed) and phone_normalize(typed) == stored)
 
@@ -136,7 +160,7 @@ def customer_create(
         email=email,
         language=language,
     )
-    _customer_normalise(customer, phone_changed=True)
+    customer_prepare(customer, phone_changed=True)
     if not customer.customer_number:
         customer.customer_number = _customer_number_next()
     _customer_save(customer, actor)
@@ -154,7 +178,7 @@ def customer_update(*, customer: Customer, actor, **fields) -> Customer:
     stored_phone = customer.phone
     for name, value in fields.items():
         setattr(customer, name, value)
-    phone_changed = "phone" in fields and not _phone_unchanged(customer.phone or "", stored_phone)
+    phone_changed = "phone" in fields and not phone_unchanged(customer.phone or "", stored_phone)
     if "phone" in fields and not phone_changed:
         customer.phone = stored_phone
     _customer_normalise(customer, phone_changed=phone_changed)
@@ -167,12 +191,18 @@ def customer_update(*, customer: Customer, actor, **fields) -> Customer:
 # --- Details to remember --------------------------------------------------------
 
 
+def customer_detail_prepare(*, customer: Customer | None, actor, text: str, is_pinned: bool = False) -> CustomerDetail:
+    """A detail to remember, normalised and checked (length), not saved: the one copy of the detail rules."""
+    detail = CustomerDetail(customer=customer, text=text_normalize(text), is_pinned=is_pinned, created_by=actor)
+    validate(detail, exclude=["customer", "created_by"])
+    return detail
+
+
 @transaction.atomic
 def customer_detail_add(*, customer: Customer, actor, text: str, is_pinned: bool = False) -> CustomerDetail:
     """Note a detail to remember. The same detail twice (a double click, two colleagues at once) is refused:
     the customer's row is locked while checking, so parallel adds cannot both pass."""
-    detail = CustomerDetail(customer=customer, text=text_normalize(text), is_pinned=is_pinned, created_by=actor)
-    validate(detail, exclude=["customer", "created_by"])
+    detail = customer_detail_prepare(customer=customer, actor=actor, text=text, is_pinned=is_pinned)
     Customer.objects.select_for_update().filter(pk=customer.pk).values_list("pk").first()
     if CustomerDetail.objects.filter(customer=customer, text__iexact=detail.text).exists():
         raise ValidationError({"text": _("This detail is already noted for this customer.")}, code="duplicate")

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import import_views, views
 
 app_name = "contacts"
 
@@ -13,4 +13,10 @@ urlpatterns = [
     path("<int:pk>/details/add/", views.customer_detail_add, name="customer-detail-add"),
     path("<int:pk>/details/<int:detail_pk>/pin/", views.customer_detail_pin, name="customer-detail-pin"),
     path("<int:pk>/details/<int:detail_pk>/remove/", views.customer_detail_remove, name="customer-detail-remove"),
+    path("import/", import_views.customer_import_upload, name="customer-import"),
+    path("import/<int:pk>/", import_views.customer_import_detail, name="customer-import-detail"),
+    path("import/<int:pk>/mapping/", import_views.customer_import_map, name="customer-import-map"),
+    path("import/<int:pk>/start/", import_views.customer_import_start, name="customer-import-start"),
+    path("import/<int:pk>/progress/", import_views.customer_import_progress, name="customer-import-progress"),
+    path("import/<int:pk>/report.csv", import_views.customer_import_report, name="customer-import-report"),
 ]

@@ -1,0 +1,569 @@
+"""Importing customers from a CSV or XLSX file: read, map the columns, dry run, import in batches.
+
+Every line goes through the same rules as the customer form (`services.customer_prepare`,
+`services.customer_detail_prepare`); nothing here re-spells them. A line that matches an existing
+customer (customer number, else e-mail, else phone) updates it, so importing the same file twice
+creates nothing new. Batches commit whole; `processed_rows` moves with each committed batch, so a
+stopped import resumes where it stopped.
+"""
+
+import csv
+import io
+import logging
+from dataclasses import dataclass, field
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from simple_history.utils import bulk_create_with_history, bulk_update_with_history
+
+from . import services
+from .models import Customer, CustomerDetail, CustomerImport
+from .normalize import customer_number_normalize, email_normalize, name_normalize, phone_display, phone_normalize
+
+logger = logging.getLogger(__name__)
+
+BATCH_SIZE = 1000
+PREVIEW_ROWS = 20
+MAX_BYTES = 20 * 1024 * 1024
+CUSTOMER_FIELDS = ("customer_number", "full_name", "preferred_address", "phone", "email", "language")
+FIELDS = (*CUSTOMER_FIELDS, "detail")
+# Column headers as Dutch and English files spell them (compared after name_normalize).
+HEADERS = {
+    "customer_number": [
+        "klantnummer", "klantnr", "klant nr", "relatienummer", "debiteurnummer", "nummer",
+        "customer number", "customer no", "customer id", "number",
+    ],
+    "full_name": ["naam", "volledige naam", "klantnaam", "name", "full name", "customer name"],
+    "preferred_address": [
+        "aanspreekvorm", "aanhef", "roepnaam", "preferred form of address", "form of address", "salutation",
+    ],
+    "phone": [
+        "telefoon", "telefoonnummer", "tel", "mobiel", "mobiel nummer", "gsm",
+        "phone", "phone number", "telephone", "mobile",
+    ],
+    "email": ["e mail", "email", "e mailadres", "emailadres", "mail", "email address", "e mail address"],
+    "language": ["taal", "voorkeurstaal", "language", "preferred language"],
+    "detail": [
+        "details", "detail", "bijzonderheden", "bijzonderheid", "opmerking", "opmerkingen", "onthouden",
+        "details to remember", "detail to remember", "notes", "note", "remarks",
+    ],
+}  # fmt: skip
+_HEADER_FIELD = {spelling: name for name, spellings in HEADERS.items() for spelling in spellings}
+LANGUAGES = {
+    "nl": "nl", "nld": "nl", "ned": "nl", "nederlands": "nl", "dutch": "nl",
+    "en": "en", "eng": "en", "engels": "en", "english": "en",
+}  # fmt: skip
+# A spreadsheet runs a cell that starts like a formula; the report shows it instead (as reports/exports.py does).
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def field_label(name: str) -> str:
+    """The field's name in the user's language, as the form shows it."""
+    if name == "detail":
+        return str(CustomerDetail._meta.get_field("text").verbose_name)
+    if name in CUSTOMER_FIELDS:
+        return str(Customer._meta.get_field(name).verbose_name)
+    return _("file")
+
+
+def field_choices() -> list[tuple[str, str]]:
+    return [("", _("(do not import)")), *((name, field_label(name)) for name in FIELDS)]
+
+
+# --- Reading ----------------------------------------------------------------------
+
+
+def format_guess(file_name: str, content: bytes) -> str:
+    if content[:4] == b"PK\x03\x04" or file_name.lower().endswith(".xlsx"):
+        return CustomerImport.Format.XLSX
+    return CustomerImport.Format.CSV
+
+
+def _delimiter(text: str) -> str:
+    """`;` (what Excel writes in Dutch) or `,`: the sniffer on the first lines, else the more frequent one."""
+    sample = "\n".join(text.splitlines()[:20])
+    try:
+        return csv.Sniffer().sniff(sample, delimiters=",;").delimiter
+    except csv.Error:
+        first = sample.partition("\n")[0]
+        return ";" if first.count(";") > first.count(",") else ","
+
+
+def _cell(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))  # a number column in Excel: 612345678.0
+    return str(value)
+
+
+def rows_read(content: bytes, file_format: str) -> tuple[list[str], list[list[str]]]:
+    """The header and the lines of a file, every cell as text. Raises ValidationError on `file`."""
+    import tablib  # only the import screens and task need it
+
+    dataset = tablib.Dataset()
+    try:
+        if file_format == CustomerImport.Format.XLSX:
+            dataset.load(io.BytesIO(content), format="xlsx")  # the first sheet
+        else:
+            try:
+                text = content.decode("utf-8-sig")  # with or without the BOM Excel writes
+            except UnicodeDecodeError:
+                raise ValidationError(
+                    {"file": _("This file is not UTF-8 text. In Excel, save it as “CSV UTF-8 (comma delimited)”.")},
+                    code="encoding",
+                ) from None
+            dataset.load(text, format="csv", delimiter=_delimiter(text))
+    except ValidationError:
+        raise
+    except Exception as error:  # noqa: BLE001 - any reader failure is one message to the user
+        logger.info("customer import: unreadable file (%s)", type(error).__name__)
+        raise ValidationError(
+            {"file": _("This file cannot be read as CSV or XLSX, or a line has more columns than the header.")},
+            code="unreadable",
+        ) from None
+    headers = [_cell(header).strip() for header in dataset.headers or []]
+    rows = [[_cell(value) for value in row] for row in dataset]
+    return headers, rows
+
+
+def mapping_guess(headers: list[str]) -> dict[str, str]:
+    """Known Dutch and English headers mapped to their field; each field at most once (the first column)."""
+    mapping, taken = {}, set()
+    for index, header in enumerate(headers):
+        name = _HEADER_FIELD.get(name_normalize(header), "")
+        if name in taken:
+            name = ""
+        taken.add(name)
+        mapping[str(index)] = name
+    return mapping
+
+
+def mapping_check(mapping: dict[str, str], headers: list[str]) -> dict[str, str]:
+    """A mapping chosen on the preview screen: known fields, each at most once, a key to match on."""
+    clean = {str(index): mapping.get(str(index)) or "" for index in range(len(headers))}
+    chosen = [name for name in clean.values() if name]
+    if any(name not in FIELDS for name in chosen):
+        raise ValidationError(_("Choose a field from the list for every column."), code="unknown_field")
+    twice = sorted({field_label(name) for name in chosen if chosen.count(name) > 1})
+    if twice:
+        raise ValidationError(
+            _("Each field can come from one column only: %(fields)s.") % {"fields": ", ".join(twice)}, code="twice"
+        )
+    if not {"customer_number", "email", "phone"} & set(chosen):
+        raise ValidationError(
+            _("Map a column to customer number, e-mail or phone: lines are matched on those."), code="no_key"
+        )
+    return clean
+
+
+def _lines(rows: list[list[str]], mapping: dict[str, str]) -> list[tuple[int, dict[str, str]]]:
+    """(line number in the file, {field: text}); line 1 is the header."""
+    columns = [(int(index), name) for index, name in mapping.items() if name]
+    return [
+        (number, {name: row[index] if index < len(row) else "" for index, name in columns})
+        for number, row in enumerate(rows, start=2)
+    ]
+
+
+# --- Planning a batch ---------------------------------------------------------------
+
+
+@dataclass
+class _Line:
+    number: int
+    values: dict[str, str]
+    customer: Customer | None = None
+    action: str = ""  # create, update, unchanged; empty when the line failed
+    detail: CustomerDetail | None = None
+    errors: list[dict] = field(default_factory=list)
+
+    def error(self, name: str, message) -> None:
+        self.errors.append({"line": self.number, "field": name, "message": str(message)})
+
+
+@dataclass
+class _Seen:
+    """What earlier lines of the file used: a second line with the same key is a duplicate."""
+
+    numbers: dict[str, int] = field(default_factory=dict)
+    emails: dict[str, int] = field(default_factory=dict)
+    phones: dict[str, int] = field(default_factory=dict)
+    customers: dict[int, int] = field(default_factory=dict)
+    file_numbers: set[str] = field(default_factory=set)
+
+
+def _keys(values: dict[str, str]) -> tuple[str, str, str]:
+    phone = values.get("phone", "").strip()
+    return (
+        customer_number_normalize(values.get("customer_number", "")),
+        email_normalize(values.get("email", "")),
+        (phone_normalize(phone) or "") if phone else "",
+    )
+
+
+def _duplicates(line: _Line, seen: _Seen, keys: tuple[str, str, str]) -> None:
+    """Report a line whose customer number or e-mail (or, without both, phone) an earlier line used; remember it."""
+    number, email, phone = keys
+    if number and number in seen.numbers:
+        line.error(
+            "customer_number",
+            _("Customer number %(number)s is also on line %(line)s.")
+            % {"number": number, "line": seen.numbers[number]},
+        )
+    if email and email in seen.emails:
+        line.error("email", _("This e-mail address is also on line %(line)s.") % {"line": seen.emails[email]})
+    if not number and not email and phone and phone in seen.phones:
+        line.error("phone", _("This phone number is also on line %(line)s.") % {"line": seen.phones[phone]})
+    if not (number or email or line.values.get("phone", "").strip()):
+        line.error(
+            "customer_number",
+            _("A line needs a customer number, e-mail or phone, so that importing again finds the customer."),
+        )
+    seen.numbers.setdefault(number, line.number) if number else None
+    seen.emails.setdefault(email, line.number) if email else None
+    if phone and not number and not email:
+        seen.phones.setdefault(phone, line.number)
+
+
+def _service_errors(line: _Line, error: ValidationError, *, field_name: str | None = None) -> None:
+    if hasattr(error, "error_dict"):
+        for name, messages in error.message_dict.items():
+            for message in messages:
+                line.error(field_name or name, message)
+    else:
+        for message in error.messages:
+            line.error(field_name or "full_name", message)
+
+
+def _plan(chunk: list[tuple[int, dict[str, str]]], *, actor, seen: _Seen) -> list[_Line]:
+    """Decide, for every line of a batch, what it does and with which values (a handful of queries)."""
+    lines = [_Line(number, values) for number, values in chunk]
+    keys = [_keys(line.values) for line in lines]
+    numbers = {number for number, _email, _phone in keys if number}
+    emails = {email for _number, email, _phone in keys if email}
+    phones = {phone for number, email, phone in keys if phone and not number and not email}
+    by_number = {c.customer_number: c for c in Customer.objects.filter(customer_number__in=numbers)}
+    by_email: dict[str, list[Customer]] = {}
+    for customer in Customer.objects.filter(email__in=emails).order_by("pk"):
+        by_email.setdefault(customer.email, []).append(customer)
+    by_phone: dict[str, Customer] = {}
+    for customer in Customer.objects.filter(phone__in=phones).order_by("-pk"):
+        by_phone[customer.phone] = customer  # the oldest wins
+    for line, (number, email, phone) in zip(lines, keys, strict=True):
+        _duplicates(line, seen, (number, email, phone))
+        if number:
+            target = by_number.get(number)
+        elif email:
+            target = (by_email.get(email) or [None])[0]
+        else:
+            target = by_phone.get(phone)
+        _prepare(line, target, actor=actor)
+        if line.customer is not None and line.customer.email:
+            others = [c for c in by_email.get(line.customer.email, []) if target is None or c.pk != target.pk]
+            if others:
+                line.error(
+                    "email",
+                    _("This e-mail address belongs to another customer (%(number)s).")
+                    % {"number": others[0].customer_number},
+                )
+        if target is not None:
+            if target.pk in seen.customers:
+                line.error(
+                    "customer_number",
+                    _("This line updates the same customer as line %(line)s.") % {"line": seen.customers[target.pk]},
+                )
+            seen.customers.setdefault(target.pk, line.number)
+        if line.errors:
+            line.action = ""
+    return lines
+
+
+def _prepare(line: _Line, target: Customer | None, *, actor) -> None:
+    """The customer as it will be stored: the form's rules on the new values (empty cells change nothing)."""
+    given = {name: line.values[name] for name in CUSTOMER_FIELDS if line.values.get(name, "").strip()}
+    if "language" in given:
+        given["language"] = LANGUAGES.get(given["language"].strip().lower(), given["language"].strip())
+    if target is None:
+        customer = Customer(**given)
+        phone_changed = True
+    else:
+        customer = Customer(**{f.attname: getattr(target, f.attname) for f in Customer._meta.concrete_fields})
+        customer._state.adding = False
+        for name, value in given.items():
+            setattr(customer, name, value)
+        phone_changed = "phone" in given and not services.phone_unchanged(given["phone"], target.phone)
+        if not phone_changed:
+            customer.phone = target.phone
+    try:
+        services.customer_prepare(customer, phone_changed=phone_changed)
+    except ValidationError as error:
+        _service_errors(line, error)
+    text = line.values.get("detail", "").strip()
+    if text:
+        try:
+            line.detail = services.customer_detail_prepare(customer=None, actor=actor, text=text)
+        except ValidationError as error:
+            _service_errors(line, error, field_name="detail")
+    if line.errors:
+        return
+    line.customer = customer
+    if target is None:
+        line.action = "create"
+    elif any(getattr(customer, name) != getattr(target, name) for name in (*CUSTOMER_FIELDS, "search_name")):
+        line.action = "update"
+    else:
+        line.action = "unchanged"
+
+
+def _apply(lines: list[_Line], *, actor, seen: _Seen, reason: str) -> None:
+    """Write one planned batch: new customers, changed ones, new details, each with a history row by `actor`."""
+    creates = [line.customer for line in lines if line.action == "create"]
+    updates = [line.customer for line in lines if line.action == "update"]
+    unnumbered = [customer for customer in creates if not customer.customer_number]
+    for customer, number in zip(
+        unnumbered, services.customer_numbers_next(len(unnumbered), avoid=seen.file_numbers), strict=True
+    ):
+        customer.customer_number = number
+    if creates:
+        bulk_create_with_history(
+            creates, Customer, batch_size=BATCH_SIZE, default_user=actor, default_change_reason=reason
+        )
+    if updates:
+        now = timezone.now()
+        for customer in updates:
+            customer.updated_at = now
+        bulk_update_with_history(
+            updates,
+            Customer,
+            [*CUSTOMER_FIELDS, "search_name", "updated_at"],
+            batch_size=BATCH_SIZE,
+            default_user=actor,
+            default_change_reason=reason,
+        )
+    with_detail = [line for line in lines if line.action and line.detail is not None]
+    known = {
+        (customer_id, text.lower())
+        for customer_id, text in CustomerDetail.objects.filter(
+            customer_id__in=[line.customer.pk for line in with_detail]
+        ).values_list("customer_id", "text")
+    }
+    details = []
+    for line in with_detail:
+        if (line.customer.pk, line.detail.text.lower()) not in known:
+            known.add((line.customer.pk, line.detail.text.lower()))
+            line.detail.customer = line.customer
+            details.append(line.detail)
+    CustomerDetail.objects.bulk_create(details)
+
+
+def _count(customer_import: CustomerImport, lines: list[_Line]) -> None:
+    for line in lines:
+        if line.action == "create":
+            customer_import.created += 1
+        elif line.action == "update":
+            customer_import.updated += 1
+        elif line.action == "unchanged":
+            customer_import.unchanged += 1
+        else:
+            customer_import.failed += 1
+        customer_import.errors.extend(line.errors)
+
+
+def _preview_row(line: _Line) -> dict:
+    customer = line.customer
+    if customer is None:
+        return {"line": line.number, "action": "", "values": line.values}
+    return {
+        "line": line.number,
+        "action": line.action,
+        "customer_number": customer.customer_number,
+        "full_name": customer.full_name,
+        "preferred_address": customer.preferred_address,
+        "phone": phone_display(customer.phone),
+        "email": customer.email,
+        "language": customer.language,
+        "detail": line.detail.text if line.detail else "",
+    }
+
+
+def _batches(lines: list, size: int):
+    for start in range(0, len(lines), size):
+        yield start, lines[start : start + size]
+
+
+def _seen_new(lines: list[tuple[int, dict[str, str]]]) -> _Seen:
+    return _Seen(
+        file_numbers={
+            n for _line, values in lines if (n := customer_number_normalize(values.get("customer_number", "")))
+        }
+    )
+
+
+# --- Use cases --------------------------------------------------------------------
+
+
+def _dry_run(customer_import: CustomerImport, rows: list[list[str]]) -> None:
+    """Plan every line without writing: the counts and errors the import would have, and the first rows."""
+    lines = _lines(rows, customer_import.mapping)
+    seen = _seen_new(lines)
+    customer_import.total = len(lines)
+    customer_import.created = customer_import.updated = customer_import.unchanged = customer_import.failed = 0
+    customer_import.errors, customer_import.preview = [], []
+    for _start, chunk in _batches(lines, BATCH_SIZE):
+        planned = _plan(chunk, actor=customer_import.actor, seen=seen)
+        _count(customer_import, planned)
+        if len(customer_import.preview) < PREVIEW_ROWS:
+            customer_import.preview += [
+                _preview_row(line) for line in planned[: PREVIEW_ROWS - len(customer_import.preview)]
+            ]
+
+
+@transaction.atomic
+def customer_import_upload(
+    *, actor, file_name: str, content: bytes, language: str, size: int | None = None
+) -> CustomerImport:
+    """Keep an uploaded file, map its known headers and dry-run it. Raises ValidationError on `file`."""
+    size = len(content) if size is None else size
+    if size > MAX_BYTES:
+        raise ValidationError(
+            {
+                "file": _("This file is %(size).1f MB; the limit is 20 MB. Split it into smaller files.")
+                % {"size": size / 1024 / 1024}
+            },
+            code="too_big",
+        )
+    file_format = format_guess(file_name, content)
+    headers, rows = rows_read(content, file_format)
+    if not rows:
+        raise ValidationError({"file": _("This file has a header but no lines to import.")}, code="empty")
+    customer_import = CustomerImport(
+        actor=actor,
+        file_name=file_name[:255],
+        content=content,
+        format=file_format,
+        language=language,
+        mapping=mapping_guess(headers),
+    )
+    with translation.override(language):
+        _dry_run(customer_import, rows)
+    customer_import.save()
+    return customer_import
+
+
+def customer_import_headers(customer_import: CustomerImport) -> tuple[list[str], list[list[str]]]:
+    return rows_read(bytes(customer_import.content), customer_import.format)
+
+
+@transaction.atomic
+def customer_import_map(*, customer_import: CustomerImport, actor, mapping: dict[str, str]) -> CustomerImport:
+    """Change which column goes to which field, and dry-run again. Only before the import started."""
+    customer_import = CustomerImport.objects.select_for_update().get(pk=customer_import.pk)
+    if customer_import.status != CustomerImport.Status.CHECKED:
+        raise ValidationError(_("This import has started; its columns can no longer change."), code="started")
+    headers, rows = customer_import_headers(customer_import)
+    customer_import.mapping = mapping_check(mapping, headers)
+    with translation.override(customer_import.language):
+        _dry_run(customer_import, rows)
+    customer_import.save()
+    return customer_import
+
+
+@transaction.atomic
+def customer_import_start(*, customer_import: CustomerImport, actor) -> CustomerImport:
+    """Queue the import (after commit). Starting twice starts once; a stopped import resumes where it stopped."""
+    customer_import = CustomerImport.objects.select_for_update().get(pk=customer_import.pk)
+    if customer_import.status in {CustomerImport.Status.RUNNING, CustomerImport.Status.DONE}:
+        return customer_import
+    if customer_import.status == CustomerImport.Status.CHECKED:
+        mapping_check(customer_import.mapping, customer_import_headers(customer_import)[0])
+        customer_import.created = customer_import.updated = customer_import.unchanged = customer_import.failed = 0
+        customer_import.errors, customer_import.processed_rows = [], 0
+    customer_import.status = CustomerImport.Status.QUEUED
+    customer_import.save()
+    _publish_soon(customer_import.pk)
+    return customer_import
+
+
+def _publish_soon(import_id: int) -> None:
+    from .tasks import customer_import_task  # tasks import this module
+
+    def publish():
+        try:
+            customer_import_task.delay(import_id)
+        except Exception as error:  # noqa: BLE001 - a broker outage must not reach the user; Start again re-publishes
+            logger.warning("broker unavailable, customer import %s waits: %s", import_id, type(error).__name__)
+
+    transaction.on_commit(publish, robust=True)
+
+
+def customer_import_run(*, import_id: int, batch_size: int | None = None) -> CustomerImport:
+    """Import the lines not imported yet, a batch per transaction. Safe to run twice, and after a crash."""
+    batch_size = batch_size or BATCH_SIZE
+    updated = CustomerImport.objects.filter(
+        pk=import_id, status__in=[CustomerImport.Status.QUEUED, CustomerImport.Status.FAILED]
+    ).update(status=CustomerImport.Status.RUNNING, stop_reason="")
+    customer_import = CustomerImport.objects.get(pk=import_id)
+    if not updated:
+        return customer_import  # done, not started, or running elsewhere
+    actor = customer_import.actor
+    with translation.override(customer_import.language):
+        reason = _("Imported from %(file)s") % {"file": customer_import.file_name}
+        _headers, rows = customer_import_headers(customer_import)
+        lines = _lines(rows, customer_import.mapping)
+        seen = _seen_new(lines)
+        position = 0
+        try:
+            for position, chunk in _batches(lines, batch_size):
+                if position + len(chunk) <= customer_import.processed_rows:
+                    for number, values in chunk:  # imported before a stop: only remember their keys
+                        _duplicates(_Line(number, values), seen, _keys(values))
+                    continue
+                _batch_run(import_id, position, chunk, actor=actor, seen=seen, reason=reason)
+        except Exception as error:
+            stopped_at = lines[position][0] if position < len(lines) else position
+            CustomerImport.objects.filter(pk=import_id).update(
+                status=CustomerImport.Status.FAILED,
+                stop_reason=f"line {stopped_at}: {type(error).__name__}",  # no personal data from the message
+            )
+            raise
+    CustomerImport.objects.filter(pk=import_id).update(
+        status=CustomerImport.Status.DONE, finished_at=timezone.now(), processed_rows=len(lines), total=len(lines)
+    )
+    customer_import.refresh_from_db()
+    return customer_import
+
+
+@transaction.atomic
+def _batch_run(import_id: int, position: int, chunk, *, actor, seen: _Seen, reason: str) -> None:
+    customer_import = CustomerImport.objects.select_for_update().get(pk=import_id)
+    if customer_import.processed_rows > position:
+        return  # a twin run (a redelivered task) committed this batch already
+    if customer_import.processed_rows < position:
+        raise RuntimeError("a batch before this one is missing")
+    lines = _plan(chunk, actor=actor, seen=seen)
+    _apply(lines, actor=actor, seen=seen, reason=reason)
+    _count(customer_import, lines)
+    customer_import.processed_rows = position + len(chunk)
+    customer_import.save(update_fields=["created", "updated", "unchanged", "failed", "errors", "processed_rows"])
+
+
+def report_rows(customer_import: CustomerImport) -> list[list]:
+    """The import's report as rows for a CSV: the counts, then every bad line (line, field, message)."""
+    counts = [
+        [_("lines"), customer_import.total],
+        [_("created"), customer_import.created],
+        [_("updated"), customer_import.updated],
+        [_("unchanged"), customer_import.unchanged],
+        [_("failed"), customer_import.failed],
+        [],
+        [_("line"), _("field"), _("message")],
+    ]
+    errors = [[e["line"], field_label(e["field"]), e["message"]] for e in customer_import.errors]
+    return [[_safe(cell) for cell in row] for row in [*counts, *errors]]
+
+
+def _safe(value):
+    return f"'{value}" if isinstance(value, str) and value.startswith(_FORMULA_START) else value

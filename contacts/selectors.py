@@ -7,6 +7,9 @@ from django.core.paginator import Page, Paginator
 from django.db import connection
 from django.db.models import Case, Exists, F, IntegerField, Q, QuerySet, Value, When
 
+from contactcare.models import Submission
+from contactcare.services import submission_key_parse
+
 from .models import ContactMoment, Customer, Team
 from .normalize import customer_number_normalize, email_normalize, name_normalize, phone_normalize
 from .services import CUSTOMER_NUMBER_PREFIX
@@ -215,3 +218,67 @@ def customer_history(*, customer: Customer, limit: int = 100) -> list[Change]:
                 fields.append((label, change.old, change.new))
         changes.append(Change(record.history_date, record.history_user, record.history_type, fields))
     return changes[:limit]
+
+
+# --- Possible duplicates of a new customer -----------------------------------------
+
+DUPLICATES_SHOWN = 5
+# pg_trgm similarity of two search names at or above which they are "very
+# similar": a typo or a missing letter ("jansen"/"janssen", "de vries"/"de vris"),
+# not merely a shared first name.
+DUPLICATE_NAME_SIMILARITY = 0.5
+
+
+@dataclass(frozen=True)
+class PossibleDuplicate:
+    customer: Customer
+    same_phone: bool
+    same_email: bool
+    similar_name: bool
+
+
+def customer_possible_duplicates(
+    *, full_name: str, phone: str = "", email: str = "", limit: int = DUPLICATES_SHOWN
+) -> list[PossibleDuplicate]:
+    """Existing customers a new one may be, exact matches first (one query).
+
+    The same phone (E.164, however it was typed), the same e-mail, or a very
+    similar name: on PostgreSQL trigram similarity on search_name (the
+    trigram index of migration 0002 finds the candidates), on SQLite the same
+    normalised name.
+    """
+    name = name_normalize(full_name or "")
+    phone = phone_normalize(phone) if phone else None
+    email = email_normalize(email or "")
+    same_phone = Q(phone=phone) if phone else Q(pk__in=[])
+    same_email = Q(email=email) if email else Q(pk__in=[])
+    customers = Customer.objects.all()
+    if not name:
+        similar_name = Q(pk__in=[])
+        customers = customers.annotate(similarity=Value(0.0))
+    elif connection.vendor == "postgresql":
+        from django.contrib.postgres.lookups import TrigramSimilar
+        from django.contrib.postgres.search import TrigramSimilarity
+
+        customers = customers.annotate(similarity=TrigramSimilarity("search_name", name))
+        similar_name = TrigramSimilar(F("search_name"), Value(name)) & Q(similarity__gte=DUPLICATE_NAME_SIMILARITY)
+    else:
+        similar_name = Q(search_name=name)
+        customers = customers.annotate(similarity=Value(1.0))
+    exact = Case(When(same_phone | same_email, then=Value(0)), default=Value(1), output_field=IntegerField())
+    found = customers.filter(same_phone | same_email | similar_name).order_by(exact, "-similarity", "full_name", "id")
+    return [
+        PossibleDuplicate(
+            customer=customer,
+            same_phone=bool(phone) and customer.phone == phone,
+            same_email=bool(email) and customer.email == email,
+            similar_name=customer.search_name == name or customer.similarity >= DUPLICATE_NAME_SIMILARITY,
+        )
+        for customer in found[:limit]
+    ]
+
+
+def submission_taken(*, actor, key) -> bool:
+    """Whether `actor` already submitted the form with this one-time key (then it is a repeat, not a new customer)."""
+    key = submission_key_parse(key)
+    return key is not None and Submission.objects.filter(actor=actor, key=key).exists()

@@ -59,20 +59,27 @@ def customer_create(request):
     # From a search without hits: what was typed goes to the field it looks like (phone, e-mail, number, name).
     terms = selectors.search_terms(request.GET.get("q", ""))
     form = CustomerForm(request.POST or None, initial={terms.field: terms.field_value} if terms.field else {})
+    duplicates = []
     if request.method == "POST" and form.is_valid():
-        try:
-            customer = services.customer_create(
-                actor=request.user, submission_key=form.cleaned_data["submission_key"], **form.customer_fields()
+        fields, key = form.customer_fields(), form.cleaned_data["submission_key"]
+        # Before saving: the customers this one may be. "Create anyway" skips the question, and so does a
+        # repeat of a form that was saved already (it lands on what it created).
+        if request.POST.get("create_anyway") != "1" and not selectors.submission_taken(actor=request.user, key=key):
+            duplicates = selectors.customer_possible_duplicates(
+                full_name=fields["full_name"], phone=fields["phone"], email=fields["email"]
             )
-        except AlreadySubmitted as repeat:
-            return already_saved(request, repeat.target, default=reverse("contacts:customer-search"))
-        except ValidationError as error:
-            add_service_error(form, error)
-        else:
-            messages.success(request, _("Customer created."))
-            return redirect(customer)
+        if not duplicates:
+            try:
+                customer = services.customer_create(actor=request.user, submission_key=key, **fields)
+            except AlreadySubmitted as repeat:
+                return already_saved(request, repeat.target, default=reverse("contacts:customer-search"))
+            except ValidationError as error:
+                add_service_error(form, error)
+            else:
+                messages.success(request, _("Customer created."))
+                return redirect(customer)
     form.autofocus()  # now that errors are known: the first field in error
-    return render(request, "contacts/customer_form.html", {"form": form})
+    return render(request, "contacts/customer_form.html", {"form": form, "duplicates": duplicates})
 
 
 @permission_required("contacts.change_customer", raise_exception=True)

@@ -538,7 +538,8 @@ def customer_import_run(*, import_id: int, batch_size: int | None = None) -> Cus
 
 @transaction.atomic
 def _batch_run(import_id: int, position: int, chunk, *, actor, seen: _Seen, reason: str) -> None:
-    customer_import = CustomerImport.objects.select_for_update().get(pk=import_id)
+    # Not the file (megabytes) nor the preview: a batch only moves the counts on.
+    customer_import = CustomerImport.objects.select_for_update().defer("content", "preview").get(pk=import_id)
     if customer_import.processed_rows > position:
         return  # a twin run (a redelivered task) committed this batch already
     if customer_import.processed_rows < position:

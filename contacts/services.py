@@ -116,7 +116,8 @@ def customer_prepare(customer: Customer, *, phone_changed: bool) -> Customer:
 def phone_unchanged(typed: str, stored: str) -> bool:
     """Whether `typed` is the stored number in another spelling (then an old, odd number is left alone)."""
     typed = typed.strip()
-    return typed in {stored, phone_display(stored)} or (bool(typed) and phone_normalize(typed) == stored)
+    # The normalised comparison first: it is cached, the display form is not (an import checks thousands).
+    return (bool(typed) and phone_normalize(typed) == stored) or typed in {stored, phone_display(stored)}
 
 
 def _customer_save(customer: Customer, actor, *, reason: str | None = None) -> None:

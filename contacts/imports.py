@@ -10,6 +10,7 @@ stopped import resumes where it stopped.
 import csv
 import io
 import logging
+import re
 from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
@@ -57,6 +58,7 @@ LANGUAGES = {
 }  # fmt: skip
 # A spreadsheet runs a cell that starts like a formula; the report shows it instead (as reports/exports.py does).
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_BLANK_LINE = re.compile(r"^(?=\r?$)", re.MULTILINE)
 
 
 def field_label(name: str) -> str:
@@ -115,7 +117,8 @@ def rows_read(content: bytes, file_format: str) -> tuple[list[str], list[list[st
                     {"file": _("This file is not UTF-8 text. In Excel, save it as “CSV UTF-8 (comma delimited)”.")},
                     code="encoding",
                 ) from None
-            dataset.load(text, format="csv", delimiter=_delimiter(text))
+            # tablib drops blank lines; an empty cell on them keeps every later line's number exact.
+            dataset.load(_BLANK_LINE.sub('""', text), format="csv", delimiter=_delimiter(text))
     except ValidationError:
         raise
     except Exception as error:  # noqa: BLE001 - any reader failure is one message to the user
@@ -165,6 +168,7 @@ def _lines(rows: list[list[str]], mapping: dict[str, str]) -> list[tuple[int, di
     return [
         (number, {name: row[index] if index < len(row) else "" for index, name in columns})
         for number, row in enumerate(rows, start=2)
+        if any(cell.strip() for cell in row)  # a blank line is no customer, nor an error
     ]
 
 

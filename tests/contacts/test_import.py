@@ -142,6 +142,15 @@ def test_the_dry_run_reports_every_bad_line_with_its_number_field_and_reason(man
     assert (customer_import.total, customer_import.created, customer_import.failed) == (7, 1, 6)
 
 
+def test_blank_lines_keep_the_line_numbers_of_the_report_exact(manager_user):
+    content = _csv(["Klantnummer;Naam;Telefoon", "K1;Een;06 11111111", "", ";;", "K2;Twee;0612"], bom=True)
+
+    customer_import = _upload(manager_user, content)
+
+    assert [(e["line"], e["field"]) for e in customer_import.errors] == [(5, "phone")]
+    assert (customer_import.total, customer_import.created, customer_import.failed) == (2, 1, 1)
+
+
 def test_lines_matching_a_customer_by_number_email_or_phone_update_it(manager_user, django_capture_on_commit_callbacks):
     by_number = CustomerFactory(customer_number="K100", full_name="Oud Nummer")
     by_email = CustomerFactory(customer_number="K200", email="mail@example.com", full_name="Oud Mail")

@@ -24,6 +24,7 @@ from contacts.normalize import text_normalize
 from contacts.services import (
     contact_moment_clean,
     contact_moment_create,
+    customer_last_contact_refresh,
     validate,
     with_actor,
 )
@@ -218,6 +219,8 @@ def contact_correct(*, moment: ContactMoment, actor, reason: str, **fields) -> C
         _followups_move(moment=moment, customer=target, actor=actor, reason=reason)
     if moment.team_id != old_team_id:
         _followups_team_follow(moment=moment, old_team_id=old_team_id, actor=actor, reason=reason)
+    for customer_id in {before.get("customer", moment.customer_id), moment.customer_id}:
+        customer_last_contact_refresh(customer_id=customer_id)
     return moment
 
 
@@ -241,6 +244,7 @@ def contact_delete(*, moment: ContactMoment, actor, reason: str) -> ContactMomen
         promise_cancel(promise=promise, reason=reason, actor=actor)
     for checkin in CheckIn.objects.open().filter(origin=moment):
         checkin_skip(checkin=checkin, reason=reason, actor=actor)
+    customer_last_contact_refresh(customer_id=moment.customer_id)
     return moment
 
 

@@ -44,8 +44,9 @@ def test_a_manager_imports_a_dutch_customer_file_and_again_with_nothing_new(
     upload = _dutch_file(tmp_path / "klanten.csv")
     login(UserFactory(username="boss", role="Manager"))
 
-    # the manager uploads the file from the nav's Import page
-    page.get_by_role("link", name="Import", exact=True).click()
+    # the manager uploads the file from the Customers page
+    page.get_by_role("link", name="Customers", exact=True).click()
+    page.get_by_role("link", name="Import customers…").click()
     page.get_by_label("Customer file").set_input_files(str(upload))
     page.get_by_role("button", name="Check the file").click()
 

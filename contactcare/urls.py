@@ -4,8 +4,10 @@ from django.contrib.auth.decorators import login_not_required
 from django.urls import include, path
 from django.views.i18n import set_language
 
-from . import views
+from . import converters, views
 from .login import LoginForm
+
+converters.register()  # before the apps' URLconfs below are included: they use <id:…>
 
 urlpatterns = [
     path("", views.home, name="home"),

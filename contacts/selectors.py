@@ -5,7 +5,7 @@ from dataclasses import dataclass
 
 from django.core.paginator import Page, Paginator
 from django.db import connection
-from django.db.models import Case, Exists, F, IntegerField, Q, QuerySet, Value, When
+from django.db.models import Case, Exists, F, FloatField, IntegerField, Q, QuerySet, Value, When
 
 from contactcare.models import Submission
 from contactcare.services import submission_key_parse
@@ -264,7 +264,9 @@ def customer_possible_duplicates(
         similar_name = TrigramSimilar(F("search_name"), Value(name)) & Q(similarity__gte=DUPLICATE_NAME_SIMILARITY)
     else:
         similar_name = Q(search_name=name)
-        customers = customers.annotate(similarity=Value(1.0))
+        customers = customers.annotate(
+            similarity=Case(When(search_name=name, then=Value(1.0)), default=Value(0.0), output_field=FloatField())
+        )
     exact = Case(When(same_phone | same_email, then=Value(0)), default=Value(1), output_field=IntegerField())
     found = customers.filter(same_phone | same_email | similar_name).order_by(exact, "-similarity", "full_name", "id")
     return [

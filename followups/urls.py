@@ -6,31 +6,31 @@ app_name = "followups"
 
 urlpatterns = [
     path("my-day/", views.my_day, name="my-day"),
-    path("customers/<int:pk>/log/", views.contact_log, name="contact-log"),
-    path("customers/<int:pk>/followups/", views.customer_panel, name="customer-panel"),
-    path("customers/<int:pk>/followups/history/", views.customer_followup_history, name="customer-followup-history"),
-    path("customers/<int:pk>/privacy/export/", privacy_views.customer_export, name="customer-export"),
-    path("customers/<int:pk>/privacy/erase/", privacy_views.customer_erase, name="customer-erase"),
-    path("checkins/<int:pk>/skip/", views.checkin_skip, name="checkin-skip"),
-    path("checkins/<int:pk>/reschedule/", views.checkin_reschedule, name="checkin-reschedule"),
-    path("promises/<int:pk>/keep/", views.promise_keep, name="promise-keep"),
-    path("promises/<int:pk>/cancel/", views.promise_cancel, name="promise-cancel"),
+    path("customers/<id:pk>/log/", views.contact_log, name="contact-log"),
+    path("customers/<id:pk>/followups/", views.customer_panel, name="customer-panel"),
+    path("customers/<id:pk>/followups/history/", views.customer_followup_history, name="customer-followup-history"),
+    path("customers/<id:pk>/privacy/export/", privacy_views.customer_export, name="customer-export"),
+    path("customers/<id:pk>/privacy/erase/", privacy_views.customer_erase, name="customer-erase"),
+    path("checkins/<id:pk>/skip/", views.checkin_skip, name="checkin-skip"),
+    path("checkins/<id:pk>/reschedule/", views.checkin_reschedule, name="checkin-reschedule"),
+    path("promises/<id:pk>/keep/", views.promise_keep, name="promise-keep"),
+    path("promises/<id:pk>/cancel/", views.promise_cancel, name="promise-cancel"),
     path("teams/", views.team_list, name="team-list"),
-    path("teams/<int:pk>/", views.team_board, name="team-board"),
-    path("teams/<int:pk>/reassign/", views.team_reassign, name="team-reassign"),
+    path("teams/<id:pk>/", views.team_board, name="team-board"),
+    path("teams/<id:pk>/reassign/", views.team_reassign, name="team-reassign"),
     path("notifications/", views.notification_list, name="notification-list"),
-    path("notifications/<int:pk>/retry/", views.notification_retry, name="notification-retry"),
+    path("notifications/<id:pk>/retry/", views.notification_retry, name="notification-retry"),
     path("status/", views.status, name="status"),
     path("policies/", views.policy_list, name="policy-list"),
     path("policies/new/", views.policy_edit, name="policy-create"),
-    path("policies/<int:pk>/", views.policy_edit, name="policy-update"),
+    path("policies/<id:pk>/", views.policy_edit, name="policy-update"),
 ]
 
 from . import contact_views  # noqa: E402  (correcting a contact: issue 10)
 
 urlpatterns += [
-    path("contacts/<int:pk>/correct/", contact_views.contact_correct, name="contact-correct"),
-    path("contacts/<int:pk>/delete/", contact_views.contact_delete, name="contact-delete"),
+    path("contacts/<id:pk>/correct/", contact_views.contact_correct, name="contact-correct"),
+    path("contacts/<id:pk>/delete/", contact_views.contact_delete, name="contact-delete"),
 ]
 
 # The Customers page lives here (not in contacts) because it filters on promises and check-ins.

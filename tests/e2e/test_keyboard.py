@@ -54,6 +54,7 @@ def test_after_a_failed_save_the_cursor_is_on_the_first_field_in_error(login, pa
     customer = CustomerFactory(full_name="Willem Hoekstra")
     login(anna)
     page.goto(f"{live_server.url}{customer.get_absolute_url()}log/")
+    expect(page.locator("#id_topic")).to_be_focused()  # the autofocus has landed: keys go to the form
 
     page.keyboard.press("Control+Enter")  # nothing typed: the summary is missing
 

@@ -246,3 +246,10 @@ def test_the_same_detail_twice_is_refused_so_a_double_click_notes_it_once(staff_
 
     assert customer.details.count() == 1
     assert "already noted" in again.content.decode() or "staat al bij deze klant" in again.content.decode()
+
+
+@pytest.mark.parametrize("raw", ["0", "9223372036854775808", "99999999999999999999999"])
+def test_an_id_in_a_path_past_64_bits_is_a_404_on_every_database(staff_client, raw):
+    response = staff_client.post(f"/customers/{raw}/details/{raw}/pin/", {"pinned": "1"})
+
+    assert response.status_code == 404

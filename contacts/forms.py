@@ -98,6 +98,18 @@ class FullyHelpedField(forms.NullBooleanField):
     widget = forms.Select(choices=[("unknown", _("Not asked")), ("true", _("Yes")), ("false", _("No"))])
 
 
+def moment_rows() -> list:
+    """The crispy rows of a contact moment's fields, shared by the log form and the correction form."""
+    return [
+        Row(Column("channel"), Column("direction"), Column("topic")),
+        "summary",
+        Row(Column("outcome"), Column("fully_helped")),
+        Row(Column("sentiment_start"), Column("sentiment_end")),
+        Row(Column("is_complaint"), Column("is_compliment")),
+        Row(Column("occurred_at"), Column("team")),
+    ]
+
+
 class ContactMomentForm(forms.ModelForm):
     occurred_at = forms.DateTimeField(
         label=_("When"),
@@ -136,15 +148,7 @@ class ContactMomentForm(forms.ModelForm):
         with_submission_key(without_length_cut(self))
         self.helper = FormHelper()
         self.helper.form_tag = False
-        self.helper.layout = Layout(
-            Row(Column("channel"), Column("direction"), Column("topic")),
-            "summary",
-            Row(Column("outcome"), Column("fully_helped")),
-            Row(Column("sentiment_start"), Column("sentiment_end")),
-            Row(Column("is_complaint"), Column("is_compliment")),
-            Row(Column("occurred_at"), Column("team")),
-            "submission_key",
-        )
+        self.helper.layout = Layout(*moment_rows(), "submission_key")
 
     def _post_clean(self):
         """The service validates the contact (lengths, bounds) and its errors come back to this form."""

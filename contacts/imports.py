@@ -19,6 +19,8 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
+from contactcare.spreadsheets import safe_row
+
 from . import services
 from .models import Customer, CustomerDetail, CustomerImport
 from .normalize import customer_number_normalize, email_normalize, name_normalize, phone_display, phone_normalize
@@ -56,8 +58,6 @@ LANGUAGES = {
     "nl": "nl", "nld": "nl", "ned": "nl", "nederlands": "nl", "dutch": "nl",
     "en": "en", "eng": "en", "engels": "en", "english": "en",
 }  # fmt: skip
-# A spreadsheet runs a cell that starts like a formula; the report shows it instead (as reports/exports.py does).
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _BLANK_LINE = re.compile(r"^(?=\r?$)", re.MULTILINE)
 
 
@@ -567,8 +567,4 @@ def report_rows(customer_import: CustomerImport) -> list[list]:
         [_("line"), _("field"), _("message")],
     ]
     errors = [[e["line"], field_label(e["field"]), e["message"]] for e in customer_import.errors]
-    return [[_safe(cell) for cell in row] for row in [*counts, *errors]]
-
-
-def _safe(value):
-    return f"'{value}" if isinstance(value, str) and value.startswith(_FORMULA_START) else value
+    return [safe_row(row) for row in [*counts, *errors]]

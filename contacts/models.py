@@ -44,12 +44,6 @@ class Topic(models.Model):
         return self.name
 
 
-class CustomerQuerySet(models.QuerySet):
-    def with_last_contact(self):
-        """`last_contact_at` is a column now (kept by contacts.services): nothing left to annotate."""
-        return self
-
-
 class Customer(models.Model):
     class Language(models.TextChoices):
         DUTCH = "nl", _("Dutch")
@@ -95,7 +89,7 @@ class Customer(models.Model):
     )
 
     history = HistoricalRecords(excluded_fields=["last_contact_at", "last_contact_team"])
-    objects = CustomerQuerySet.as_manager()
+    objects = models.Manager()
 
     class Meta:
         ordering = ["full_name"]

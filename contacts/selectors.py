@@ -119,10 +119,8 @@ def _customer_matches(terms: SearchTerms, *, top: int | None = None) -> QuerySet
             When(word_starts, then=Value(3)),
             When(every_word, then=Value(4)),
         ]
-    real = (
-        Customer.objects.filter(match)
-        .with_last_contact()
-        .annotate(rank=Case(*ranks, default=Value(8), output_field=IntegerField()), similarity=Value(0.0))
+    real = Customer.objects.filter(match).annotate(
+        rank=Case(*ranks, default=Value(8), output_field=IntegerField()), similarity=Value(0.0)
     )
     if terms.digits or connection.vendor != "postgresql" or len(terms.name) < FUZZY_MIN_LENGTH:
         return real.order_by(*_SEARCH_ORDER)
@@ -147,7 +145,6 @@ def _with_similar_names(real: QuerySet, *, match: Q, name: str, top: int | None)
         Customer.objects.filter(TrigramWordSimilar(F("search_name"), Value(name)))
         .exclude(match)
         .filter(~many_real)
-        .with_last_contact()
         .annotate(rank=Value(7), similarity=TrigramWordSimilarity(name, "search_name"))
     )
     if top is None:  # all of both parts, in no order of their own: the union orders them

@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from contactcare.forms import IdField, SubmissionKeyField, with_submission_key
 from contactcare.templatetags.contactcare import display_name
-from contacts.forms import ContactMomentForm
+from contacts.forms import ContactMomentForm, moment_rows
 from contacts.models import ContactMoment, Customer, Topic
 from contacts.normalize import customer_number_normalize
 
@@ -129,16 +129,7 @@ class CorrectContactForm(ContactMomentForm):
         self.initial["fully_helped"] = {True: "true", False: "false"}.get(moment.fully_helped, "unknown")
         # A topic retired since the contact was logged stays choosable for this contact.
         self.fields["topic"].queryset = Topic.objects.filter(Q(is_active=True) | Q(pk=moment.topic_id))
-        self.helper.layout = Layout(
-            Row(Column("customer", css_class="col-md-4")),
-            Row(Column("channel"), Column("direction"), Column("topic")),
-            "summary",
-            Row(Column("outcome"), Column("fully_helped")),
-            Row(Column("sentiment_start"), Column("sentiment_end")),
-            Row(Column("is_complaint"), Column("is_compliment")),
-            Row(Column("occurred_at"), Column("team")),
-            "reason",
-        )
+        self.helper.layout = Layout(Row(Column("customer", css_class="col-md-4")), *moment_rows(), "reason")
 
     def moment_fields(self) -> dict:
         return {name: value for name, value in self.cleaned_data.items() if name != "reason"}
@@ -267,3 +258,23 @@ class TeamFilterForm(forms.Form):
         if value in ("", self.QUEUE):
             return value
         return IdField().clean(value)
+
+
+class CustomerEraseForm(forms.Form):
+    """Shape only: the customer number typed back (so nobody erases the wrong person) and a reason."""
+
+    confirmation = forms.CharField(label=_("Type the customer number to confirm"), max_length=50, strip=True)
+    reason = forms.CharField(
+        label=_("Reason"),
+        help_text=_("The request's reference or date; no personal data, it is kept in the audit log."),
+    )
+
+    def __init__(self, *args, customer: Customer, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.customer = customer
+
+    def clean_confirmation(self):
+        typed = self.cleaned_data["confirmation"]
+        if customer_number_normalize(typed) != self.customer.customer_number:
+            raise ValidationError(_("This is not the customer number of this customer."), code="mismatch")
+        return typed

@@ -21,6 +21,7 @@ from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 
+from contactcare.spreadsheets import safe_cell, safe_row
 from contacts.models import ContactMoment
 
 from .figures import FIGURES
@@ -28,20 +29,6 @@ from .selectors import repeat_contact_earlier
 from .weeks import IsoWeek
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-# What Excel, LibreOffice and Sheets read as the start of a formula (OWASP: CSV injection).
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def safe_cell(value):
-    """`value` for a spreadsheet cell: text starting like a formula gets a leading `'`; numbers stay numbers."""
-    if isinstance(value, str) and value.startswith(FORMULA_START):
-        return "'" + value
-    return value
-
-
-def safe_row(values) -> list:
-    return [safe_cell(value) for value in values]
 
 
 class _Echo:

@@ -235,7 +235,7 @@ def test_the_xlsx_neutralises_a_team_name_that_starts_like_a_formula(manager_cli
 
 
 def test_the_export_helper_leaves_numbers_and_ordinary_text_alone():
-    from reports.exports import safe_cell
+    from contactcare.spreadsheets import safe_cell
 
     assert [safe_cell(v) for v in (-3, 2.5, None, True, "T0000001", "Noord")] == [
         -3,

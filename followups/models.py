@@ -382,3 +382,99 @@ class SweepRun(models.Model):
 
     def __str__(self):
         return self.name
+
+
+# --- Retention (issue 10) ----------------------------------------------------------
+
+
+class RetentionReview(models.Model):
+    """One month's retention list: customers without contact for RETENTION_YEARS, erased only once a manager confirmed.
+
+    proposed → confirmed → done (the erase sweep worked through it), or
+    dismissed (a manager set it aside, or the next month's list replaced it).
+    """
+
+    class Status(models.TextChoices):
+        PROPOSED = "proposed", _("Waiting for confirmation")
+        CONFIRMED = "confirmed", _("Confirmed, being erased")
+        DONE = "done", _("Done")
+        DISMISSED = "dismissed", _("Dismissed")
+
+    month = models.DateField(_("month"), unique=True)  # the first day of the month, local
+    years = models.PositiveSmallIntegerField(_("years without contact"))
+    cutoff = models.DateTimeField(_("no contact since"))  # start of the local day `years` before the list was made
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PROPOSED)
+    # Raised by every exclusion or inclusion: a confirmation of an older version is refused as stale.
+    version = models.PositiveIntegerField(default=1)
+    created_at = models.DateTimeField(auto_now_add=True)
+    confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+    dismissed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    dismissed_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    erased = models.PositiveIntegerField(_("erased"), default=0)
+    skipped = models.PositiveIntegerField(_("skipped"), default=0)
+
+    class Meta:
+        ordering = ["-month"]
+        verbose_name = _("retention list")
+        verbose_name_plural = _("retention lists")
+
+    def __str__(self):
+        return self.month.strftime("%Y-%m")
+
+    def get_absolute_url(self):
+        return reverse("followups:retention-review", args=[self.pk])
+
+
+class RetentionCandidate(models.Model):
+    """A customer on a retention list; excluded by a manager (with a reason), or erased / skipped by the sweep."""
+
+    class Outcome(models.TextChoices):
+        PENDING = "pending", _("Waiting")
+        ERASED = "erased", _("Erased")
+        SKIPPED = "skipped", _("Skipped")
+
+    class Skip(models.TextChoices):
+        CONTACTED = "contacted", _("Contacted since the list was made")
+        ERASED = "erased", _("Already erased")
+        MERGED = "merged", _("Merged into another customer")
+        REFUSED = "refused", _("Could not be erased")
+
+    review = models.ForeignKey(RetentionReview, on_delete=models.CASCADE, related_name="candidates")
+    customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="+")
+    # The customer's last contact when the list was made: a newer one at erase time means "contacted since".
+    last_contact_at = models.DateTimeField(null=True, blank=True)
+    excluded = models.BooleanField(_("excluded"), default=False)
+    exclusion_reason = models.CharField(_("reason"), max_length=200, blank=True)
+    excluded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    excluded_at = models.DateTimeField(null=True, blank=True)
+    outcome = models.CharField(_("outcome"), max_length=10, choices=Outcome.choices, default=Outcome.PENDING)
+    skip_reason = models.CharField(max_length=10, choices=Skip.choices, blank=True)
+    processed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["review", "pk"]
+        verbose_name = _("retention candidate")
+        verbose_name_plural = _("retention candidates")
+        constraints = [
+            models.UniqueConstraint(fields=["review", "customer"], name="retention_candidate_once"),
+        ]
+        indexes = [
+            models.Index(fields=["review", "id"], name="retention_candidate_page_idx"),
+            # the erase sweep: what is still to do
+            models.Index(
+                fields=["review", "id"],
+                condition=Q(outcome="pending", excluded=False),
+                name="retention_candidate_todo_idx",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.review} · {self.customer_id}"

@@ -49,13 +49,16 @@ class ContactRights:
     delete: bool = False
 
 
-def contact_rights(*, user, moment: ContactMoment, today: date | None = None) -> ContactRights:
+def contact_rights(
+    *, user, moment: ContactMoment, today: date | None = None, deleted_too: bool = False
+) -> ContactRights:
     """What `user` may do to a logged contact: the timeline's links and the views' 404 both ask this.
 
     No query of its own when `moment.team` is selected (the timeline's rows
     are) and the user's permissions are cached (after the first row): safe in a loop.
+    A deleted contact allows nothing, unless `deleted_too` (who could have deleted it may hear it already was).
     """
-    if not user.is_authenticated or moment.deleted_at is not None:
+    if not user.is_authenticated or (moment.deleted_at is not None and not deleted_too):
         return ContactRights()
     if user.has_perm(ALL_TEAMS) or (moment.team_id is not None and moment.team.lead_id == user.pk):
         return ContactRights(correct=True, delete=True)

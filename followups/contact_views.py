@@ -17,9 +17,10 @@ from . import access, services
 from .forms import CorrectContactForm, DeleteContactForm
 
 
-def _moment_for(request, pk: int, right: str) -> ContactMoment:
-    moment = get_object_or_404(ContactMoment.objects.alive().select_related("customer", "team", "topic"), pk=pk)
-    if not getattr(access.contact_rights(user=request.user, moment=moment), right):
+def _moment_for(request, pk: int, right: str, *, deleted_too: bool = False) -> ContactMoment:
+    contacts = ContactMoment.objects.all() if deleted_too else ContactMoment.objects.alive()
+    moment = get_object_or_404(contacts.select_related("customer", "team", "topic"), pk=pk)
+    if not getattr(access.contact_rights(user=request.user, moment=moment, deleted_too=deleted_too), right):
         raise Http404
     return moment
 
@@ -43,7 +44,11 @@ def contact_correct(request, pk):
 
 @login_required
 def contact_delete(request, pk):
-    moment = _moment_for(request, pk, "delete")
+    # A double click, or the Back button after deleting, finds the contact deleted: say so, do nothing.
+    moment = _moment_for(request, pk, "delete", deleted_too=True)
+    if moment.deleted_at is not None:
+        messages.info(request, _("This contact was already deleted."))
+        return redirect(moment.customer)
     form = DeleteContactForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:

@@ -127,7 +127,31 @@ def test_a_manager_deletes_with_a_required_reason(client, manager_user):
     assert "Contact deleted" in response.content.decode()
     moment.refresh_from_db()
     assert (moment.deleted_by, moment.deletion_reason) == (manager_user, "logged twice")
-    assert client.get(url).status_code == 404  # a deleted contact is gone
+
+
+def test_a_second_delete_of_the_same_contact_says_it_was_already_deleted_and_changes_nothing(client, manager_user):
+    """A double click or the Back button: the second request finds the contact deleted."""
+    moment = logged_days_ago(ContactMomentFactory(), 3)
+    client.force_login(manager_user)
+    url = reverse("followups:contact-delete", args=[moment.pk])
+    client.post(url, {"reason": "logged twice"})
+    moment.refresh_from_db()
+    deleted = (moment.deleted_at, moment.deletion_reason, moment.history.count())
+
+    again = client.post(url, {"reason": "a second reason"}, follow=True, headers=EN)
+    assert again.redirect_chain[-1][0] == moment.customer.get_absolute_url()
+    assert "This contact was already deleted." in again.content.decode()
+    moment.refresh_from_db()
+    assert (moment.deleted_at, moment.deletion_reason, moment.history.count()) == deleted
+    assert client.get(url, follow=True).redirect_chain  # the Back button: the same answer, no form
+
+
+def test_a_deleted_contact_stays_hidden_from_those_who_could_not_delete_it(client, staff_user, manager_user):
+    moment = ContactMomentFactory(logged_by=staff_user)
+    contact_delete(moment=moment, actor=manager_user, reason="logged twice")
+    client.force_login(staff_user)
+    assert client.post(reverse("followups:contact-delete", args=[moment.pk]), {"reason": "x"}).status_code == 404
+    assert client.get(reverse("followups:contact-correct", args=[moment.pk])).status_code == 404
 
 
 def test_the_timeline_shows_the_links_each_may_use_without_a_query_per_row(client, staff_user, lead_user):

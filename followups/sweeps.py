@@ -25,6 +25,8 @@ DIGESTS = "daily-digests"
 # down. (Dispatch also runs when a request nudges it, so it proves less.)
 HEARTBEAT = BROKEN_PROMISES
 WEEKLY_REPORT = "weekly-report"  # recorded by reports.services
+RETENTION_LIST = "retention-list"  # followups.retention: the month's list, and erasing what was confirmed
+RETENTION_ERASE = "retention-erase"
 
 # What the Status page calls each sweep, and what the number of its last run counts.
 SWEEP_NAMES = {
@@ -32,6 +34,8 @@ SWEEP_NAMES = {
     DISPATCH: _("Sending e-mails"),
     DIGESTS: _("Morning digests"),
     WEEKLY_REPORT: _("Weekly report e-mails"),
+    RETENTION_LIST: _("Retention list"),
+    RETENTION_ERASE: _("Retention erasure"),
 }
 
 
@@ -46,6 +50,8 @@ def sweep_result(name: str, count: int) -> str:
         DISPATCH: lambda n: ngettext("%(count)s e-mail sent", "%(count)s e-mails sent", n),
         DIGESTS: lambda n: ngettext("%(count)s digest written", "%(count)s digests written", n),
         WEEKLY_REPORT: lambda n: ngettext("%(count)s report e-mail written", "%(count)s report e-mails written", n),
+        RETENTION_LIST: lambda n: ngettext("%(count)s customer listed", "%(count)s customers listed", n),
+        RETENTION_ERASE: lambda n: ngettext("%(count)s customer erased", "%(count)s customers erased", n),
     }
     if name not in texts:
         return str(count)

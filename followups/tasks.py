@@ -7,7 +7,7 @@ late so a worker that dies mid-task leaves it for another.
 from celery import shared_task
 from django.db import DatabaseError
 
-from . import sweeps
+from . import retention, sweeps
 
 RETRY = {
     "acks_late": True,
@@ -31,3 +31,15 @@ def notifications_dispatch_task() -> int:
 @shared_task(**RETRY)
 def daily_digests_task() -> int:
     return sweeps.digests_sweep()
+
+
+@shared_task(**RETRY)
+def retention_list_task() -> int:
+    """This month's retention list (issue 10), once: see followups.retention."""
+    return sweeps.run(sweeps.RETENTION_LIST, lambda now: retention.retention_review_build(now=now))
+
+
+@shared_task(**RETRY)
+def retention_erase_task() -> int:
+    """Erase what a manager confirmed, a batch per run; the next run continues."""
+    return sweeps.run(sweeps.RETENTION_ERASE, lambda now: retention.retention_erase_confirmed(now=now))

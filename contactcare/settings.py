@@ -269,6 +269,9 @@ CONTACT_EARLIEST_DATE = env.get_value("CONTACT_EARLIEST_DATE", cast=date.fromiso
 # How far ahead a promise may be due or a check-in rescheduled: further is a typing error.
 FOLLOWUP_HORIZON_DAYS = env.int("FOLLOWUP_HORIZON_DAYS", default=730)
 REPEAT_CONTACT_WINDOW_DAYS = env.int("REPEAT_CONTACT_WINDOW_DAYS", default=7)
+# An import file with more lines than this is checked (the dry run) in the Celery worker, with a progress bar;
+# smaller files are checked at once, in the upload request.
+IMPORT_DRY_RUN_INLINE_MAX_LINES = env.int("IMPORT_DRY_RUN_INLINE_MAX_LINES", default=2000)
 DIGEST_TIME = env("DIGEST_TIME", default="07:30")  # local time the morning digest goes out
 WEEKLY_REPORT_TIME = env("WEEKLY_REPORT_TIME", default="07:00")  # local time on Mondays
 REMINDERS_DELAYED_AFTER_MINUTES = env.int("REMINDERS_DELAYED_AFTER_MINUTES", default=15)

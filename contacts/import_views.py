@@ -1,4 +1,7 @@
-"""Importing customers: upload, preview with the column mapping, start, progress, report. No rules here."""
+"""Importing customers or contact history: upload, preview with the column mapping, start, progress, report.
+
+No rules here.
+"""
 
 import csv
 
@@ -10,6 +13,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
+from django_htmx.http import HttpResponseClientRefresh
 
 from contactcare.forms import add_service_error
 
@@ -20,22 +24,37 @@ PERMISSION = "contacts.add_customerimport"
 
 
 class ImportUploadForm(forms.Form):
+    kind = forms.ChoiceField(
+        label=_("The file holds"),
+        choices=CustomerImport.Kind.choices,
+        initial=CustomerImport.Kind.CUSTOMERS,
+        required=False,  # a form without the choice (an older page, a script) uploads customers, as before
+        widget=forms.RadioSelect,
+        help_text=_(
+            "Contact history: one contact a line (date, channel, direction, topic, summary and the customer's "
+            "number, e-mail or phone). Imported contacts plan no check-ins."
+        ),
+    )
     file = forms.FileField(
-        label=_("Customer file"),
+        label=_("File"),
         help_text=_("CSV (UTF-8, separated by ; or ,) or XLSX, with a header line; at most 20 MB."),
         widget=forms.ClearableFileInput(attrs={"accept": ".csv,.xlsx,text/csv"}),
     )
 
 
+    def clean_kind(self) -> str:
+        return self.cleaned_data["kind"] or CustomerImport.Kind.CUSTOMERS
+
+
 class ImportMappingForm(forms.Form):
     """A select per column of the file: which customer field it fills."""
 
-    def __init__(self, *args, headers: list[str], mapping: dict[str, str], **kwargs):
+    def __init__(self, *args, headers: list[str], mapping: dict[str, str], kind: str, **kwargs):
         super().__init__(*args, **kwargs)
         for index, header in enumerate(headers):
             self.fields[f"column_{index}"] = forms.ChoiceField(
                 label=header or f"#{index + 1}",
-                choices=imports.field_choices(),
+                choices=imports.field_choices(kind),
                 required=False,
                 initial=mapping.get(str(index), ""),
             )
@@ -53,28 +72,46 @@ def customer_import_upload(request):
         content = upload.read() if upload.size <= imports.MAX_BYTES else upload.read(imports.MAX_BYTES + 1)
         try:
             customer_import = imports.customer_import_upload(
-                actor=request.user, file_name=upload.name, content=content, language=get_language(), size=upload.size
+                actor=request.user,
+                file_name=upload.name,
+                content=content,
+                language=get_language(),
+                size=upload.size,
+                kind=form.cleaned_data["kind"],
             )
         except ValidationError as error:
             add_service_error(form, error)
         else:
             return redirect(customer_import)
-    recent = CustomerImport.objects.select_related("actor").defer("content", "errors", "preview", "mapping")[:10]
+    recent = CustomerImport.objects.select_related("actor").defer("content", "errors", "preview", "mapping", "headers")[
+        :10
+    ]
     return render(request, "contacts/import_upload.html", {"form": form, "imports": recent})
 
 
 def _mapping_form(customer_import, data=None) -> ImportMappingForm:
-    headers, _rows = imports.customer_import_headers(customer_import)
-    return ImportMappingForm(data, headers=headers, mapping=customer_import.mapping)
+    return ImportMappingForm(
+        data,
+        headers=imports.import_headers(customer_import),
+        mapping=customer_import.mapping,
+        kind=customer_import.kind,
+    )
+
+
+def _detail(request, customer_import, form, status=200):
+    context = {
+        "customer_import": customer_import,
+        "labels": dict(imports.field_choices(customer_import.kind)),
+        "form": form,
+    }
+    return render(request, "contacts/import_detail.html", context, status=status)
 
 
 @permission_required(PERMISSION, raise_exception=True)
 def customer_import_detail(request, pk):
     customer_import = get_object_or_404(CustomerImport, pk=pk)
-    context = {"customer_import": customer_import, "labels": dict(imports.field_choices())}
-    if customer_import.status == CustomerImport.Status.CHECKED:
-        context["form"] = _mapping_form(customer_import)
-    return render(request, "contacts/import_detail.html", context)
+    checked = customer_import.status == CustomerImport.Status.CHECKED
+    return _detail(request, customer_import, _mapping_form(customer_import) if checked else None)
 
 
 @require_POST
@@ -89,8 +126,7 @@ def customer_import_map(request, pk):
             add_service_error(form, error)
         else:
             return redirect(customer_import)
-    context = {"customer_import": customer_import, "labels": dict(imports.field_choices()), "form": form}
-    return render(request, "contacts/import_detail.html", context, status=400)
+    return _detail(request, customer_import, form, status=400)
 
 
 @require_POST
@@ -100,17 +136,28 @@ def customer_import_start(request, pk):
     try:
         imports.customer_import_start(customer_import=customer_import, actor=request.user)
     except ValidationError as error:
+        if customer_import.status != CustomerImport.Status.CHECKED:
+            return redirect(customer_import)  # still being checked: the page says so and follows the check
         form = _mapping_form(customer_import)
         add_service_error(form, error)
-        context = {"customer_import": customer_import, "labels": dict(imports.field_choices()), "form": form}
-        return render(request, "contacts/import_detail.html", context, status=400)
+        return _detail(request, customer_import, form, status=400)
+    return redirect(customer_import)
+
+
+@require_POST
+@permission_required(PERMISSION, raise_exception=True)
+def customer_import_check_again(request, pk):
+    customer_import = get_object_or_404(CustomerImport.objects.defer("content", "preview"), pk=pk)
+    imports.customer_import_check_again(customer_import=customer_import, actor=request.user)
     return redirect(customer_import)
 
 
 @permission_required(PERMISSION, raise_exception=True)
 def customer_import_progress(request, pk):
-    """The progress partial the page polls every second while the import runs."""
+    """The progress partial the page polls every second while the file is checked or imported."""
     customer_import = get_object_or_404(CustomerImport.objects.defer("content", "preview"), pk=pk)
+    if request.htmx and customer_import.status == CustomerImport.Status.CHECKED:
+        return HttpResponseClientRefresh()  # the check is done: the whole page shows its preview and columns
     return render(request, "contacts/_import_progress.html", {"customer_import": customer_import})
 
 

@@ -1,10 +1,12 @@
-"""Importing customers from a CSV or XLSX file: read, map the columns, dry run, import in batches.
+"""Importing customers, or their contact history, from a CSV or XLSX file: read, map the columns, dry run,
+import in batches.
 
-Every line goes through the same rules as the customer form (`services.customer_prepare`,
-`services.customer_detail_prepare`); nothing here re-spells them. A line that matches an existing
-customer (customer number, else e-mail, else phone) updates it, so importing the same file twice
-creates nothing new. Batches commit whole; `processed_rows` moves with each committed batch, so a
-stopped import resumes where it stopped.
+Every line goes through the same rules as the form (`services.customer_prepare`,
+`services.customer_detail_prepare`; for contact history see `import_history`); nothing here re-spells them.
+A line that matches an existing customer (customer number, else e-mail, else phone) updates it, so importing
+the same file twice creates nothing new. Batches commit whole; `processed_rows` moves with each committed
+batch, so a stopped import resumes where it stopped. A file of more than IMPORT_DRY_RUN_INLINE_MAX_LINES
+lines is dry-run in the Celery worker too (status "checking", with the same progress bar).
 """
 
 import csv
@@ -13,6 +15,7 @@ import logging
 import re
 from dataclasses import dataclass, field
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone, translation
@@ -21,8 +24,8 @@ from simple_history.utils import bulk_create_with_history, bulk_update_with_hist
 
 from contactcare.spreadsheets import safe_row
 
-from . import services
-from .models import Customer, CustomerDetail, CustomerImport
+from . import import_history, services
+from .models import ContactMoment, Customer, CustomerDetail, CustomerImport
 from .normalize import customer_number_normalize, email_normalize, name_normalize, phone_display, phone_normalize
 
 logger = logging.getLogger(__name__)
@@ -54,6 +57,12 @@ HEADERS = {
     ],
 }  # fmt: skip
 _HEADER_FIELD = {spelling: name for name, spellings in HEADERS.items() for spelling in spellings}
+_HISTORY_HEADER_FIELD = {
+    spelling: name
+    for name, spellings in [*import_history.HEADERS.items(), *((k, HEADERS[k]) for k in import_history.KEY_FIELDS)]
+    for spelling in spellings
+}
+KINDS = CustomerImport.Kind
 LANGUAGES = {
     "nl": "nl", "nld": "nl", "ned": "nl", "nederlands": "nl", "dutch": "nl",
     "en": "en", "eng": "en", "engels": "en", "english": "en",
@@ -67,11 +76,17 @@ def field_label(name: str) -> str:
         return str(CustomerDetail._meta.get_field("text").verbose_name)
     if name in CUSTOMER_FIELDS:
         return str(Customer._meta.get_field(name).verbose_name)
+    if name in import_history.MOMENT_FIELDS:
+        return str(ContactMoment._meta.get_field(name).verbose_name)
     return _("file")
 
 
-def field_choices() -> list[tuple[str, str]]:
-    return [("", _("(do not import)")), *((name, field_label(name)) for name in FIELDS)]
+def _fields(kind: str) -> tuple[str, ...]:
+    return import_history.FIELDS if kind == KINDS.CONTACTS else FIELDS
+
+
+def field_choices(kind: str = KINDS.CUSTOMERS) -> list[tuple[str, str]]:
+    return [("", _("(do not import)")), *((name, field_label(name)) for name in _fields(kind))]
 
 
 # --- Reading ----------------------------------------------------------------------
@@ -98,7 +113,7 @@ def _cell(value) -> str:
         return ""
     if isinstance(value, float) and value.is_integer():
         return str(int(value))  # a number column in Excel: 612345678.0
-    return str(value)
+    return str(value).replace("\x00", "")  # a NUL is no data, and PostgreSQL's JSON cannot hold it
 
 
 def rows_read(content: bytes, file_format: str) -> tuple[list[str], list[list[str]]]:
@@ -132,11 +147,12 @@ def rows_read(content: bytes, file_format: str) -> tuple[list[str], list[list[st
     return headers, rows
 
 
-def mapping_guess(headers: list[str]) -> dict[str, str]:
+def mapping_guess(headers: list[str], kind: str = KINDS.CUSTOMERS) -> dict[str, str]:
     """Known Dutch and English headers mapped to their field; each field at most once (the first column)."""
+    known = _HISTORY_HEADER_FIELD if kind == KINDS.CONTACTS else _HEADER_FIELD
     mapping, taken = {}, set()
     for index, header in enumerate(headers):
-        name = _HEADER_FIELD.get(name_normalize(header), "")
+        name = known.get(name_normalize(header), "")
         if name in taken:
             name = ""
         taken.add(name)
@@ -144,11 +160,11 @@ def mapping_guess(headers: list[str]) -> dict[str, str]:
     return mapping
 
 
-def mapping_check(mapping: dict[str, str], headers: list[str]) -> dict[str, str]:
+def mapping_check(mapping: dict[str, str], headers: list[str], kind: str = KINDS.CUSTOMERS) -> dict[str, str]:
     """A mapping chosen on the preview screen: known fields, each at most once, a key to match on."""
     clean = {str(index): mapping.get(str(index)) or "" for index in range(len(headers))}
     chosen = [name for name in clean.values() if name]
-    if any(name not in FIELDS for name in chosen):
+    if any(name not in _fields(kind) for name in chosen):
         raise ValidationError(_("Choose a field from the list for every column."), code="unknown_field")
     twice = sorted({field_label(name) for name in chosen if chosen.count(name) > 1})
     if twice:
@@ -158,6 +174,11 @@ def mapping_check(mapping: dict[str, str], headers: list[str]) -> dict[str, str]
     if not {"customer_number", "email", "phone"} & set(chosen):
         raise ValidationError(
             _("Map a column to customer number, e-mail or phone: lines are matched on those."), code="no_key"
+        )
+    missing = [field_label(name) for name in import_history.REQUIRED if kind == KINDS.CONTACTS and name not in chosen]
+    if missing:
+        raise ValidationError(
+            _("Map a column to each of these fields: %(fields)s.") % {"fields": ", ".join(missing)}, code="missing"
         )
     return clean
 
@@ -273,6 +294,12 @@ def _plan(chunk: list[tuple[int, dict[str, str]]], *, actor, seen: _Seen) -> lis
                     _("This e-mail address belongs to another customer (%(number)s).")
                     % {"number": others[0].customer_number},
                 )
+        if target is not None and getattr(target, "merged_into_id", None):
+            line.error(
+                "customer_number",
+                _("Customer %(number)s was merged into another customer: use that customer's number.")
+                % {"number": target.customer_number},
+            )
         if target is not None:
             if target.pk in seen.customers:
                 line.error(
@@ -378,7 +405,7 @@ def _count(customer_import: CustomerImport, lines: list[_Line]) -> None:
 
 def _preview_row(line: _Line) -> dict:
     customer = line.customer
-    if customer is None:
+    if customer is None or not line.action:
         return {"line": line.number, "action": "", "values": line.values}
     return {
         "line": line.number,
@@ -406,30 +433,78 @@ def _seen_new(lines: list[tuple[int, dict[str, str]]]) -> _Seen:
     )
 
 
+# --- One kind or the other ----------------------------------------------------------
+
+
+def _is_history(customer_import: CustomerImport) -> bool:
+    return customer_import.kind == KINDS.CONTACTS
+
+
+def _seen_for(customer_import: CustomerImport, lines: list[tuple[int, dict[str, str]]]):
+    return {} if _is_history(customer_import) else _seen_new(lines)
+
+
+def _plan_for(customer_import: CustomerImport, chunk, *, seen) -> list:
+    if _is_history(customer_import):
+        return import_history.plan(chunk, actor=customer_import.actor, seen=seen)
+    return _plan(chunk, actor=customer_import.actor, seen=seen)
+
+
+def _preview_for(customer_import: CustomerImport, line) -> dict:
+    return import_history.preview_row(line) if _is_history(customer_import) else _preview_row(line)
+
+
 # --- Use cases --------------------------------------------------------------------
 
 
-def _dry_run(customer_import: CustomerImport, rows: list[list[str]]) -> None:
-    """Plan every line without writing: the counts and errors the import would have, and the first rows."""
+def _dry_run(customer_import: CustomerImport, rows: list[list[str]], *, progress=None) -> None:
+    """Plan every line without writing: the counts and errors the import would have, and the first rows.
+
+    `progress(lines_done)` is called after every batch (the worker's dry run moves the progress bar with it).
+    """
     lines = _lines(rows, customer_import.mapping)
-    seen = _seen_new(lines)
+    seen = _seen_for(customer_import, lines)
     customer_import.total = len(lines)
     customer_import.created = customer_import.updated = customer_import.unchanged = customer_import.failed = 0
     customer_import.errors, customer_import.preview = [], []
-    for _start, chunk in _batches(lines, BATCH_SIZE):
-        planned = _plan(chunk, actor=customer_import.actor, seen=seen)
+    for start, chunk in _batches(lines, BATCH_SIZE):
+        planned = _plan_for(customer_import, chunk, seen=seen)
         _count(customer_import, planned)
         if len(customer_import.preview) < PREVIEW_ROWS:
             customer_import.preview += [
-                _preview_row(line) for line in planned[: PREVIEW_ROWS - len(customer_import.preview)]
+                _preview_for(customer_import, line) for line in planned[: PREVIEW_ROWS - len(customer_import.preview)]
             ]
+        if progress is not None:
+            progress(start + len(chunk))
+
+
+def _check(customer_import: CustomerImport, rows: list[list[str]]) -> None:
+    """Dry-run now (a small file), or leave it to the worker (status "checking") and queue that after commit."""
+    if len(rows) <= settings.IMPORT_DRY_RUN_INLINE_MAX_LINES:
+        with translation.override(customer_import.language):
+            _dry_run(customer_import, rows)
+        customer_import.status = CustomerImport.Status.CHECKED
+        return
+    customer_import.status = CustomerImport.Status.CHECKING
+    customer_import.total = len(_lines(rows, customer_import.mapping))
+    customer_import.created = customer_import.updated = customer_import.unchanged = customer_import.failed = 0
+    customer_import.processed_rows, customer_import.errors, customer_import.preview = 0, [], []
+    customer_import.stop_reason = ""
+    transaction.on_commit(lambda: _publish(customer_import.pk, check=True), robust=True)
 
 
 @transaction.atomic
 def customer_import_upload(
-    *, actor, file_name: str, content: bytes, language: str, size: int | None = None
+    *,
+    actor,
+    file_name: str,
+    content: bytes,
+    language: str,
+    size: int | None = None,
+    kind: str = CustomerImport.Kind.CUSTOMERS,
 ) -> CustomerImport:
-    """Keep an uploaded file, map its known headers and dry-run it. Raises ValidationError on `file`."""
+    """Keep an uploaded file of customers or of contact history (`kind`), map its known headers and dry-run
+    it (in the worker when it is big). Raises ValidationError on `file`."""
     size = len(content) if size is None else size
     if size > MAX_BYTES:
         raise ValidationError(
@@ -439,26 +514,34 @@ def customer_import_upload(
             },
             code="too_big",
         )
+    if kind not in KINDS.values:
+        raise ValidationError({"kind": _("Choose what the file holds.")}, code="kind")
     file_format = format_guess(file_name, content)
     headers, rows = rows_read(content, file_format)
     if not rows:
         raise ValidationError({"file": _("This file has a header but no lines to import.")}, code="empty")
     customer_import = CustomerImport(
         actor=actor,
+        kind=kind,
         file_name=file_name[:255],
         content=content,
         format=file_format,
         language=language,
-        mapping=mapping_guess(headers),
+        headers=headers,
+        mapping=mapping_guess(headers, kind),
     )
-    with translation.override(language):
-        _dry_run(customer_import, rows)
+    _check(customer_import, rows)
     customer_import.save()
     return customer_import
 
 
 def customer_import_headers(customer_import: CustomerImport) -> tuple[list[str], list[list[str]]]:
     return rows_read(bytes(customer_import.content), customer_import.format)
+
+
+def import_headers(customer_import: CustomerImport) -> list[str]:
+    """The file's header line: kept at upload (imports from before that read the file again)."""
+    return customer_import.headers or customer_import_headers(customer_import)[0]
 
 
 @transaction.atomic
@@ -468,10 +551,54 @@ def customer_import_map(*, customer_import: CustomerImport, actor, mapping: dict
     if customer_import.status != CustomerImport.Status.CHECKED:
         raise ValidationError(_("This import has started; its columns can no longer change."), code="started")
     headers, rows = customer_import_headers(customer_import)
-    customer_import.mapping = mapping_check(mapping, headers)
-    with translation.override(customer_import.language):
-        _dry_run(customer_import, rows)
+    customer_import.mapping = mapping_check(mapping, headers, customer_import.kind)
+    _check(customer_import, rows)
     customer_import.save()
+    return customer_import
+
+
+def customer_import_check(*, import_id: int) -> CustomerImport:
+    """The dry run of a big file, in the worker: progress as it goes, the result saved at the end.
+
+    Reads only, so running it twice (a redelivered task) is harmless; the result is kept only while the
+    import is still waiting for it with the same columns.
+    """
+    customer_import = CustomerImport.objects.get(pk=import_id)
+    if customer_import.status != CustomerImport.Status.CHECKING:
+        return customer_import
+
+    def progress(done: int) -> None:
+        CustomerImport.objects.filter(pk=import_id, status=CustomerImport.Status.CHECKING).update(processed_rows=done)
+
+    try:
+        _headers, rows = customer_import_headers(customer_import)
+        with translation.override(customer_import.language):
+            _dry_run(customer_import, rows, progress=progress)
+    except Exception as error:
+        CustomerImport.objects.filter(pk=import_id, status=CustomerImport.Status.CHECKING).update(
+            stop_reason=type(error).__name__  # no personal data from the message
+        )
+        raise
+    with transaction.atomic():
+        current = CustomerImport.objects.select_for_update().defer("content").get(pk=import_id)
+        if current.status != CustomerImport.Status.CHECKING or current.mapping != customer_import.mapping:
+            return current
+        fields = ["total", "created", "updated", "unchanged", "failed", "errors", "preview"]
+        for name in fields:
+            setattr(current, name, getattr(customer_import, name))
+        current.status, current.processed_rows, current.stop_reason = CustomerImport.Status.CHECKED, 0, ""
+        current.save(update_fields=[*fields, "status", "processed_rows", "stop_reason"])
+    return current
+
+
+@transaction.atomic
+def customer_import_check_again(*, customer_import: CustomerImport, actor) -> CustomerImport:
+    """Queue the worker's dry run again (after it stopped, or the broker was away). Harmless when it runs."""
+    customer_import = CustomerImport.objects.select_for_update().get(pk=customer_import.pk)
+    if customer_import.status == CustomerImport.Status.CHECKING:
+        customer_import.stop_reason = ""
+        customer_import.save(update_fields=["stop_reason"])
+        transaction.on_commit(lambda: _publish(customer_import.pk, check=True), robust=True)
     return customer_import
 
 
@@ -481,26 +608,29 @@ def customer_import_start(*, customer_import: CustomerImport, actor) -> Customer
     customer_import = CustomerImport.objects.select_for_update().get(pk=customer_import.pk)
     if customer_import.status in {CustomerImport.Status.RUNNING, CustomerImport.Status.DONE}:
         return customer_import
+    if customer_import.status == CustomerImport.Status.CHECKING:
+        raise ValidationError(_("The file is still being checked; start the import when the check is done."))
     if customer_import.status == CustomerImport.Status.CHECKED:
-        mapping_check(customer_import.mapping, customer_import_headers(customer_import)[0])
+        mapping_check(customer_import.mapping, import_headers(customer_import), customer_import.kind)
         customer_import.created = customer_import.updated = customer_import.unchanged = customer_import.failed = 0
         customer_import.errors, customer_import.processed_rows = [], 0
     customer_import.status = CustomerImport.Status.QUEUED
     customer_import.save()
-    _publish_soon(customer_import.pk)
+    transaction.on_commit(lambda: _publish(customer_import.pk), robust=True)
     return customer_import
 
 
-def _publish_soon(import_id: int) -> None:
-    from .tasks import customer_import_task  # tasks import this module
+def _publish(import_id: int, *, check: bool = False) -> None:
+    from .tasks import customer_import_check_task, customer_import_task  # tasks import this module
 
-    def publish():
-        try:
-            customer_import_task.delay(import_id)
-        except Exception as error:  # noqa: BLE001 - a broker outage must not reach the user; Start again re-publishes
-            logger.warning("broker unavailable, customer import %s waits: %s", import_id, type(error).__name__)
-
-    transaction.on_commit(publish, robust=True)
+    try:
+        (customer_import_check_task if check else customer_import_task).delay(import_id)
+    except Exception as error:  # noqa: BLE001 - a broker outage must not reach the user; the page offers a retry
+        logger.warning("broker unavailable, customer import %s waits: %s", import_id, type(error).__name__)
+        if check:  # the page shows why it waits, with *Check again*
+            CustomerImport.objects.filter(pk=import_id, status=CustomerImport.Status.CHECKING).update(
+                stop_reason=type(error).__name__
+            )
 
 
 def customer_import_run(*, import_id: int, batch_size: int | None = None) -> CustomerImport:
@@ -512,20 +642,18 @@ def customer_import_run(*, import_id: int, batch_size: int | None = None) -> Cus
     customer_import = CustomerImport.objects.get(pk=import_id)
     if not updated:
         return customer_import  # done, not started, or running elsewhere
-    actor = customer_import.actor
     with translation.override(customer_import.language):
         reason = _("Imported from %(file)s") % {"file": customer_import.file_name}
         _headers, rows = customer_import_headers(customer_import)
         lines = _lines(rows, customer_import.mapping)
-        seen = _seen_new(lines)
+        seen = _seen_for(customer_import, lines)
         position = 0
         try:
             for position, chunk in _batches(lines, batch_size):
                 if position + len(chunk) <= customer_import.processed_rows:
-                    for number, values in chunk:  # imported before a stop: only remember their keys
-                        _duplicates(_Line(number, values), seen, _keys(values))
+                    _remember(customer_import, chunk, seen)  # imported before a stop
                     continue
-                _batch_run(import_id, position, chunk, actor=actor, seen=seen, reason=reason)
+                _batch_run(customer_import, position, chunk, seen=seen, reason=reason)
         except Exception as error:
             stopped_at = lines[position][0] if position < len(lines) else position
             CustomerImport.objects.filter(pk=import_id).update(
@@ -540,19 +668,32 @@ def customer_import_run(*, import_id: int, batch_size: int | None = None) -> Cus
     return customer_import
 
 
+def _remember(customer_import: CustomerImport, chunk, seen) -> None:
+    """Lines a stopped run imported: only what later lines are compared with (duplicates in the file)."""
+    if _is_history(customer_import):
+        import_history.plan(chunk, actor=customer_import.actor, seen=seen)
+        return
+    for number, values in chunk:
+        _duplicates(_Line(number, values), seen, _keys(values))
+
+
 @transaction.atomic
-def _batch_run(import_id: int, position: int, chunk, *, actor, seen: _Seen, reason: str) -> None:
+def _batch_run(customer_import: CustomerImport, position: int, chunk, *, seen, reason: str) -> None:
     # Not the file (megabytes) nor the preview: a batch only moves the counts on.
-    customer_import = CustomerImport.objects.select_for_update().defer("content", "preview").get(pk=import_id)
-    if customer_import.processed_rows > position:
+    locked = CustomerImport.objects.select_for_update().defer("content", "preview").get(pk=customer_import.pk)
+    if locked.processed_rows > position:
         return  # a twin run (a redelivered task) committed this batch already
-    if customer_import.processed_rows < position:
+    if locked.processed_rows < position:
         raise RuntimeError("a batch before this one is missing")
-    lines = _plan(chunk, actor=actor, seen=seen)
-    _apply(lines, actor=actor, seen=seen, reason=reason)
-    _count(customer_import, lines)
-    customer_import.processed_rows = position + len(chunk)
-    customer_import.save(update_fields=["created", "updated", "unchanged", "failed", "errors", "processed_rows"])
+    actor = customer_import.actor
+    lines = _plan_for(customer_import, chunk, seen=seen)
+    if _is_history(customer_import):
+        import_history.apply(lines, actor=actor, import_id=customer_import.pk)
+    else:
+        _apply(lines, actor=actor, seen=seen, reason=reason)
+    _count(locked, lines)
+    locked.processed_rows = position + len(chunk)
+    locked.save(update_fields=["created", "updated", "unchanged", "failed", "errors", "processed_rows"])
 
 
 def report_rows(customer_import: CustomerImport) -> list[list]:

@@ -17,6 +17,7 @@ urlpatterns = [
     path("import/<id:pk>/", import_views.customer_import_detail, name="customer-import-detail"),
     path("import/<id:pk>/mapping/", import_views.customer_import_map, name="customer-import-map"),
     path("import/<id:pk>/start/", import_views.customer_import_start, name="customer-import-start"),
+    path("import/<id:pk>/check/", import_views.customer_import_check_again, name="customer-import-check"),
     path("import/<id:pk>/progress/", import_views.customer_import_progress, name="customer-import-progress"),
     path("import/<id:pk>/report.csv", import_views.customer_import_report, name="customer-import-report"),
 ]

@@ -41,6 +41,7 @@ TEAM_LEADING = [
     "followups.view_team_dashboard",
     "followups.reassign_checkin",
     "reports.view_weekly_report",
+    "contacts.merge_customer",
 ]
 STEERING = [
     "followups.view_all_teams",

@@ -87,6 +87,17 @@ class Customer(models.Model):
         on_delete=models.SET_NULL,
         related_name="+",
     )
+    # Set when this customer was a duplicate merged into another (followups.merge): the row stays, so
+    # that its customer number keeps finding the survivor; its personal fields are blanked.
+    merged_into = models.ForeignKey(
+        "self",
+        verbose_name=_("merged into"),
+        null=True,
+        blank=True,
+        editable=False,
+        on_delete=models.PROTECT,
+        related_name="merged_from",
+    )
 
     history = HistoricalRecords(excluded_fields=["last_contact_at", "last_contact_team"])
     objects = models.Manager()
@@ -95,6 +106,7 @@ class Customer(models.Model):
         ordering = ["full_name"]
         verbose_name = _("customer")
         verbose_name_plural = _("customers")
+        permissions = [("merge_customer", _("Can merge two customers"))]
         # The customer list's keyset orders: by name; by last contact; by last contact within a team.
         indexes = [
             models.Index(fields=["full_name", "id"], name="customer_name_id_idx"),
@@ -149,10 +161,6 @@ class ContactMomentQuerySet(models.QuerySet):
 
     def inbound(self):
         return self.filter(direction=ContactMoment.Direction.INBOUND)
-
-    def imported(self):
-        """Came from a contact-history file (`CustomerImport` of kind contacts), not logged at the desk."""
-        return self.filter(imported_by_import__isnull=False)
 
 
 class ContactMoment(models.Model):
@@ -219,17 +227,6 @@ class ContactMoment(models.Model):
         related_name="+",
     )
     deletion_reason = models.CharField(_("reason for deletion"), max_length=200, blank=True)
-    # Set when the contact came from a contact-history file: it planned no check-ins, and reports say
-    # "of which imported" (ContactMomentQuerySet.imported).
-    imported_by_import = models.ForeignKey(
-        "CustomerImport",
-        verbose_name=_("imported from"),
-        null=True,
-        blank=True,
-        editable=False,
-        on_delete=models.SET_NULL,
-        related_name="contact_moments",
-    )
 
     history = HistoricalRecords()
     objects = ContactMomentQuerySet.as_manager()
@@ -260,8 +257,7 @@ class ContactMoment(models.Model):
 
 
 class CustomerImport(models.Model):
-    """One uploaded file of customers or of contact history (`kind`): what it holds, how its columns map, and
-    how far checking (the dry run) or importing it got.
+    """One uploaded customer file: what it holds, how its columns map, and how far importing it got.
 
     The file lives in the row (not on disk), so a worker in another container can read it.
     `processed_rows` only moves with a batch that committed: it is where a stopped import resumes.
@@ -271,12 +267,7 @@ class CustomerImport(models.Model):
         CSV = "csv", "CSV"
         XLSX = "xlsx", "XLSX"
 
-    class Kind(models.TextChoices):
-        CUSTOMERS = "customers", _("Customers")
-        CONTACTS = "contacts", _("Contact history")
-
     class Status(models.TextChoices):
-        CHECKING = "checking", _("Checking (dry run)")
         CHECKED = "checked", _("Checked (dry run)")
         QUEUED = "queued", _("Queued")
         RUNNING = "running", _("Running")
@@ -289,8 +280,6 @@ class CustomerImport(models.Model):
     content = models.BinaryField()
     format = models.CharField(_("format"), max_length=4, choices=Format.choices)
     language = models.CharField(max_length=10, default="en")  # of the messages in the report
-    kind = models.CharField(_("what the file holds"), max_length=10, choices=Kind.choices, default=Kind.CUSTOMERS)
-    headers = models.JSONField(default=list)  # the header line, so the mapping form need not read the file again
     # {"0": "full_name", "3": "phone", …}: column index → customer field ("" for ignored columns)
     mapping = models.JSONField(default=dict)
     preview = models.JSONField(default=list)  # the first rows as they will be stored, from the dry run
@@ -323,3 +312,32 @@ class CustomerImport(models.Model):
     @property
     def percent(self) -> int:
         return 100 if self.status == self.Status.DONE or not self.total else self.processed_rows * 100 // self.total
+
+
+class CustomerMerge(models.Model):
+    """One merge of a duplicate (`absorbed`) into the customer that stays (`survivor`), by `actor`.
+
+    Says which side each field's value came from ("survivor" / "absorbed"), never the values, and how
+    much moved: it outlives an erasure without holding personal data.
+    """
+
+    survivor = models.ForeignKey(Customer, verbose_name=_("survivor"), on_delete=models.PROTECT, related_name="merges")
+    # One-to-one: a customer is merged away once, which the database holds even for two leads at once.
+    absorbed = models.OneToOneField(
+        Customer, verbose_name=_("merged customer"), on_delete=models.PROTECT, related_name="merge_record"
+    )
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("merged by"), on_delete=models.PROTECT)
+    merged_at = models.DateTimeField(_("merged at"), auto_now_add=True)
+    sources = models.JSONField(default=dict)  # {"full_name": "survivor", "phone": "absorbed", …}
+    moved = models.JSONField(default=dict)  # {"contacts": 3, "details": 1, "checkins": 2, …}
+
+    class Meta:
+        ordering = ["-merged_at", "-pk"]
+        verbose_name = _("customer merge")
+        verbose_name_plural = _("customer merges")
+
+    def __str__(self):
+        return f"{self.absorbed_id} → {self.survivor_id}"
+
+    def get_absolute_url(self):
+        return reverse("contacts:customer-detail", args=[self.survivor_id])

@@ -17,6 +17,26 @@ from .forms import CustomerDetailForm, CustomerForm
 from .models import Customer, CustomerDetail
 
 
+def merged_customer_redirect(request, customer: Customer, *, url_name: str = "contacts:customer-detail"):
+    """A merged customer's page answers with the customer it was merged into, never acting on the old row.
+
+    A GET lands on the same page of that customer; a POST (a form opened before the merge) does nothing and
+    lands on that customer's page, saying so: there it can be done again.
+    """
+    survivor = customer.merged_into_id
+    if request.method == "POST":
+        messages.warning(
+            request,
+            _("%(number)s was merged into this customer; nothing was saved. Please do it again here.")
+            % {"number": customer.customer_number},
+        )
+        return redirect("contacts:customer-detail", pk=survivor)
+    if not request.htmx:  # a panel refreshed in the page follows quietly
+        messages.info(request, _("%(number)s was merged into this customer.") % {"number": customer.customer_number})
+    query = request.GET.urlencode()
+    return redirect(reverse(url_name, args=[survivor]) + (f"?{query}" if query else ""))
+
+
 @permission_required("contacts.view_customer", raise_exception=True)
 def customer_search(request):
     query = request.GET.get("q", "")
@@ -34,6 +54,8 @@ def customer_search(request):
 @permission_required("contacts.view_customer", raise_exception=True)
 def customer_detail(request, pk):
     customer = get_object_or_404(Customer, pk=pk)
+    if customer.merged_into_id:
+        return merged_customer_redirect(request, customer)
     timeline = selectors.customer_timeline(customer=customer, page=request.GET.get("page"))
     if request.htmx and request.htmx.target == "timeline":
         return render(request, "contacts/_timeline.html", {"customer": customer, "timeline": timeline})
@@ -50,8 +72,13 @@ def customer_detail(request, pk):
 @permission_required("contacts.view_customer", raise_exception=True)
 def customer_history(request, pk):
     customer = get_object_or_404(Customer, pk=pk)
+    if customer.merged_into_id:
+        return merged_customer_redirect(request, customer, url_name="contacts:customer-history")
     changes = selectors.customer_history(customer=customer)
-    return render(request, "contacts/customer_history.html", {"customer": customer, "changes": changes})
+    merges = list(customer.merges.select_related("absorbed", "actor"))
+    return render(
+        request, "contacts/customer_history.html", {"customer": customer, "changes": changes, "merges": merges}
+    )
 
 
 @permission_required("contacts.add_customer", raise_exception=True)
@@ -85,6 +112,8 @@ def customer_create(request):
 @permission_required("contacts.change_customer", raise_exception=True)
 def customer_update(request, pk):
     customer = get_object_or_404(Customer, pk=pk)
+    if customer.merged_into_id:
+        return merged_customer_redirect(request, customer, url_name="contacts:customer-update")
     form = CustomerForm(request.POST or None, customer=customer)
     if request.method == "POST" and form.is_valid():
         try:
@@ -102,6 +131,8 @@ def customer_update(request, pk):
 @permission_required("contacts.add_customerdetail", raise_exception=True)
 def customer_detail_add(request, pk):
     customer = get_object_or_404(Customer, pk=pk)
+    if customer.merged_into_id:
+        return merged_customer_redirect(request, customer)
     form = CustomerDetailForm(request.POST)
     if form.is_valid():
         try:

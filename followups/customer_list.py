@@ -86,9 +86,14 @@ def _local_midnight(day: date) -> datetime:
 
 
 def _filtered(filters: CustomerFilters, *, today: date) -> QuerySet[Customer]:
-    customers = Customer.objects.select_related("last_contact_team").annotate(
-        has_open_promises=Exists(Promise.objects.filter(PromiseIs.open(), customer=OuterRef("pk"))),
-        has_overdue_checkins=Exists(CheckIn.objects.filter(CheckInIs.overdue(today), customer=OuterRef("pk"))),
+    # A merged customer is a pointer to the one it was merged into, not a customer of its own.
+    customers = (
+        Customer.objects.filter(merged_into__isnull=True)
+        .select_related("last_contact_team")
+        .annotate(
+            has_open_promises=Exists(Promise.objects.filter(PromiseIs.open(), customer=OuterRef("pk"))),
+            has_overdue_checkins=Exists(CheckIn.objects.filter(CheckInIs.overdue(today), customer=OuterRef("pk"))),
+        )
     )
     if filters.team is not None:
         customers = customers.filter(last_contact_team=filters.team)

@@ -37,7 +37,7 @@ from .notifications import _customer_link
 
 ERASED_NUMBER_PREFIX = "ERASED-"
 # History reasons the code writes itself: they say what happened, nothing about the person.
-SYSTEM_REASONS = ("done", "kept", "superseded", "erased")
+SYSTEM_REASONS = ("done", "kept", "superseded", "erased", "merged")
 REASON_MAX_LENGTH = 200
 SPOOL_MAX_BYTES = 8 * 1024 * 1024  # larger exports go to a temporary file on disk
 
@@ -70,14 +70,19 @@ def _history(model: type[models.Model], condition: Q) -> list[dict]:
 
 def customer_export_data(*, customer: Customer) -> dict:
     """Everything held on one customer, with the edit history of each part (a selector: reads only)."""
-    moment_ids = list(ContactMoment.objects.filter(customer=customer).values_list("pk", flat=True))
+    # Contacts read once, rows and ids together: the merged customers below then cost no extra query.
+    moments = list(ContactMoment.objects.filter(customer=customer).order_by("occurred_at", "pk"))
+    moment_ids = [m.pk for m in moments]
     promise_ids = list(Promise.objects.filter(customer=customer).values_list("pk", flat=True))
     checkin_ids = list(CheckIn.objects.filter(customer=customer).values_list("pk", flat=True))
+    # Duplicates merged into this customer: their rows (blanked by the merge) and their history (not blanked).
+    merged = list(Customer.objects.filter(merged_into=customer).order_by("pk"))
     return {
         "exported_at": timezone.now(),
         "customer": _row(customer),
+        "merged_customers": [_row(c) for c in merged],
         "details": [_row(d) for d in CustomerDetail.objects.filter(customer=customer).order_by("pk")],
-        "contacts": [_row(m) for m in ContactMoment.objects.filter(pk__in=moment_ids).order_by("occurred_at", "pk")],
+        "contacts": [_row(m) for m in moments],
         "promises": [_row(p) for p in Promise.objects.filter(pk__in=promise_ids).order_by("pk")],
         "checkins": [_row(c) for c in CheckIn.objects.filter(pk__in=checkin_ids).order_by("pk")],
         "notifications": [
@@ -89,6 +94,7 @@ def customer_export_data(*, customer: Customer) -> dict:
             "contacts": _history(ContactMoment, Q(customer_id=customer.pk) | Q(id__in=moment_ids)),
             "promises": _history(Promise, Q(customer_id=customer.pk) | Q(id__in=promise_ids)),
             "checkins": _history(CheckIn, Q(customer_id=customer.pk) | Q(id__in=checkin_ids)),
+            "merged_customers": _history(Customer, Q(id__in=[c.pk for c in merged])) if merged else [],
         },
     }
 
@@ -107,6 +113,8 @@ def _sections(data: dict) -> list[tuple[str, list[dict]]]:
         (_("History of the contacts"), history["contacts"]),
         (_("History of the promises"), history["promises"]),
         (_("History of the check-ins"), history["checkins"]),
+        (_("Customers merged into this one"), data["merged_customers"]),
+        (_("History of the customers merged into this one"), history["merged_customers"]),
     ]
 
 
@@ -144,11 +152,17 @@ def customer_export(*, customer: Customer, actor) -> IO[bytes]:
 # --- Erase ----------------------------------------------------------------------
 
 
-def _personal_texts(customer: Customer) -> list[str]:
-    """What identifies the person in someone else's text (a digest line): longest first."""
+def _personal_texts(customer: Customer, merged_ids: list[int]) -> list[str]:
+    """What identifies the person in someone else's text (a digest line): longest first.
+
+    Customers merged into this one are blank now; what they held is in their history.
+    """
     texts = {customer.full_name, customer.preferred_address, customer.email, customer.phone}
-    if customer.phone:
-        texts.add(phone_display(customer.phone))
+    fields = ("full_name", "preferred_address", "email", "phone")
+    for row in Customer.history.model.objects.filter(id__in=merged_ids).values_list(*fields) if merged_ids else ():
+        texts |= set(row)
+    for phone in [text for text in texts if text and text.startswith("+")]:
+        texts.add(phone_display(phone))
     texts |= set(CustomerDetail.objects.filter(customer=customer).values_list("text", flat=True))
     return sorted((t for t in texts if t and len(t) >= 3), key=len, reverse=True)
 
@@ -228,9 +242,14 @@ def customer_erase(*, customer: Customer, actor, reason: str) -> Customer:
     customer = Customer.objects.select_for_update().get(pk=customer.pk)
     if customer_is_erased(customer):
         raise ValidationError(_("This customer has already been erased."), code="erased")
+    if customer.merged_into_id:
+        raise ValidationError(
+            _("This customer was merged into another; erase that one, and this one goes with it."), code="merged"
+        )
     reason = _reason_check(reason, customer)
     now = timezone.now()
-    texts = _personal_texts(customer)
+    merged = list(Customer.objects.select_for_update().filter(merged_into=customer).order_by("pk"))
+    texts = _personal_texts(customer, [m.pk for m in merged])
     neutral = {
         "name": _neutral("Erased customer"),
         "text": _neutral("(erased)"),
@@ -271,12 +290,26 @@ def customer_erase(*, customer: Customer, actor, reason: str) -> Customer:
     checkin_history.exclude(skip_reason="").update(skip_reason=neutral["reason"])
     for history in (customer_history, moment_history, promise_history, checkin_history):
         _purge_reasons(history, neutral["reason"])
+    for row in merged:  # duplicates merged into this customer: the same person, erased with it
+        row.full_name, row.customer_number, row.search_name = neutral["name"], f"{ERASED_NUMBER_PREFIX}{row.pk}", ""
+        row.preferred_address = row.phone = row.email = ""
+        with_actor(row, actor, "erased").save()
+        row_history = Customer.history.model.objects.filter(id=row.pk)
+        row_history.update(
+            full_name=neutral["name"],
+            customer_number=row.customer_number,
+            search_name="",
+            preferred_address="",
+            phone="",
+            email="",
+        )
+        _purge_reasons(row_history, neutral["reason"])
 
     _rewrite_notifications(customer, texts, neutral)
 
     # The admin's log names objects by their text (a detail's text, "name (number)").
     for model, ids in (
-        (Customer, [customer.pk]),
+        (Customer, [customer.pk, *(row.pk for row in merged)]),
         (CustomerDetail, detail_ids),
         (ContactMoment, moment_ids),
         (Promise, promise_ids),

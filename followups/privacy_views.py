@@ -10,6 +10,7 @@ from django.views.decorators.http import require_POST
 
 from contactcare.forms import add_service_error
 from contacts.models import Customer
+from contacts.views import merged_customer_redirect
 
 from . import privacy
 from .forms import CustomerEraseForm
@@ -19,6 +20,8 @@ from .forms import CustomerEraseForm
 @permission_required("contactcare.export_customer_data", raise_exception=True)
 def customer_export(request, pk):
     customer = get_object_or_404(Customer, pk=pk)
+    if customer.merged_into_id:  # its data is exported with the customer it was merged into
+        return merged_customer_redirect(request, customer)
     archive = privacy.customer_export(customer=customer, actor=request.user)
     return FileResponse(
         archive, as_attachment=True, filename=f"customer-{customer.pk}-export.zip", content_type="application/zip"
@@ -28,6 +31,8 @@ def customer_export(request, pk):
 @permission_required("contactcare.erase_customer", raise_exception=True)
 def customer_erase(request, pk):
     customer = get_object_or_404(Customer, pk=pk)
+    if customer.merged_into_id:  # erased with the customer it was merged into
+        return merged_customer_redirect(request, customer, url_name="followups:customer-erase")
     if privacy.customer_is_erased(customer):
         messages.info(request, _("This customer has already been erased."))
         return redirect(customer)

@@ -37,3 +37,11 @@ urlpatterns += [
 from . import customer_views  # noqa: E402
 
 urlpatterns += [path("customers/", customer_views.customer_list_page, name="customer-list")]
+
+# Merging duplicates (issue 10): pick the other customer, compare side by side, confirm.
+from . import merge_views  # noqa: E402
+
+urlpatterns += [
+    path("customers/<id:pk>/merge/", merge_views.customer_merge_pick, name="customer-merge"),
+    path("customers/<id:pk>/merge/<id:other_pk>/", merge_views.customer_merge, name="customer-merge-compare"),
+]

@@ -16,6 +16,7 @@ from contactcare.responses import already_saved, redirect_next, safe_next
 from contactcare.services import AlreadySubmitted, submission_key_new
 from contacts import selectors as contact_selectors
 from contacts.models import ContactMoment, Customer, Topic
+from contacts.views import merged_customer_redirect
 
 from . import access, dates, notifications, selectors, services
 from .forms import (
@@ -49,6 +50,8 @@ def _checkin_param(request, raw) -> int | None:
 @permission_required(["contacts.add_contactmoment", "followups.add_promise"], raise_exception=True)
 def contact_log(request, pk):
     customer = get_object_or_404(Customer, pk=pk)
+    if customer.merged_into_id:  # merged meanwhile: the contact belongs with the customer that stays
+        return merged_customer_redirect(request, customer, url_name="followups:contact-log")
     teams = contact_selectors.user_teams(user=request.user)
     promise_kwargs = {
         "prefix": "promises",
@@ -137,6 +140,8 @@ def my_day(request):
 @permission_required(["followups.view_checkin", "followups.view_promise"], raise_exception=True)
 def customer_panel(request, pk):
     customer = get_object_or_404(Customer, pk=pk)
+    if customer.merged_into_id:
+        return merged_customer_redirect(request, customer, url_name="followups:customer-panel")
     context = {
         "customer": customer,
         "followups": selectors.customer_followups(customer=customer),
@@ -151,6 +156,8 @@ def customer_panel(request, pk):
 def customer_followup_history(request, pk):
     """The follow-up part of the customer's History page (loaded into its slot, like the panel)."""
     customer = get_object_or_404(Customer, pk=pk)
+    if customer.merged_into_id:
+        return merged_customer_redirect(request, customer, url_name="followups:customer-followup-history")
     changes = selectors.followup_history(customer=customer, limit=PAGE_HISTORY_LIMIT)
     context = {"changes": changes, "limit": PAGE_HISTORY_LIMIT, "show_customer": False}
     return render(request, "followups/_history.html", context)

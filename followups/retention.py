@@ -70,17 +70,10 @@ def retention_cutoff(*, now: datetime, years: int) -> datetime:
     return timezone.make_aware(datetime.combine(day, time.min))
 
 
-def _merged_field() -> bool:
-    return any(field.name == "merged_into" for field in Customer._meta.get_fields())
-
-
 def customers_not_erased() -> QuerySet[Customer]:
     """Customers still holding personal data: not erased (privacy.customer_is_erased, in SQL), not merged away."""
     erased_number = Concat(Value(ERASED_NUMBER_PREFIX), Cast("id", output_field=CharField()))
-    customers = Customer.objects.exclude(customer_number=erased_number)
-    if _merged_field():
-        customers = customers.filter(merged_into__isnull=True)
-    return customers
+    return Customer.objects.exclude(customer_number=erased_number).filter(merged_into__isnull=True)
 
 
 def customers_due_for_retention(*, cutoff: datetime) -> QuerySet[Customer]:
@@ -128,13 +121,13 @@ def retention_review_counts(*, review: RetentionReview) -> ReviewCounts:
     """How the list stands, in one query (the page's progress)."""
     Outcome = RetentionCandidate.Outcome
     counts = RetentionCandidate.objects.filter(review=review).aggregate(
-        total=Count("pk"),
-        excluded=Count("pk", filter=Q(excluded=True)),
-        erased=Count("pk", filter=Q(outcome=Outcome.ERASED)),
-        skipped=Count("pk", filter=Q(outcome=Outcome.SKIPPED)),
-        waiting=Count("pk", filter=Q(outcome=Outcome.PENDING, excluded=False)),
+        n_total=Count("pk"),
+        n_excluded=Count("pk", filter=Q(excluded=True)),
+        n_erased=Count("pk", filter=Q(outcome=Outcome.ERASED)),
+        n_skipped=Count("pk", filter=Q(outcome=Outcome.SKIPPED)),
+        n_waiting=Count("pk", filter=Q(outcome=Outcome.PENDING, excluded=False)),
     )
-    return ReviewCounts(**counts)
+    return ReviewCounts(**{name.removeprefix("n_"): count for name, count in counts.items()})
 
 
 def retention_candidates_page(*, review: RetentionReview, page) -> Page:
@@ -166,8 +159,10 @@ def _carry_exclusions(review: RetentionReview) -> None:
     previous = RetentionReview.objects.filter(month__lt=review.month).order_by("-month").first()
     if previous is None:
         return
-    kept = RetentionCandidate.objects.filter(review=previous, excluded=True, customer_id=OuterRef("customer_id"))
-    RetentionCandidate.objects.filter(review=review, customer_id__in=kept.values("customer_id")).update(
+    kept = RetentionCandidate.objects.filter(
+        review=previous, excluded=True, customer_id=OuterRef("customer_id")
+    ).order_by()
+    RetentionCandidate.objects.filter(Exists(kept), review=review).update(
         excluded=True,
         exclusion_reason=Subquery(kept.values("exclusion_reason")[:1]),
         excluded_by=Subquery(kept.values("excluded_by")[:1]),
@@ -347,7 +342,7 @@ def _skip_reason(candidate: RetentionCandidate, customer: Customer) -> str | Non
     Skip = RetentionCandidate.Skip
     if customer_is_erased(customer):
         return Skip.ERASED
-    if getattr(customer, "merged_into_id", None) is not None:
+    if customer.merged_into_id is not None:
         return Skip.MERGED
     last = customer.last_contact_at
     if last is not None and (candidate.last_contact_at is None or last > candidate.last_contact_at):

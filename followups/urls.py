@@ -38,6 +38,18 @@ from . import customer_views  # noqa: E402
 
 urlpatterns += [path("customers/", customer_views.customer_list_page, name="customer-list")]
 
+# Retention (issue 10): the month's list of customers without contact for years, confirmed by a manager.
+from . import retention_views  # noqa: E402
+
+urlpatterns += [
+    path("retention/", retention_views.retention_index, name="retention"),
+    path("retention/<id:pk>/", retention_views.retention_review, name="retention-review"),
+    path("retention/<id:pk>/confirm/", retention_views.retention_confirm, name="retention-confirm"),
+    path("retention/<id:pk>/dismiss/", retention_views.retention_dismiss, name="retention-dismiss"),
+    path("retention/candidates/<id:pk>/exclude/", retention_views.retention_exclude, name="retention-exclude"),
+    path("retention/candidates/<id:pk>/include/", retention_views.retention_include, name="retention-include"),
+]
+
 # Merging duplicates (issue 10): pick the other customer, compare side by side, confirm.
 from . import merge_views  # noqa: E402
 

@@ -162,6 +162,10 @@ class ContactMomentQuerySet(models.QuerySet):
     def inbound(self):
         return self.filter(direction=ContactMoment.Direction.INBOUND)
 
+    def imported(self):
+        """Came from a contact-history file (`CustomerImport` of kind contacts), not logged at the desk."""
+        return self.filter(imported_by_import__isnull=False)
+
 
 class ContactMoment(models.Model):
     class Channel(models.TextChoices):
@@ -227,6 +231,17 @@ class ContactMoment(models.Model):
         related_name="+",
     )
     deletion_reason = models.CharField(_("reason for deletion"), max_length=200, blank=True)
+    # Set when the contact came from a contact-history file: it planned no check-ins, and reports say
+    # "of which imported" (ContactMomentQuerySet.imported).
+    imported_by_import = models.ForeignKey(
+        "CustomerImport",
+        verbose_name=_("imported from"),
+        null=True,
+        blank=True,
+        editable=False,
+        on_delete=models.SET_NULL,
+        related_name="contact_moments",
+    )
 
     history = HistoricalRecords()
     objects = ContactMomentQuerySet.as_manager()
@@ -257,7 +272,8 @@ class ContactMoment(models.Model):
 
 
 class CustomerImport(models.Model):
-    """One uploaded customer file: what it holds, how its columns map, and how far importing it got.
+    """One uploaded file of customers or of contact history (`kind`): what it holds, how its columns map, and
+    how far checking (the dry run) or importing it got.
 
     The file lives in the row (not on disk), so a worker in another container can read it.
     `processed_rows` only moves with a batch that committed: it is where a stopped import resumes.
@@ -267,7 +283,12 @@ class CustomerImport(models.Model):
         CSV = "csv", "CSV"
         XLSX = "xlsx", "XLSX"
 
+    class Kind(models.TextChoices):
+        CUSTOMERS = "customers", _("Customers")
+        CONTACTS = "contacts", _("Contact history")
+
     class Status(models.TextChoices):
+        CHECKING = "checking", _("Checking (dry run)")
         CHECKED = "checked", _("Checked (dry run)")
         QUEUED = "queued", _("Queued")
         RUNNING = "running", _("Running")
@@ -280,6 +301,8 @@ class CustomerImport(models.Model):
     content = models.BinaryField()
     format = models.CharField(_("format"), max_length=4, choices=Format.choices)
     language = models.CharField(max_length=10, default="en")  # of the messages in the report
+    kind = models.CharField(_("what the file holds"), max_length=10, choices=Kind.choices, default=Kind.CUSTOMERS)
+    headers = models.JSONField(default=list)  # the header line, so the mapping form need not read the file again
     # {"0": "full_name", "3": "phone", …}: column index → customer field ("" for ignored columns)
     mapping = models.JSONField(default=dict)
     preview = models.JSONField(default=list)  # the first rows as they will be stored, from the dry run

@@ -1,8 +1,10 @@
-"""Infrastructure every app writes through: one-time submission keys and counters.
+"""Infrastructure every app writes through: one-time submission keys, counters, the outbox and the sweeps' heartbeat.
 
 Below the apps: `contacts`, `followups` and `reports` may import from here,
 never the other way round.
 """
+
+from datetime import datetime
 
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
@@ -80,3 +82,100 @@ class PrivacyAudit(models.Model):
 
     def __str__(self):
         return f"{self.act} #{self.customer_id}"
+
+
+class NotificationQuerySet(models.QuerySet):
+    def for_user(self, user):
+        return self.filter(recipient=user)
+
+    def unread(self):
+        return self.filter(read_at__isnull=True)
+
+    def due_for_sending(self, now: datetime):
+        return self.filter(status=Notification.Status.PENDING, next_attempt_at__lte=now)
+
+    def failed(self):
+        return self.filter(status=Notification.Status.FAILED)
+
+
+class Notification(models.Model):
+    """A message to one person: shown in the app at once, and e-mailed by the dispatch sweep (contactcare.outbox).
+
+    This table is the outbox: a notification is written in the same
+    transaction as what caused it, so nothing is lost when the broker or the
+    mail server is down; (recipient, kind, key) is unique, so a sweep that
+    runs twice notifies once. The table keeps its name from when it lived in
+    `followups` (moved in issue 11 without moving data).
+    """
+
+    class Kind(models.TextChoices):
+        PROMISE_BROKEN = "promise_broken", _("Promise broken")
+        PROMISE_ASSIGNED = "promise_assigned", _("Promise assigned to you")
+        DIGEST = "digest", _("Morning digest")
+        WEEKLY_REPORT = "weekly_report", _("Weekly report")
+
+    # E-mailed on their own (they have their own layout or an attachment); the
+    # other kinds pending for one person go out together as one e-mail.
+    STANDALONE_KINDS = frozenset({Kind.DIGEST, Kind.WEEKLY_REPORT})
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Waiting to be sent")
+        SENDING = "sending", _("Being sent")
+        SENT = "sent", _("Sent")
+        FAILED = "failed", _("Failed")
+
+    recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    key = models.CharField(max_length=100)  # what it is about: "promise:42", "digest:2026-11-23"
+    subject = models.CharField(_("subject"), max_length=200)
+    body = models.TextField(_("message"))
+    html_body = models.TextField(blank=True)
+    link = models.CharField(max_length=200, blank=True)
+    attachment = models.BinaryField(null=True, blank=True)
+    attachment_name = models.CharField(max_length=100, blank=True)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PENDING)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    last_error = models.CharField(max_length=200, blank=True)  # an exception class, never message content
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    read_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = NotificationQuerySet.as_manager()
+
+    class Meta:
+        db_table = "followups_notification"
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("notification")
+        verbose_name_plural = _("notifications")
+        constraints = [models.UniqueConstraint(fields=["recipient", "kind", "key"], name="notification_once")]
+        indexes = [
+            models.Index(fields=["status", "next_attempt_at"], name="notification_outbox_idx"),
+            models.Index(fields=["recipient", "read_at"], name="notification_inbox_idx"),
+            # who already has today's digest / this week's report
+            models.Index(fields=["kind", "key"], name="notification_kind_key_idx"),
+        ]
+
+    def __str__(self):
+        return self.subject
+
+
+class SweepRun(models.Model):
+    """When each periodic sweep last ran: reminders must not fail silently."""
+
+    name = models.CharField(max_length=50, unique=True)
+    last_started_at = models.DateTimeField(null=True)
+    last_finished_at = models.DateTimeField(null=True)
+    last_result = models.IntegerField(default=0)
+    runs = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        db_table = "followups_sweeprun"
+        ordering = ["name"]
+        verbose_name = _("sweep run")
+        verbose_name_plural = _("sweep runs")
+        permissions = [("view_followup_status", _("Can see the status of reminders and notifications"))]
+
+    def __str__(self):
+        return self.name

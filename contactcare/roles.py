@@ -35,7 +35,7 @@ FOLLOW_UP = [
     "followups.view_promise",
     "followups.add_promise",
     "followups.change_promise",
-    "followups.view_notification",
+    "contactcare.view_notification",
 ]
 TEAM_LEADING = [
     "followups.view_team_dashboard",
@@ -52,8 +52,8 @@ STEERING = [
     "followups.view_checkinpolicy",
     "followups.add_checkinpolicy",
     "followups.change_checkinpolicy",
-    "followups.view_followup_status",
-    "followups.change_notification",
+    "contactcare.view_followup_status",
+    "contactcare.change_notification",
     "contacts.add_customerimport",
     "contactcare.export_customer_data",
     "contactcare.erase_customer",

@@ -241,6 +241,8 @@ CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 # it sets up logging itself; contactcare.celery sets it up from LOGGING).
 CELERY_WORKER_REDIRECT_STDOUTS = False
 CELERY_BEAT_SCHEDULE_FILENAME = env("CELERY_BEAT_SCHEDULE_FILENAME", default=str(VAR_DIR / "celerybeat-schedule"))
+# The outbox's task lives below the apps (no tasks.py to autodiscover).
+CELERY_IMPORTS = ["contactcare.outbox"]
 
 # Every periodic job, in one place. Each is an idempotent sweep that catches
 # up on whatever it missed, so a late or doubled run is harmless.
@@ -250,10 +252,7 @@ CELERY_BEAT_SCHEDULE = {
         "task": "followups.tasks.broken_promises_sweep_task",
         "schedule": SWEEP_INTERVAL_SECONDS,
     },
-    "notifications-dispatch": {
-        "task": "followups.tasks.notifications_dispatch_task",
-        "schedule": SWEEP_INTERVAL_SECONDS,
-    },
+    "notifications-dispatch": {"task": "contactcare.outbox.dispatch_task", "schedule": SWEEP_INTERVAL_SECONDS},
     # Every ten minutes, so the digest goes out at DIGEST_TIME (07:30) and a
     # missed run catches up; the digest's unique key keeps it to one a day.
     "daily-digests": {"task": "followups.tasks.daily_digests_task", "schedule": crontab(minute="*/10")},
@@ -276,6 +275,11 @@ DIGEST_TIME = env("DIGEST_TIME", default="07:30")  # local time the morning dige
 WEEKLY_REPORT_TIME = env("WEEKLY_REPORT_TIME", default="07:00")  # local time on Mondays
 REMINDERS_DELAYED_AFTER_MINUTES = env.int("REMINDERS_DELAYED_AFTER_MINUTES", default=15)
 NOTIFICATION_MAX_ATTEMPTS = env.int("NOTIFICATION_MAX_ATTEMPTS", default=5)
+# One dispatch run takes up to this many notifications and sends each person one e-mail listing theirs
+# (the first OUTBOX_LINES_PER_EMAIL, the count, and a link to NOTIFICATIONS_URL).
+OUTBOX_BATCH = env.int("OUTBOX_BATCH", default=200_000)
+OUTBOX_LINES_PER_EMAIL = env.int("OUTBOX_LINES_PER_EMAIL", default=25)
+NOTIFICATIONS_URL = "followups:notification-list"  # a URL name, like LOGIN_URL
 SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000")  # for links in e-mails
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"

@@ -2,10 +2,11 @@ from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
 from contactcare.admin_gate import ReadOnlyAdminMixin, ServiceAdminMixin
+from contactcare.models import Notification, SweepRun
 
 from . import services
 from .forms import CheckInPolicyForm
-from .models import CheckIn, CheckInPolicy, Notification, Promise, SweepRun
+from .models import CheckIn, CheckInPolicy, Promise
 
 
 @admin.register(CheckInPolicy)

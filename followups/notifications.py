@@ -1,28 +1,37 @@
-"""The outbox: notifications are written with what caused them, listed in the app at once, e-mailed by a sweep.
+"""What the follow-ups tell people, written into the outbox (contactcare.outbox), which sends it.
 
 Texts are rendered when the notification is written (in the desk's default
-language) so that the sweep that sends them needs nothing but the row.
+language) so that the sweep that sends them needs nothing but the row. The
+notices about broken promises are written by one INSERT … SELECT however many
+broke at once, so their texts are put together in SQL from translated
+sentences.
 """
 
-import logging
-from collections import defaultdict
-from collections.abc import Iterable
 from datetime import datetime, time, timedelta
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.core.mail import EmailMultiAlternatives, get_connection
-from django.db import transaction
-from django.db.models import F
+from django.db import connection
+from django.db.models import Count, F, Q, Window
+from django.db.models.functions import RowNumber
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.translation import gettext
 
-from .models import CheckIn, Notification, Promise
+from contactcare import outbox
+from contactcare.models import Notification
+from contacts.models import Customer, Team
 
-logger = logging.getLogger(__name__)
+from .models import CheckIn, CheckInIs, Promise, PromiseIs
+
 User = get_user_model()
-STUCK_AFTER = timedelta(minutes=10)  # a claim older than this belongs to a worker that died
+DIGEST_ITEMS = 25  # per section; the rest is counted and waits on My day
+
+# Re-exported for one round: reports.services and tests call these by their old names.
+dispatch_soon = outbox.dispatch_soon
+notification_retry = outbox.retry
+notifications_mark_read = outbox.mark_read
 
 
 def _render(template: str, context: dict) -> tuple[str, str]:
@@ -37,60 +46,142 @@ def _customer_link(customer_id: int) -> str:
     return reverse("contacts:customer-detail", args=[customer_id])
 
 
-def dispatch_soon() -> None:
-    """After commit, ask a worker to send what is pending now. If the broker is down, the next sweep sends it."""
-    from .tasks import notifications_dispatch_task
-
-    def publish():
-        try:
-            notifications_dispatch_task.delay()
-        except Exception as error:  # noqa: BLE001 - a broker outage must not reach the user
-            logger.warning("broker unavailable, notifications wait for the next sweep: %s", type(error).__name__)
-
-    transaction.on_commit(publish, robust=True)
-
-
 def promise_assigned(*, promise: Promise) -> None:
     """Tell a colleague that a promise is now theirs (once per person and promise)."""
     subject, body = _render("promise_assigned", {"promise": promise})
-    notification = Notification(
-        recipient=promise.owner,
-        kind=Notification.Kind.PROMISE_ASSIGNED,
-        key=f"promise:{promise.pk}",
-        subject=subject,
-        body=body,
-        link=_customer_link(promise.customer_id),
-        next_attempt_at=timezone.now(),
-    )
-    Notification.objects.bulk_create([notification], ignore_conflicts=True)
-    dispatch_soon()
-
-
-def promises_broken(*, promises: Iterable[Promise]) -> int:
-    """Tell the owner and the team lead of each promise that it broke: once, whatever runs twice."""
-    now = timezone.now()
-    rows = []
-    for promise in promises:
-        subject, body = _render("promise_broken", {"promise": promise})
-        recipients = {promise.owner}
-        if promise.team and promise.team.lead and promise.team.lead.is_active:
-            recipients.add(promise.team.lead)
-        rows += [
+    outbox.enqueue(
+        [
             Notification(
-                recipient=recipient,
-                kind=Notification.Kind.PROMISE_BROKEN,
+                recipient=promise.owner,
+                kind=Notification.Kind.PROMISE_ASSIGNED,
                 key=f"promise:{promise.pk}",
                 subject=subject,
                 body=body,
                 link=_customer_link(promise.customer_id),
-                next_attempt_at=now,
+                next_attempt_at=timezone.now(),
             )
-            for recipient in recipients
-            if recipient.is_active
         ]
-    Notification.objects.bulk_create(rows, ignore_conflicts=True)
-    dispatch_soon()
-    return len(rows)
+    )
+
+
+def _broken_texts() -> dict[str, str]:
+    """The sentences of a broken-promise notice, translated, with %(…)s where SQL puts the row's values."""
+    with translation.override(settings.LANGUAGE_CODE):
+        return {
+            "subject": gettext("Promise broken: %(customer)s"),
+            "body": gettext(
+                "The promise “%(description)s” to %(customer)s has not been kept in time. It is %(owner)s's promise."
+            )
+            + "\n\n"
+            + gettext("Keep it now, or call the customer to say when it will happen."),
+        }
+
+
+def promises_broken(*, promise_ids: list[int], now: datetime) -> None:
+    """Tell the owner and the team lead of each promise that it broke: one INSERT … SELECT, once per person.
+
+    ON CONFLICT DO NOTHING on (recipient, kind, key): a second run, or a race
+    of two, writes nothing more. Only active people are told.
+    """
+    if not promise_ids:
+        return
+    q = connection.ops.quote_name
+    texts = _broken_texts()
+    marker = 987654321  # reversed into the link, then replaced by each row's customer id
+    link_before, link_after = _customer_link(marker).split(str(marker))
+    ids = outbox.id_set(promise_ids)
+    ids_sql, ids_params = ids.sql, list(ids.params)
+    promise, customer, user, team = (q(model._meta.db_table) for model in (Promise, Customer, User, Team))
+
+    def text(template: str) -> str:  # REPLACE(REPLACE(…, '%(customer)s', c.full_name), …)
+        sql = "CAST(%s AS TEXT)"
+        for placeholder, column in (
+            ("%(customer)s", "c.full_name"),
+            ("%(description)s", "p.description"),
+            ("%(owner)s", "COALESCE(NULLIF(TRIM(o.first_name || ' ' || o.last_name), ''), o.username)"),
+        ):
+            if placeholder in template:
+                literal = placeholder.replace("%", "%%")  # a literal % in SQL that also takes parameters
+                sql = f"REPLACE({sql}, '{literal}', {column})"
+        return sql
+
+    sql = f"""INSERT INTO {q(Notification._meta.db_table)}
+            (recipient_id, kind, key, subject, body, html_body, link, attachment_name,
+             status, attempts, last_error, next_attempt_at, created_at)
+        SELECT r.recipient_id, %s, CAST(%s AS TEXT) || CAST(p.id AS TEXT), {text(texts["subject"])},
+               {text(texts["body"])}, '', CAST(%s AS TEXT) || CAST(p.customer_id AS TEXT) || CAST(%s AS TEXT), '',
+               %s, 0, '', %s, %s
+        FROM (
+            SELECT id AS promise_id, owner_id AS recipient_id FROM {promise} WHERE id IN ({ids_sql})
+            UNION
+            SELECT pt.id, t.lead_id FROM {promise} pt JOIN {team} t ON t.id = pt.team_id
+            WHERE pt.id IN ({ids_sql}) AND t.lead_id IS NOT NULL
+        ) r
+        JOIN {promise} p ON p.id = r.promise_id
+        JOIN {customer} c ON c.id = p.customer_id
+        JOIN {user} o ON o.id = p.owner_id
+        JOIN {user} u ON u.id = r.recipient_id
+        WHERE u.is_active
+        ON CONFLICT DO NOTHING"""  # noqa: S608 - table names from the models, every value bound
+    created = outbox.db_value(Notification, "created_at", now)
+    params = [
+        Notification.Kind.PROMISE_BROKEN,
+        "promise:",
+        texts["subject"],
+        texts["body"],
+        link_before,
+        link_after,
+        Notification.Status.PENDING,
+        created,
+        created,
+        *ids_params,
+        *ids_params,
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+    outbox.dispatch_soon()
+
+
+# --- The morning digest -----------------------------------------------------------
+
+
+def _digest_sections(today, now: datetime, end_of_day: datetime, people) -> tuple[dict, dict]:
+    """Per person: how many items each section has, and its first DIGEST_ITEMS, in two queries per model."""
+    checkins = CheckIn.objects.open().filter(due_date__lte=today, assignee__in=people)
+    promises = Promise.objects.open().filter(due_at__lt=end_of_day, owner__in=people)
+    counts: dict[int, dict[str, int]] = {}
+    for row in checkins.values("assignee_id").annotate(
+        overdue=Count("pk", filter=CheckInIs.overdue(today)), due_today=Count("pk", filter=Q(due_date=today))
+    ):
+        counts.setdefault(row["assignee_id"], {}).update(overdue=row["overdue"], due_today=row["due_today"])
+    for row in promises.values("owner_id").annotate(
+        broken=Count("pk", filter=PromiseIs.broken(now)), promises=Count("pk", filter=Q(due_at__gte=now))
+    ):
+        counts.setdefault(row["owner_id"], {}).update(broken=row["broken"], promises=row["promises"])
+
+    firsts: dict[int, dict[str, list]] = {}
+    overdue = CheckInIs.overdue(today)
+    for checkin in (
+        checkins.alias(late=Q(overdue))
+        .annotate(
+            rank=Window(RowNumber(), partition_by=[F("assignee_id"), F("late")], order_by=[F("due_date"), F("pk")])
+        )
+        .filter(rank__lte=DIGEST_ITEMS)
+        .select_related("customer")
+        .order_by("due_date", "pk")
+    ):
+        section = "overdue" if checkin.due_date < today else "due_today"
+        firsts.setdefault(checkin.assignee_id, {}).setdefault(section, []).append(checkin)
+    for promise in (
+        promises.alias(late=Q(due_at__lt=now))
+        .annotate(rank=Window(RowNumber(), partition_by=[F("owner_id"), F("late")], order_by=[F("due_at"), F("pk")]))
+        .filter(rank__lte=DIGEST_ITEMS)
+        .select_related("customer")
+        .order_by("due_at", "pk")
+    ):
+        section = "broken" if promise.due_at < now else "promises"
+        firsts.setdefault(promise.owner_id, {}).setdefault(section, []).append(promise)
+    return counts, firsts
 
 
 def digests_create(*, now: datetime) -> int:
@@ -98,40 +189,32 @@ def digests_create(*, now: datetime) -> int:
 
     Runs every few minutes: the first run after DIGEST_TIME writes them, a
     later one (after an outage) catches up, and the unique key keeps it to one
-    digest per person per day. People with nothing due get no mail.
+    digest per person per day. People with nothing due get no mail. Each
+    section shows its count and its first DIGEST_ITEMS items; the digest links
+    to My day for the rest, so a body stays small however large the backlog.
+    A constant number of queries, however many people and items.
     """
     local_now = timezone.localtime(now)
     today = local_now.date()
     if local_now.time() < time.fromisoformat(settings.DIGEST_TIME):
         return 0
     key = f"digest:{today.isoformat()}"
-    done = set(
-        Notification.objects.filter(kind=Notification.Kind.DIGEST, key=key).values_list("recipient_id", flat=True)
+    people = User.objects.filter(is_active=True).exclude(
+        pk__in=Notification.objects.filter(kind=Notification.Kind.DIGEST, key=key).values("recipient_id")
     )
     end_of_day = timezone.make_aware(datetime.combine(today + timedelta(days=1), time.min))
-    work: dict[int, dict[str, list]] = defaultdict(
-        lambda: {"overdue": [], "due_today": [], "broken": [], "promises": []}
-    )
-    for checkin in (
-        CheckIn.objects.open()
-        .filter(due_date__lte=today, assignee__is_active=True)
-        .exclude(assignee_id__in=done)
-        .select_related("customer")
-        .order_by("due_date")
-    ):
-        work[checkin.assignee_id]["overdue" if checkin.due_date < today else "due_today"].append(checkin)
-    for promise in (
-        Promise.objects.open()
-        .filter(due_at__lt=end_of_day, owner__is_active=True)
-        .exclude(owner_id__in=done)
-        .select_related("customer")
-        .order_by("due_at")
-    ):
-        work[promise.owner_id]["broken" if promise.due_at < now else "promises"].append(promise)
-    users = User.objects.in_bulk(list(work))
+    counts, firsts = _digest_sections(today, now, end_of_day, people)
+    users = User.objects.in_bulk(list(counts))
     rows = []
-    for user_id, items in work.items():
-        subject, body = _render("digest", {"user": users[user_id], "today": today, "now": now, **items})
+    for user_id, numbers in counts.items():
+        items = firsts.get(user_id, {})
+        sections = {
+            name: {"items": items.get(name, []), "count": numbers.get(name, 0)}
+            for name in ("overdue", "due_today", "broken", "promises")
+        }
+        for section in sections.values():
+            section["more"] = section["count"] - len(section["items"])
+        subject, body = _render("digest", {"user": users[user_id], "today": today, "now": now, **sections})
         rows.append(
             Notification(
                 recipient_id=user_id,
@@ -147,79 +230,6 @@ def digests_create(*, now: datetime) -> int:
     return len(rows)
 
 
-def _backoff(attempts: int) -> timedelta:
-    return timedelta(minutes=min(2**attempts, 60))
-
-
-def _send(notification: Notification, connection) -> None:
-    if not notification.recipient.email:
-        return  # in-app only
-    message = EmailMultiAlternatives(
-        subject=notification.subject,
-        body=notification.body + (f"\n\n{settings.SITE_URL}{notification.link}" if notification.link else ""),
-        to=[notification.recipient.email],
-        connection=connection,
-    )
-    if notification.html_body:
-        message.attach_alternative(notification.html_body, "text/html")
-    if notification.attachment:
-        message.attach(
-            notification.attachment_name,
-            bytes(notification.attachment),
-            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        )
-    message.send()
-
-
-def notifications_dispatch(*, now: datetime, limit: int = 200) -> int:
-    """E-mail pending notifications; returns how many were sent.
-
-    Each row is claimed with a conditional UPDATE first, so two workers never
-    send the same one. A failed send is retried with backoff and, after
-    NOTIFICATION_MAX_ATTEMPTS, marked failed: listed for managers, never dropped.
-    """
-    Notification.objects.filter(status=Notification.Status.SENDING, claimed_at__lt=now - STUCK_AFTER).update(
-        status=Notification.Status.PENDING
-    )
-    pending = list(
-        Notification.objects.due_for_sending(now).order_by("next_attempt_at", "pk").values_list("pk", flat=True)[:limit]
-    )
-    sent = 0
-    connection = get_connection()
-    for pk in pending:
-        claimed = Notification.objects.filter(pk=pk, status=Notification.Status.PENDING).update(
-            status=Notification.Status.SENDING, claimed_at=now
-        )
-        if not claimed:
-            continue
-        notification = Notification.objects.select_related("recipient").get(pk=pk)
-        try:
-            _send(notification, connection)
-        except Exception as error:  # noqa: BLE001 - whatever the mail backend raises, retry later
-            attempts = notification.attempts + 1
-            gave_up = attempts >= settings.NOTIFICATION_MAX_ATTEMPTS
-            Notification.objects.filter(pk=pk).update(
-                status=Notification.Status.FAILED if gave_up else Notification.Status.PENDING,
-                attempts=attempts,
-                last_error=type(error).__name__,
-                next_attempt_at=now + _backoff(attempts),
-            )
-            logger.warning("notification %s not sent (attempt %s): %s", pk, attempts, type(error).__name__)
-        else:
-            Notification.objects.filter(pk=pk).update(
-                status=Notification.Status.SENT, sent_at=timezone.now(), attempts=F("attempts") + 1
-            )
-            sent += 1
-    return sent
-
-
-def notification_retry(*, notification: Notification) -> None:
-    """A manager sends a failed notification again."""
-    Notification.objects.filter(pk=notification.pk, status=Notification.Status.FAILED).update(
-        status=Notification.Status.PENDING, attempts=0, next_attempt_at=timezone.now()
-    )
-    dispatch_soon()
-
-
-def notifications_mark_read(*, user, now: datetime) -> int:
-    return Notification.objects.for_user(user).unread().update(read_at=now)
+def notifications_dispatch(*, now: datetime) -> int:
+    """Send what is due (the outbox does it; the name stays for the callers of one round)."""
+    return outbox.dispatch(now=now)

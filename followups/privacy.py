@@ -27,12 +27,12 @@ from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from contactcare.models import PrivacyAudit
+from contactcare.models import Notification, PrivacyAudit
 from contacts.models import ContactMoment, Customer, CustomerDetail
 from contacts.normalize import phone_display, text_normalize
 from contacts.services import with_actor
 
-from .models import CheckIn, Notification, Promise
+from .models import CheckIn, Promise
 from .notifications import _customer_link
 
 ERASED_NUMBER_PREFIX = "ERASED-"

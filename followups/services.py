@@ -11,12 +11,13 @@ from datetime import date, datetime, timedelta
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_update_with_history
 
+from contactcare import outbox
 from contactcare.formats import day
 from contactcare.services import submission_claim, submission_complete
 from contacts.models import ContactMoment, Customer, Topic
@@ -522,28 +523,27 @@ def promise_cancel(*, promise: Promise, reason: str, actor) -> Promise:
 # --- Sweeps -------------------------------------------------------------------
 
 
+@transaction.atomic
 def promises_mark_broken(*, now: datetime) -> int:
     """Record every open promise that has passed its due time, and tell its owner and team lead once.
 
-    Set-based and idempotent: only promises not yet recorded are touched,
-    and the notifications' unique key stops a second message. A sweep that
-    missed an outage catches up with everything that broke meanwhile.
+    Set-based however big the backlog: one UPDATE … RETURNING records the
+    moment each broke (its due time) on the promises not yet recorded
+    (`PromiseIs.broken`, the one definition), one INSERT … SELECT writes the
+    notices; both in one transaction, so a crash keeps neither. A second run
+    (or a race of two) finds nothing left to record, and the notifications'
+    unique key stops a second message. Like the batch it replaces, it writes
+    no history row: `broken_at` on the promise is the record. The actor is
+    the system (a sweep); no person's name is written.
     """
-    with transaction.atomic():
-        due = list(
-            Promise.objects.broken(now)
-            .filter(broken_at__isnull=True)
-            .select_for_update(skip_locked=True, of=("self",))
-            .select_related("customer", "owner", "team__lead")
-            .order_by("due_at")[:1000]
-        )
-        if not due:
-            return 0
-        for promise in due:
-            promise.broken_at = promise.due_at
-        Promise.objects.bulk_update(due, ["broken_at"])
-        notifications.promises_broken(promises=due)
-    return len(due)
+    unswept = Promise.objects.broken(now).filter(broken_at__isnull=True)
+    where, params = outbox.where_sql(unswept)
+    table = connection.ops.quote_name(Promise._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(f"UPDATE {table} SET broken_at = due_at WHERE {where} RETURNING id", params)  # noqa: S608
+        ids = [row[0] for row in cursor.fetchall()]
+    notifications.promises_broken(promise_ids=ids, now=now)
+    return len(ids)
 
 
 # --- Team leads -----------------------------------------------------------------

@@ -4,22 +4,21 @@ If the scheduler stops, the records go stale and the app says so (a banner,
 /healthz, the status page): reminders cannot fail silently.
 """
 
-from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import connection
 from django.db.migrations.recorder import MigrationRecorder
-from django.db.models import F
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from contactcare import outbox
+from contactcare.models import SweepRun
+
 from . import notifications, services
-from .models import SweepRun
 
 BROKEN_PROMISES = "promises-broken"
-DISPATCH = "notifications-dispatch"
+DISPATCH = outbox.DISPATCH
 DIGESTS = "daily-digests"
 # Only beat starts this sweep, every minute: its silence means the scheduler is
 # down. (Dispatch also runs when a request nudges it, so it proves less.)
@@ -47,7 +46,7 @@ def sweep_result(name: str, count: int) -> str:
     """The last run's number in words: "2 promises found broken"."""
     texts = {  # whole ngettext calls, so that makemessages finds them
         BROKEN_PROMISES: lambda n: ngettext("%(count)s promise found broken", "%(count)s promises found broken", n),
-        DISPATCH: lambda n: ngettext("%(count)s e-mail sent", "%(count)s e-mails sent", n),
+        DISPATCH: lambda n: ngettext("%(count)s notification e-mailed", "%(count)s notifications e-mailed", n),
         DIGESTS: lambda n: ngettext("%(count)s digest written", "%(count)s digests written", n),
         WEEKLY_REPORT: lambda n: ngettext("%(count)s report e-mail written", "%(count)s report e-mails written", n),
         RETENTION_LIST: lambda n: ngettext("%(count)s customer listed", "%(count)s customers listed", n),
@@ -58,19 +57,7 @@ def sweep_result(name: str, count: int) -> str:
     return texts[name](count) % {"count": count}
 
 
-def run(name: str, work: Callable[[datetime], int]) -> int:
-    """Run one sweep and record that it ran (and what it did)."""
-    started = timezone.now()
-    result = work(started)
-    updated = SweepRun.objects.filter(name=name).update(
-        last_started_at=started, last_finished_at=timezone.now(), last_result=result, runs=F("runs") + 1
-    )
-    if not updated:
-        SweepRun.objects.get_or_create(
-            name=name,
-            defaults={"last_started_at": started, "last_finished_at": timezone.now(), "last_result": result, "runs": 1},
-        )
-    return result
+run = outbox.run  # the heartbeat; re-exported for one round (reports.services calls sweeps.run)
 
 
 def broken_promises_sweep() -> int:
@@ -78,7 +65,7 @@ def broken_promises_sweep() -> int:
 
 
 def notifications_dispatch_sweep() -> int:
-    return run(DISPATCH, lambda now: notifications.notifications_dispatch(now=now))
+    return outbox.dispatch_sweep()
 
 
 def digests_sweep() -> int:

@@ -25,6 +25,7 @@ def broken_promises_sweep_task() -> int:
 
 @shared_task(**RETRY)
 def notifications_dispatch_task() -> int:
+    """Moved to contactcare.outbox.dispatch_task (issue 11); kept one round for messages already queued."""
     return sweeps.notifications_dispatch_sweep()
 
 

@@ -374,7 +374,7 @@ def team_reassign(request, pk):
 # --- Notifications and status -------------------------------------------------
 
 
-@permission_required("followups.view_notification", raise_exception=True)
+@permission_required("contactcare.view_notification", raise_exception=True)
 def notification_list(request):
     page = selectors.notifications_page(user=request.user, page=request.GET.get("page"))
     response = render(request, "followups/notification_list.html", {"page": page})
@@ -382,14 +382,14 @@ def notification_list(request):
     return response
 
 
-@permission_required("followups.view_followup_status", raise_exception=True)
+@permission_required("contactcare.view_followup_status", raise_exception=True)
 def status(request):
     context = {"status": selectors.followup_status(), "now": timezone.now()}
     return render(request, "followups/status.html", context)
 
 
 @require_POST
-@permission_required("followups.change_notification", raise_exception=True)
+@permission_required("contactcare.change_notification", raise_exception=True)
 def notification_retry(request, pk):
     notification = get_object_or_404(Notification, pk=pk)
     notifications.notification_retry(notification=notification)

@@ -1,5 +1,5 @@
-# Issue 11: the outbox models now live in contactcare.
-# Placeholder created before the work was shared out, so that the chain has one leaf; its owner fills it.
+# Issue 11: the outbox models now live in contactcare (see contactcare 0003).
+# Django's state forgets them here; their tables stay as they are.
 from django.db import migrations
 
 
@@ -9,4 +9,13 @@ class Migration(migrations.Migration):
         ("contactcare", "0003_outbox"),
     ]
 
-    operations = []
+    operations = [
+        migrations.SeparateDatabaseAndState(
+            state_operations=[
+                migrations.RemoveField(model_name="notification", name="recipient"),
+                migrations.DeleteModel(name="SweepRun"),
+                migrations.DeleteModel(name="Notification"),
+            ],
+            database_operations=[],
+        ),
+    ]

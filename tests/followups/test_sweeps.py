@@ -1,4 +1,7 @@
-"""The periodic sweeps: broken promises, e-mail dispatch, digests, and their heartbeat."""
+"""The periodic sweeps: broken promises, e-mail dispatch, digests, and their heartbeat.
+
+The e-mails themselves (one per person, one connection) are in test_outbox.py.
+"""
 
 from datetime import datetime, timedelta
 from smtplib import SMTPException
@@ -7,11 +10,14 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.core import mail
 from django.core.mail.backends.base import BaseEmailBackend
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from contactcare.models import Notification, SweepRun
 from followups import notifications, services, sweeps
-from followups.models import Notification, Promise, SweepRun
+from followups.models import CheckIn, Promise
 
 from ..factories import CheckInFactory, ContactMomentFactory, PromiseFactory, TeamFactory, UserFactory
 
@@ -59,10 +65,74 @@ def test_the_sweep_run_twice_notifies_once():
 def test_notifications_are_unique_even_if_two_sweeps_race():
     promise, _owner, _lead = _broken_promise_in_a_team()
 
-    notifications.promises_broken(promises=[promise])
-    notifications.promises_broken(promises=[promise])  # as if a second worker got there too
+    notifications.promises_broken(promise_ids=[promise.pk], now=timezone.now())
+    notifications.promises_broken(promise_ids=[promise.pk], now=timezone.now())  # as if a second worker got there too
 
     assert Notification.objects.filter(kind="promise_broken").count() == 2
+
+
+def _broken_promises(count: int, owner, minutes_ago: int = 5) -> list[Promise]:
+    moment = ContactMomentFactory(logged_by=owner, team=owner.teams.first())
+    return PromiseFactory.create_batch(count, moment=moment, due_at=timezone.now() - timedelta(minutes=minutes_ago))
+
+
+def test_one_sweep_run_takes_the_same_queries_for_30_and_for_300_broken_promises(django_assert_max_num_queries):
+    owner, lead = UserFactory(), UserFactory()
+    TeamFactory(members=[owner], lead=lead)
+    _broken_promises(30, owner, minutes_ago=10)
+
+    with CaptureQueriesContext(connection) as small:
+        assert services.promises_mark_broken(now=timezone.now()) == 30
+    _broken_promises(300, owner)
+    with django_assert_max_num_queries(len(small.captured_queries)):
+        assert services.promises_mark_broken(now=timezone.now()) == 300
+
+    assert Notification.objects.filter(kind="promise_broken", recipient=owner).count() == 330
+    assert Notification.objects.filter(kind="promise_broken", recipient=lead).count() == 330
+
+
+def test_the_broken_notice_names_customer_promise_and_owner_and_links_to_the_customer(settings):
+    settings.LANGUAGE_CODE = "en"
+    owner = UserFactory(first_name="Anna", last_name="de Vries")
+    moment = ContactMomentFactory(logged_by=owner, customer__full_name="Johanna Vermeulen")
+    due_at = timezone.now() - timedelta(minutes=1)
+    promise = PromiseFactory(moment=moment, due_at=due_at, description="Send the 50% quote")
+
+    services.promises_mark_broken(now=timezone.now())
+
+    notice = Notification.objects.get(kind="promise_broken")
+    assert notice.subject == "Promise broken: Johanna Vermeulen"
+    assert notice.body.startswith("The promise “Send the 50% quote” to Johanna Vermeulen has not been kept in time.")
+    assert "It is Anna de Vries's promise." in notice.body
+    assert notice.link == reverse("contacts:customer-detail", args=[promise.customer_id])
+    assert notice.key == f"promise:{promise.pk}"
+    assert (notice.status, notice.attempts) == ("pending", 0)
+
+
+def test_a_second_worker_that_marked_the_same_promises_adds_no_notice():
+    owner, lead = UserFactory(), UserFactory()
+    TeamFactory(members=[owner], lead=lead)
+    promises = _broken_promises(40, owner)
+    services.promises_mark_broken(now=timezone.now())
+
+    # as if a second run had recorded the same promises before the first committed its notices
+    notifications.promises_broken(promise_ids=[p.pk for p in promises], now=timezone.now())
+
+    assert Notification.objects.filter(kind="promise_broken").count() == 80
+    assert Notification.objects.filter(kind="promise_broken").values("recipient", "key").distinct().count() == 80
+
+
+def test_inactive_people_are_not_told_and_an_owner_who_leads_is_told_once():
+    lead = UserFactory()
+    TeamFactory(members=[lead], lead=lead)
+    gone = UserFactory(is_active=False)
+    TeamFactory(members=[gone], lead=lead)
+    _broken_promises(1, lead)
+    _broken_promises(1, gone)
+
+    services.promises_mark_broken(now=timezone.now())
+
+    assert sorted(Notification.objects.values_list("recipient__username", flat=True)) == [lead.username] * 2
 
 
 def test_a_sweep_after_an_outage_catches_up_on_everything_that_broke():
@@ -193,3 +263,57 @@ def test_staff_see_a_banner_when_reminders_are_delayed(staff_client):
 
     assert "Reminders are delayed" in silent
     assert "Reminders are delayed" not in running
+
+
+def test_the_status_page_shows_each_sweeps_heartbeat(manager_client):
+    sweeps.broken_promises_sweep()
+    sweeps.notifications_dispatch_sweep()
+
+    page = manager_client.get(reverse("followups:status"), headers={"Accept-Language": "en"}).content.decode()
+
+    assert "Broken promises" in page and "Sending e-mails" in page
+    assert "0 promises found broken" in page and "0 notifications e-mailed" in page
+
+
+# --- The digest at size: the first 25 of each section, the count, a link -------------
+
+
+def _backlog(person, checkins: int, promises: int) -> None:
+    moment = ContactMomentFactory(logged_by=person)
+    CheckIn.objects.bulk_create(  # one open check-in per customer and kind: a kind each
+        CheckIn(
+            customer=moment.customer,
+            origin=moment,
+            kind=f"{n + 1}d",
+            assignee=person,
+            due_date=_at(8, 0).date() - timedelta(days=1 + n % 30),
+        )
+        for n in range(checkins)
+    )
+    PromiseFactory.create_batch(promises, moment=moment, owner=person, due_at=_at(6, 0) - timedelta(hours=1))
+
+
+def test_a_digest_shows_25_of_each_section_with_the_count_and_stays_small(settings):
+    settings.LANGUAGE_CODE = "en"
+    anna = UserFactory(email="anna@example.com")
+    _backlog(anna, checkins=350, promises=350)
+
+    notifications.digests_create(now=_at(7, 30))
+
+    body = Notification.objects.get(kind="digest", recipient=anna).body
+    assert "Overdue check-ins (350):" in body and "Broken promises (350):" in body
+    assert body.count("\n- ") == 50  # 25 overdue check-ins, 25 broken promises
+    assert body.count("… and 325 more on My day") == 2
+    assert len(body.encode()) < 12_000  # 399 KB before, for a backlog like this
+
+
+def test_the_digest_takes_the_same_queries_for_one_item_and_for_hundreds(settings, django_assert_max_num_queries):
+    few, many = UserFactory(), UserFactory()
+    _backlog(few, checkins=1, promises=1)
+    with CaptureQueriesContext(connection) as small:
+        assert notifications.digests_create(now=_at(7, 30)) == 1
+    Notification.objects.all().delete()
+    _backlog(many, checkins=60, promises=60)
+
+    with django_assert_max_num_queries(len(small.captured_queries)):
+        assert notifications.digests_create(now=_at(7, 30)) == 2

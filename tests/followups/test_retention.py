@@ -7,11 +7,16 @@ Time is fixed: every service takes `now`, and customers get their creation and l
 import os
 import uuid
 from datetime import datetime, timedelta
+from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
 from django.urls import reverse
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
 
 from contactcare import roles
 from contactcare.models import PrivacyAudit
@@ -505,3 +510,30 @@ def test_the_list_and_the_erasure_run_in_a_real_celery_worker(tmp_path, manager,
         worker.stop()
     assert customer_is_erased(Customer.objects.get(pk=old.pk))
     assert PrivacyAudit.objects.get().actor == manager
+
+
+# --- Hostile input on the real list ------------------------------------------------------
+
+HOSTILE = ["²", "١", "a\x00b", "9" * 30, str(2**63), "-1", "0", "", " ", "x" * 5000, "😀", "<script>", "../"]
+
+
+@hypothesis_settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    action=st.sampled_from(["review", "exclude", "include", "confirm", "dismiss"]),
+    method=st.sampled_from(["GET", "POST"]),
+    values=st.fixed_dictionaries(
+        {}, optional=dict.fromkeys(["reason", "version", "submission_key", "page"], st.sampled_from(HOSTILE))
+    ),
+)
+def test_hostile_input_on_a_real_list_never_gets_a_server_error(client, manager, review, action, method, values):
+    _client(client, manager)
+    candidate = review.candidates.first()
+    target = candidate.pk if action in {"exclude", "include"} else review.pk
+    url = reverse("followups:retention" + ("-review" if action == "review" else f"-{action}"), args=[target])
+    query = {"page": values.pop("page")} if "page" in values else {}
+    with transaction.atomic():
+        response = client.get(url, query) if method == "GET" else client.post(f"{url}?{urlencode(query)}", values)
+        assert response.status_code < 500
+        if response.status_code == 302:  # where it sends the manager answers too
+            assert client.get(response["Location"]).status_code == 200
+        transaction.set_rollback(True)

@@ -258,6 +258,11 @@ CELERY_BEAT_SCHEDULE = {
     "daily-digests": {"task": "followups.tasks.daily_digests_task", "schedule": crontab(minute="*/10")},
     # From Monday 07:00 (WEEKLY_REPORT_TIME) every quarter of an hour until every manager has last week's report.
     "weekly-report": {"task": "reports.tasks.weekly_report_mails_task", "schedule": crontab(minute="*/15")},
+    # The month's retention list, made on the 1st at 03:15 local; run daily so that a missed 1st catches up
+    # (the list's unique month keeps it to one a month).
+    "retention-list": {"task": "followups.tasks.retention_list_task", "schedule": crontab(minute=15, hour=3)},
+    # Erases what a manager confirmed, in batches; each run continues where the last one stopped.
+    "retention-erase": {"task": "followups.tasks.retention_erase_task", "schedule": crontab(minute=45)},
 }
 
 # --- ContactCare --------------------------------------------------------------
@@ -275,6 +280,9 @@ DIGEST_TIME = env("DIGEST_TIME", default="07:30")  # local time the morning dige
 WEEKLY_REPORT_TIME = env("WEEKLY_REPORT_TIME", default="07:00")  # local time on Mondays
 REMINDERS_DELAYED_AFTER_MINUTES = env.int("REMINDERS_DELAYED_AFTER_MINUTES", default=15)
 NOTIFICATION_MAX_ATTEMPTS = env.int("NOTIFICATION_MAX_ATTEMPTS", default=5)
+# Customers without contact for this many years are listed each month and erased once a manager confirmed
+# the list. Empty or 0: retention is off (no lists are made).
+RETENTION_YEARS = int(env.str("RETENTION_YEARS", default="7").strip() or 0)
 # One dispatch run takes up to this many notifications and sends each person one e-mail listing theirs
 # (the first OUTBOX_LINES_PER_EMAIL, the count, and a link to NOTIFICATIONS_URL).
 OUTBOX_BATCH = env.int("OUTBOX_BATCH", default=200_000)

@@ -18,7 +18,7 @@ from contacts import selectors as contact_selectors
 from contacts.models import ContactMoment, Customer, Topic
 from contacts.views import merged_customer_redirect
 
-from . import access, dates, notifications, selectors, services
+from . import access, dates, notifications, retention, selectors, services
 from .forms import (
     CancelPromiseForm,
     CheckInPolicyForm,
@@ -385,6 +385,8 @@ def notification_list(request):
 @permission_required("contactcare.view_followup_status", raise_exception=True)
 def status(request):
     context = {"status": selectors.followup_status(), "now": timezone.now()}
+    if request.user.has_perm(retention.ERASE_PERMISSION):  # the month's retention list, while it waits
+        context["retention_waiting"] = retention.retention_review_waiting()
     return render(request, "followups/status.html", context)
 
 

@@ -11,7 +11,8 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from followups.models import Notification, Promise, SweepRun
+from contactcare.models import Notification, SweepRun
+from followups.models import Promise
 from followups.tasks import daily_digests_task
 from reports.tasks import weekly_report_mails_task
 

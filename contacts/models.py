@@ -242,8 +242,11 @@ class ContactMoment(models.Model):
         on_delete=models.SET_NULL,
         related_name="contact_moments",
     )
+    # Decided when the contact is logged, and again when it or an earlier one is corrected or deleted, by
+    # contacts.repeats: the one place that says what a repeat is. Derived, not an edit: not in the history.
+    is_repeat = models.BooleanField(_("repeat contact"), default=False, editable=False)
 
-    history = HistoricalRecords()
+    history = HistoricalRecords(excluded_fields=["is_repeat"])
     objects = ContactMomentQuerySet.as_manager()
 
     class Meta:

@@ -28,6 +28,7 @@ from .normalize import (
     phone_normalize,
     text_normalize,
 )
+from .repeats import contact_counted_change
 
 CUSTOMER_NUMBER_PREFIX = "K"
 CUSTOMER_NUMBER_COUNTER = "customer_number"
@@ -248,6 +249,7 @@ def contact_moment_create(*, customer: Customer, logged_by, actor, occurred_at=N
     moment = ContactMoment(customer=customer, logged_by=logged_by, occurred_at=occurred_at or now, **fields)
     contact_moment_clean(moment, now=now)
     with_actor(moment, actor).save()
+    contact_counted_change(moment)  # its repeat flag, the later ones it makes repeats, the report's summary
     # The customer list reads the newest contact from the customer's row. One
     # set-based UPDATE, only when this contact is the newest (an older one
     # typed in afterwards leaves it); on a tie the later one wins, as in

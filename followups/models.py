@@ -264,8 +264,12 @@ class Promise(models.Model):
     # it and told its owner and team lead; stays when the promise is kept late.
     broken_at = models.DateTimeField(_("broke at"), null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    # When its contact happened (the report's "promises made in the week"), kept by followups.services when
+    # the contact's time is corrected. Derived, so not in the history; empty only for rows written around
+    # the services, which `report_summaries_rebuild` fills.
+    made_at = models.DateTimeField(_("made at"), null=True, blank=True, editable=False, db_index=True)
 
-    history = HistoricalRecords()
+    history = HistoricalRecords(excluded_fields=["made_at"])
     objects = PromiseQuerySet.as_manager()
 
     class Meta:

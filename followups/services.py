@@ -22,6 +22,7 @@ from contactcare.formats import day
 from contactcare.services import submission_claim, submission_complete
 from contacts.models import ContactMoment, Customer, Topic
 from contacts.normalize import text_normalize
+from contacts.repeats import contact_counted_change
 from contacts.services import (
     contact_moment_clean,
     contact_moment_create,
@@ -209,6 +210,12 @@ def contact_correct(*, moment: ContactMoment, actor, reason: str, **fields) -> C
             )
     before = {name: getattr(moment, name + "_id" if name in ("customer", "topic", "team") else name) for name in fields}
     old_team_id = moment.team_id
+    counted_before = ContactMoment(
+        customer_id=moment.customer_id,
+        occurred_at=moment.occurred_at,
+        team_id=old_team_id,
+        logged_by_id=moment.logged_by_id,
+    )
     for name, value in fields.items():
         setattr(moment, name, value)
     contact_moment_clean(moment, now=timezone.now(), when_changed=moment.occurred_at != before.get("occurred_at"))
@@ -216,6 +223,9 @@ def contact_correct(*, moment: ContactMoment, actor, reason: str, **fields) -> C
     if before == after:
         return moment
     with_actor(moment, actor, reason).save()
+    if moment.occurred_at != counted_before.occurred_at:
+        Promise.objects.filter(moment=moment).update(made_at=moment.occurred_at)
+    contact_counted_change(moment, before=counted_before)  # repeat flags and the report's summary follow
     if moving:
         _followups_move(moment=moment, customer=target, actor=actor, reason=reason)
     if moment.team_id != old_team_id:
@@ -241,6 +251,7 @@ def contact_delete(*, moment: ContactMoment, actor, reason: str) -> ContactMomen
     moment.deleted_by = actor
     moment.deletion_reason = reason
     with_actor(moment, actor, reason).save(update_fields=["deleted_at", "deleted_by", "deletion_reason"])
+    contact_counted_change(moment)  # it counts nowhere now, nor as the earlier contact of a repeat
     for promise in Promise.objects.open().filter(moment=moment):
         promise_cancel(promise=promise, reason=reason, actor=actor)
     for checkin in CheckIn.objects.open().filter(origin=moment):
@@ -487,6 +498,7 @@ def promise_make(*, moment: ContactMoment, actor, description: str, owner, due_a
         team=moment.team,
         due_at=due_at,
         created_by=actor,
+        made_at=moment.occurred_at,
     )
     validate(promise, exclude=["customer", "moment", "owner", "team", "created_by"])
     with_actor(promise, actor).save()

@@ -31,3 +31,33 @@ class ReportDownload(models.Model):
 
     def __str__(self):
         return f"{self.week} {self.format}"
+
+
+class WeeklySummary(models.Model):
+    """What the weekly report counts of contacts, per ISO week, team and person who logged them.
+
+    Kept by reports.summaries from the raw rows, in the transaction that
+    changed them (contacts.signals.contacts_counted_changed), and rebuilt
+    exactly by `manage.py report_summaries_rebuild`. `counts` holds the
+    additive raw figures of the contacts (reports.summaries.contact_counts);
+    check-ins and promises are not here: their figures depend on "now".
+    Plain ids, not foreign keys: a deleted team or person keeps its counts,
+    as the contacts keep theirs.
+    """
+
+    week = models.DateField()  # its Monday, in the desk's time zone
+    team_id = models.BigIntegerField(default=0)  # 0: contacts logged without a team
+    person_id = models.BigIntegerField()  # who logged the contacts
+    counts = models.JSONField(default=dict)
+    # REPEAT_CONTACT_WINDOW_DAYS when the row was counted: a row of another window is not read.
+    repeat_window_days = models.PositiveSmallIntegerField()
+
+    class Meta:
+        verbose_name = _("weekly summary")
+        verbose_name_plural = _("weekly summaries")
+        constraints = [
+            models.UniqueConstraint(fields=["week", "team_id", "person_id"], name="weekly_summary_bucket"),
+        ]
+
+    def __str__(self):
+        return f"{self.week} {self.team_id} {self.person_id}"

@@ -7,7 +7,7 @@ rates and averages are derived from the sums (see figures.py).
 """
 
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -15,24 +15,22 @@ from django.db.models import (
     Case,
     CharField,
     Count,
-    DateTimeField,
-    Exists,
-    ExpressionWrapper,
-    F,
-    OuterRef,
     Q,
     QuerySet,
-    Sum,
     Value,
     When,
 )
 from django.utils import timezone
 from django.utils.translation import gettext
 
+from contactcare.db_router import replica_reads
 from contacts.models import ContactMoment, Team, contact_alive
+from contacts.repeats import repeat_expression
 from followups.models import CheckIn, CheckInIs, Promise, PromiseIs
 
 from .figures import FIGURES
+from .models import WeeklySummary
+from .summaries import NO_TEAM, contact_counts
 from .weeks import IsoWeek
 
 TREND_WEEKS = 12
@@ -56,43 +54,6 @@ def _span(field_name: str, weeks: list[IsoWeek], *, dates: bool = False) -> Q:
     if dates:
         return Q(**{f"{field_name}__gte": first.days[0], f"{field_name}__lte": last.days[1]})
     return Q(**{f"{field_name}__gte": first.start, f"{field_name}__lt": last.end})
-
-
-def repeat_contact_earlier():
-    """Is this inbound contact a repeat: an earlier inbound contact of the customer within the window?"""
-    window = timedelta(days=settings.REPEAT_CONTACT_WINDOW_DAYS)
-    return Exists(
-        ContactMoment.objects.alive()
-        .inbound()
-        .filter(
-            customer=OuterRef("customer"),
-            occurred_at__lt=OuterRef("occurred_at"),
-            occurred_at__gte=ExpressionWrapper(OuterRef("occurred_at") - window, output_field=DateTimeField()),
-        )
-    )
-
-
-def _contact_counts() -> dict:
-    counts = {
-        "contacts": Count("pk"),
-        "inbound": Count("pk", filter=Q(direction="in")),
-        "outbound": Count("pk", filter=Q(direction="out")),
-        "complaints": Count("pk", filter=Q(is_complaint=True)),
-        "compliments": Count("pk", filter=Q(is_compliment=True)),
-        "repeat": Count("pk", filter=Q(direction="in", is_repeat=True)),
-        "helped_asked": Count("pk", filter=Q(fully_helped__isnull=False)),
-        "helped_yes": Count("pk", filter=Q(fully_helped=True)),
-        "sentiment_start_sum": Sum("sentiment_start"),
-        "sentiment_end_sum": Sum("sentiment_end"),
-        "ended_better": Count("pk", filter=Q(sentiment_end__gt=F("sentiment_start"))),
-    }
-    for channel in ContactMoment.Channel.values:
-        for direction in ContactMoment.Direction.values:
-            counts[f"ch_{channel}_{direction}"] = Count("pk", filter=Q(channel=channel, direction=direction))
-    for level in ContactMoment.Sentiment.values:
-        counts[f"sentiment_start_{level}"] = Count("pk", filter=Q(sentiment_start=level))
-        counts[f"sentiment_end_{level}"] = Count("pk", filter=Q(sentiment_end=level))
-    return counts
 
 
 def _checkin_counts(today) -> dict:
@@ -121,11 +82,64 @@ def _rows(queryset: QuerySet, group: list[str], counts: dict) -> list[dict]:
     return list(queryset.values(*group).annotate(**counts).order_by())
 
 
-def raw_counts(*, weeks: list[IsoWeek], now: datetime, by: str = "team", teams: list[int] | None = None) -> dict:
+def repeat_flags_current(weeks: list[IsoWeek]) -> bool:
+    """Whether the weeks' repeat flags follow the window as it is now (no row counted with another one)."""
+    return not (
+        WeeklySummary.objects.filter(week__in=[week.monday for week in weeks])
+        .exclude(repeat_window_days=settings.REPEAT_CONTACT_WINDOW_DAYS)
+        .exists()
+    )
+
+
+def _summary_counts(*, weeks: list[IsoWeek], by: str, teams: list[int] | None) -> tuple[list, set[str]]:
+    """Contacts' raw counts from the weekly summary: ([(week label, group, counts)], labels of stale weeks).
+
+    A week whose rows were counted with another repeat window (the setting
+    changed, and `report_summaries_rebuild` has not run since) is stale.
+    """
+    labels = {week.monday: week.label for week in weeks}
+    rows = WeeklySummary.objects.filter(week__in=labels)
+    if teams is not None:
+        rows = rows.filter(team_id__in=teams)
+    window = settings.REPEAT_CONTACT_WINDOW_DAYS
+    found, stale = [], set()
+    for monday, team, person, counts, days in rows.values_list(
+        "week", "team_id", "person_id", "counts", "repeat_window_days"
+    ):
+        if days != window:
+            stale.add(labels[monday])
+        group = (None if team == NO_TEAM else team) if by == "team" else person
+        found.append((labels[monday], group, counts))
+    return found, stale
+
+
+def _trend_checkin_counts(today) -> dict:
+    return {
+        "checkins_on_time": Count("pk", filter=CheckInIs.done_on_time()),
+        "checkins_late": Count("pk", filter=CheckInIs.done_late()),
+        "checkins_overdue": Count("pk", filter=CheckInIs.overdue(today)),
+    }
+
+
+def _trend_promise_counts(now) -> dict:
+    return {
+        "kept_on_time": Count("pk", filter=PromiseIs.kept_on_time()),
+        "kept_late": Count("pk", filter=PromiseIs.kept_late()),
+        "broken": Count("pk", filter=PromiseIs.broken(now)),
+    }
+
+
+def raw_counts(
+    *, weeks: list[IsoWeek], now: datetime, by: str = "team", teams: list[int] | None = None, trend: bool = False
+) -> dict:
     """{(week label, group value): {raw figure: number}} for the given weeks, in four queries.
 
     `by` is "team", or "person" (contacts by who logged them, check-ins by
     assignee, promises by owner). `teams` limits the rows to those teams.
+    Contacts come from the weekly summary; check-ins and promises from
+    their rows, whose "overdue" and "broken" depend on `now`. With `trend`,
+    only what the trend's charts draw: check-ins and promises kept, late,
+    overdue or broken (two queries).
     """
     today = timezone.localdate(now)
     group_field = {
@@ -136,32 +150,45 @@ def raw_counts(*, weeks: list[IsoWeek], now: datetime, by: str = "team", teams: 
     scope = (lambda qs: qs.filter(team__in=teams)) if teams is not None else (lambda qs: qs)
     result: dict[tuple[str, object], dict] = {}
 
+    def add_one(key, values):
+        bucket = result.setdefault(key, {})
+        for name, value in values.items():
+            bucket[name] = bucket.get(name, 0) + (value or 0)
+
     def add(rows, group):
         for row in rows:
-            key = (row.pop("period"), row.pop(group))
-            bucket = result.setdefault(key, {})
-            for name, value in row.items():
-                bucket[name] = bucket.get(name, 0) + (value or 0)
+            add_one((row.pop("period"), row.pop(group)), row)
 
     # A deleted contact counts nowhere: not itself, not as the earlier contact of a repeat, and not the
     # check-ins it planned or the promises made in it (deleting closed the open ones; a figure would
     # otherwise show them as skipped or cancelled work).
-    contacts = scope(ContactMoment.objects.alive().filter(_span("occurred_at", weeks))).annotate(
-        period=_period("occurred_at", weeks), is_repeat=repeat_contact_earlier()
-    )
-    add(_rows(contacts, ["period", group_field["contacts"]], _contact_counts()), group_field["contacts"])
+    if not trend:
+        summarised, stale = _summary_counts(weeks=weeks, by=by, teams=teams)
+        for label, group, counts in summarised:
+            if label not in stale:
+                add_one((label, group), counts)
+        if stale:  # counted from the contacts, with the window as it is now
+            stale_weeks = [week for week in weeks if week.label in stale]
+            contacts = scope(ContactMoment.objects.alive().filter(_span("occurred_at", stale_weeks))).annotate(
+                period=_period("occurred_at", stale_weeks), repeat_now=repeat_expression()
+            )
+            counts = {**contact_counts(), "repeat": Count("pk", filter=Q(direction="in", repeat_now=True))}
+            add(_rows(contacts, ["period", group_field["contacts"]], counts), group_field["contacts"])
     checkins = scope(CheckIn.objects.filter(_span("due_date", weeks, dates=True), contact_alive("origin__"))).annotate(
         period=_period("due_date", weeks, dates=True)
     )
-    add(_rows(checkins, ["period", group_field["checkins"]], _checkin_counts(today)), group_field["checkins"])
+    checkin_counts = _trend_checkin_counts(today) if trend else _checkin_counts(today)
+    add(_rows(checkins, ["period", group_field["checkins"]], checkin_counts), group_field["checkins"])
     promises = scope(Promise.objects.filter(_span("due_at", weeks), contact_alive("moment__"))).annotate(
         period=_period("due_at", weeks)
     )
-    add(_rows(promises, ["period", group_field["promises"]], _promise_counts(now)), group_field["promises"])
-    made = scope(Promise.objects.filter(_span("moment__occurred_at", weeks), contact_alive("moment__"))).annotate(
-        period=_period("moment__occurred_at", weeks)
-    )
-    add(_rows(made, ["period", group_field["promises"]], {"promises_made": Count("pk")}), group_field["promises"])
+    promise_counts = _trend_promise_counts(now) if trend else _promise_counts(now)
+    add(_rows(promises, ["period", group_field["promises"]], promise_counts), group_field["promises"])
+    if not trend:
+        made = scope(Promise.objects.filter(_span("made_at", weeks), contact_alive("moment__"))).annotate(
+            period=_period("made_at", weeks)
+        )
+        add(_rows(made, ["period", group_field["promises"]], {"promises_made": Count("pk")}), group_field["promises"])
     return result
 
 
@@ -202,6 +229,7 @@ class WeeklyReport:
     trend: list = field(default_factory=list)  # [(week, raw)] for the last TREND_WEEKS weeks
 
 
+@replica_reads()
 def weekly_report(
     *, week: IsoWeek, team: Team | None, now: datetime, teams: list[Team], with_people: bool
 ) -> WeeklyReport:
@@ -228,7 +256,7 @@ def weekly_report(
 
     # A set: near the first supported week the trend is shorter, not repeated.
     trend_weeks = sorted({week.previous(n) for n in range(TREND_WEEKS)})
-    trend_counts = raw_counts(weeks=trend_weeks, now=now, teams=[team.pk] if team else None)
+    trend_counts = raw_counts(weeks=trend_weeks, now=now, teams=[team.pk] if team else None, trend=True)
     trend = [(w, _sum(raw for (p, _), raw in trend_counts.items() if p == w.label)) for w in trend_weeks]
 
     people = []
@@ -253,6 +281,7 @@ def weekly_report(
     )
 
 
+@replica_reads()
 def report_tables(*, week: IsoWeek, now: datetime, teams: list[Team]) -> list[tuple[str, dict, dict]]:
     """(scope name, this week's figures, last week's) for all teams together and each team: four queries."""
     previous = week.previous()

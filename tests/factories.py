@@ -14,6 +14,7 @@ from factory.django import DjangoModelFactory
 from contactcare import roles
 from contacts.models import ContactMoment, Customer, CustomerDetail, Team, Topic
 from contacts.normalize import name_normalize
+from contacts.repeats import contact_counted_change
 from contacts.services import customer_last_contact_refresh
 from followups.models import CheckIn, CheckInPolicy, Promise
 
@@ -105,6 +106,12 @@ class ContactMomentFactory(DjangoModelFactory):
         if create:
             customer_last_contact_refresh(customer_id=moment.customer_id)
 
+    @factory.post_generation
+    def counted(moment, create, extracted, **kwargs):
+        """The repeat flags and the report's summary, as contacts.services keeps them when logging."""
+        if create:
+            contact_counted_change(moment)
+
 
 class CheckInPolicyFactory(DjangoModelFactory):
     """The default policy (the data migration's values): day 3 and week 6 after an inbound contact."""
@@ -143,3 +150,4 @@ class PromiseFactory(DjangoModelFactory):
     created_by = factory.SelfAttribute("moment.logged_by")
     team = factory.SelfAttribute("moment.team")
     due_at = factory.LazyFunction(lambda: timezone.now() + timedelta(days=1))
+    made_at = factory.SelfAttribute("moment.occurred_at")  # as promise_make stores it

@@ -1,0 +1,109 @@
+"""What a repeat contact is, said once, and keeping `ContactMoment.is_repeat` true to it.
+
+A repeat contact is an inbound, not deleted contact that follows an earlier
+inbound, not deleted contact of the same customer within
+REPEAT_CONTACT_WINDOW_DAYS (inclusive), with any team. The flag is decided
+when a contact is logged (or imported) and recomputed for the contacts a
+change can touch: the contact itself and the customer's later contacts
+within the window, for the old and the new customer and time. A merge of
+two customers keeps the flags as they were (a report of a past week does
+not change because two records turned out to be one person).
+
+Every change to what the weekly report counts of contacts is announced
+with `contacts.signals.contacts_counted_changed`, naming the buckets
+(time, team, person) whose counts may have moved: `reports` keeps its
+summary from that, and `contacts` does not import `reports`.
+"""
+
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db.models import BooleanField, DateTimeField, Exists, ExpressionWrapper, F, OuterRef, Q
+
+from .models import ContactMoment, contact_alive
+from .signals import contacts_counted_changed
+
+# (when it happened, team id or None, logged by id): the counted cell a contact falls in.
+Bucket = tuple[datetime, int | None, int]
+
+
+def repeat_window() -> timedelta:
+    return timedelta(days=settings.REPEAT_CONTACT_WINDOW_DAYS)
+
+
+def repeat_earlier_exists(outer: str = "") -> Exists:
+    """An earlier inbound, not deleted contact of the same customer within the window (the outer row's)."""
+    return Exists(
+        ContactMoment.objects.alive()
+        .inbound()
+        .filter(
+            customer=OuterRef(f"{outer}customer"),
+            occurred_at__lt=OuterRef(f"{outer}occurred_at"),
+            occurred_at__gte=ExpressionWrapper(
+                OuterRef(f"{outer}occurred_at") - repeat_window(), output_field=DateTimeField()
+            ),
+        )
+    )
+
+
+def repeat_expression() -> ExpressionWrapper:
+    """The definition as a boolean expression on a contact row: what `is_repeat` must hold."""
+    return ExpressionWrapper(
+        Q(contact_alive(), direction=ContactMoment.Direction.INBOUND) & Q(repeat_earlier_exists()),
+        output_field=BooleanField(),
+    )
+
+
+def bucket_of(moment: ContactMoment) -> Bucket:
+    return (moment.occurred_at, moment.team_id, moment.logged_by_id)
+
+
+def repeats_refresh(contacts) -> dict[int, tuple[bool, Bucket]]:
+    """Make `is_repeat` of the `contacts` (a queryset) true to the definition: {id: (new flag, bucket)} of
+    those that changed. One read of the rows that differ, at most two set-based UPDATEs."""
+    wrong = {
+        pk: (bool(should_be), (when, team, person))
+        for pk, should_be, when, team, person in contacts.annotate(should_be=repeat_expression())
+        .filter(~Q(is_repeat=F("should_be")))
+        .values_list("pk", "should_be", "occurred_at", "team_id", "logged_by_id")
+    }
+    for value in (True, False):
+        ids = [pk for pk, (flag, _) in wrong.items() if flag is value]
+        if ids:
+            ContactMoment.objects.filter(pk__in=ids).update(is_repeat=value)
+    return wrong
+
+
+def repeats_refresh_after(*, customer_id: int, since: datetime) -> dict[int, tuple[bool, Bucket]]:
+    """Refresh the flags a change at `since` can touch: the customer's contacts from then to a window later."""
+    return repeats_refresh(
+        ContactMoment.objects.filter(
+            customer_id=customer_id, occurred_at__gte=since, occurred_at__lte=since + repeat_window()
+        )
+    )
+
+
+def contacts_counted(buckets: Iterable[Bucket]) -> None:
+    """Say that what the report counts in `buckets` may have changed (in the caller's transaction)."""
+    buckets = {bucket for bucket in buckets if bucket is not None}
+    if buckets:
+        contacts_counted_changed.send(sender=ContactMoment, buckets=buckets)
+
+
+def contact_counted_change(moment: ContactMoment, *, before: ContactMoment | None = None) -> None:
+    """After `moment` was logged, corrected (`before`: a copy as it was) or deleted: its flag, the flags it
+    touches and the report follow, in the caller's transaction.
+
+    Refreshed: the contact itself and its customer's later contacts within
+    the window, and the same at its old customer and time when those changed.
+    """
+    changed = repeats_refresh_after(customer_id=moment.customer_id, since=moment.occurred_at)
+    buckets = {bucket_of(moment)}
+    if before is not None:
+        buckets.add(bucket_of(before))
+        if (before.customer_id, before.occurred_at) != (moment.customer_id, moment.occurred_at):
+            changed |= repeats_refresh_after(customer_id=before.customer_id, since=before.occurred_at)
+    if moment.pk in changed:
+        moment.is_repeat = changed[moment.pk][0]
+    contacts_counted(buckets | {bucket for _, bucket in changed.values()})

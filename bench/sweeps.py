@@ -1,0 +1,146 @@
+"""The sweeps at full size, in a process of their own as the Celery worker runs them (bench/run.py starts it).
+
+    DJANGO_SETTINGS_MODULE=bench.settings BENCH_MAIL_DIR=/tmp/… DATABASE_URL=… python bench/sweeps.py --backlog 100000
+
+1. `--backlog` promises become newly broken (open, due minutes to hours ago, not yet noticed);
+2. the broken-promise sweep runs until it finds nothing more (or `--max-seconds` is up): marked and noticed;
+3. the dispatch sweep runs until nothing is pending: the e-mails are counted in BENCH_MAIL_DIR, per person;
+4. the morning digest is written for everyone (DIGEST_TIME is set to 00:00 for this) and sent.
+
+Everything is put back afterwards (the promises, the notifications written here), so the
+dataset stays reusable. Prints one JSON line with the numbers.
+"""
+
+import argparse
+import json
+import os
+import re
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bench.settings")
+os.environ["DIGEST_TIME"] = "00:00"
+
+import django
+
+django.setup()
+
+from django.apps import apps  # noqa: E402
+from django.db import connection  # noqa: E402
+from django.utils import timezone  # noqa: E402
+
+from bench import dataset  # noqa: E402
+from followups import sweeps  # noqa: E402
+
+SEPARATOR = "-" * 79
+
+
+def mails(directory: Path) -> tuple[int, Counter]:
+    """(messages, messages per recipient) written by Django's file-based backend."""
+    count, per_person = 0, Counter()
+    for path in directory.glob("*"):
+        for message in path.read_text(errors="replace").split("\n" + SEPARATOR + "\n"):
+            if not message.strip():
+                continue
+            count += 1
+            head = message.split("\n\n", 1)[0]
+            match = re.search(r"^To: (.+)$", head, re.MULTILINE)
+            per_person[match.group(1).strip() if match else "?"] += 1
+    return count, per_person
+
+
+def until_done(work, max_seconds: float) -> tuple[float, int, int, bool]:
+    """Run a sweep until it returns 0: (seconds, runs, sum of what it returned, finished)."""
+    started, runs, total = time.perf_counter(), 0, 0
+    while True:
+        done = work()
+        runs += 1
+        total += done
+        if not done:
+            return time.perf_counter() - started, runs, total, True
+        if time.perf_counter() - started > max_seconds:
+            return time.perf_counter() - started, runs, total, False
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--backlog", type=int, default=100_000)
+    parser.add_argument("--max-seconds", type=float, default=60.0, help="per sweep; then the rest is estimated")
+    args = parser.parse_args()
+    mail_dir = Path(os.environ["BENCH_MAIL_DIR"])
+    notification = next(m for m in apps.get_models() if m.__name__ == "Notification")
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT coalesce(max(id), 0) FROM {notification._meta.db_table}")  # noqa: S608
+        first_new = cursor.fetchone()[0]
+
+    # Whatever an earlier, interrupted run left.
+    dataset.sweep_backlog_restore()
+    result = {"backlog": args.backlog}
+    try:
+        now = timezone.now()
+        prepared = dataset.sweep_backlog_prepare(count=args.backlog, now=now)
+        result["backlog"] = prepared
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE followups_promise")
+            cursor.execute(
+                "SELECT count(DISTINCT owner_id) FROM followups_promise WHERE id IN (SELECT id FROM bench_sweep_saved)"
+            )
+            result["owners"] = cursor.fetchone()[0]
+
+        seconds, runs, marked, finished = until_done(sweeps.broken_promises_sweep, args.max_seconds)
+        noticed = notification.objects.filter(pk__gt=first_new, kind="promise_broken").count()
+        result["broken"] = {
+            "seconds": round(seconds, 2),
+            "runs": runs,
+            "marked": marked,
+            "notices": noticed,
+            "finished": finished,
+            "estimated_seconds": round(seconds * prepared / marked, 1) if marked and not finished else None,
+        }
+
+        seconds, runs, sent, finished = until_done(sweeps.notifications_dispatch_sweep, args.max_seconds)
+        count, per_person = mails(mail_dir)
+        pending = notification.objects.filter(pk__gt=first_new, status="pending").count()
+        result["dispatch"] = {
+            "seconds": round(seconds, 2),
+            "runs": runs,
+            "returned": sent,
+            "emails": count,
+            "recipients": len(per_person),
+            "max_per_person": max(per_person.values(), default=0),
+            "pending_left": pending,
+            "finished": finished,
+            "estimated_seconds": round(seconds * (sent + pending) / sent, 1) if sent and not finished else None,
+        }
+
+        for path in mail_dir.glob("*"):
+            path.unlink()
+        started = time.perf_counter()
+        written = sweeps.digests_sweep()
+        written_seconds = time.perf_counter() - started
+        seconds, runs, sent, finished = until_done(sweeps.notifications_dispatch_sweep, args.max_seconds)
+        count, per_person = mails(mail_dir)
+        digests = notification.objects.filter(pk__gt=first_new, kind="digest")
+        sizes = [len(body) for body in digests.values_list("body", flat=True)]
+        result["digest"] = {
+            "seconds": round(written_seconds + seconds, 2),
+            "write_seconds": round(written_seconds, 2),
+            "send_seconds": round(seconds, 2),
+            "written": written,
+            "emails": count,
+            "largest_body_kb": round(max(sizes, default=0) / 1024, 1),
+            "finished": finished,
+        }
+    finally:
+        dataset.sweep_backlog_restore()
+        notification.objects.filter(pk__gt=first_new).delete()
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE followups_promise")
+    print(json.dumps(result))
+
+
+if __name__ == "__main__":
+    main()

@@ -36,7 +36,7 @@ class ImportUploadForm(forms.Form):
         ),
     )
     file = forms.FileField(
-        label=_("File"),
+        label=_("File to import"),
         help_text=_("CSV (UTF-8, separated by ; or ,) or XLSX, with a header line; at most 20 MB."),
         widget=forms.ClearableFileInput(attrs={"accept": ".csv,.xlsx,text/csv"}),
     )

@@ -544,6 +544,19 @@ def test_a_manager_uploads_contact_history_and_sees_the_imported_badge(
     assert customer_page.count("imported-badge") == 1
 
 
+def test_a_refused_line_of_a_file_without_every_key_column_is_shown(manager_client, desk):
+    upload = io.BytesIO(_csv(["Datum;Kanaal;Richting;Samenvatting;Telefoon", "gisteren;fax;in;Belde;06 12345678"]))
+    upload.name = "contacten.csv"
+
+    response = manager_client.post(
+        reverse("contacts:customer-import"), {"kind": "contacts", "file": upload}, follow=True
+    )
+
+    assert response.status_code == 200
+    assert "refused, see below" in response.content.decode()
+    assert "“fax” is not a channel." in response.content.decode()
+
+
 def test_a_contact_logged_at_the_desk_has_no_imported_badge(manager_client, desk):
     ContactMomentFactory(customer=desk)
 

@@ -7,7 +7,7 @@ import pytest
 from playwright.sync_api import expect
 
 from contacts.models import Customer, CustomerImport
-from contacts.tasks import customer_import_task
+from contacts.tasks import customer_import_check_task, customer_import_task
 
 from ..factories import CustomerFactory, UserFactory
 
@@ -29,6 +29,12 @@ def _dutch_file(path):
     return path
 
 
+def _run_queued_check():
+    """What the Celery worker does with a file above IMPORT_DRY_RUN_INLINE_MAX_LINES: the dry run."""
+    customer_import = CustomerImport.objects.get(status=CustomerImport.Status.CHECKING)
+    customer_import_check_task(customer_import.pk)
+
+
 def _run_queued_import():
     """What the Celery worker does with the task the page queued (tests publish to memory)."""
     customer_import = CustomerImport.objects.get(status=CustomerImport.Status.QUEUED)
@@ -47,8 +53,13 @@ def test_a_manager_imports_a_dutch_customer_file_and_again_with_nothing_new(
     # the manager uploads the file from the Customers page
     page.get_by_role("link", name="Customers", exact=True).click()
     page.get_by_role("link", name="Import customers…").click()
-    page.get_by_label("Customer file").set_input_files(str(upload))
+    expect(page.get_by_label("Customers", exact=True)).to_be_checked()
+    page.get_by_label("File to import").set_input_files(str(upload))
     page.get_by_role("button", name="Check the file").click()
+
+    # 3,000 lines: the dry run runs in the worker, and the page follows it, then shows its result
+    expect(page.locator("#import-status")).to_have_text("Checking (dry run)")
+    _run_queued_check()
 
     # the dry run: how the columns are read, the first lines as stored, every bad line
     expect(page.locator("#dry-run-summary")).to_contain_text(
@@ -95,8 +106,10 @@ def test_a_manager_imports_a_dutch_customer_file_and_again_with_nothing_new(
     # the same file again: nothing new
     page.get_by_role("link", name="Customers", exact=True).click()
     page.get_by_role("link", name="Import customers…").click()
-    page.get_by_label("Customer file").set_input_files(str(upload))
+    page.get_by_label("File to import").set_input_files(str(upload))
     page.get_by_role("button", name="Check the file").click()
+    expect(page.locator("#import-status")).to_have_text("Checking (dry run)")
+    _run_queued_check()
     expect(page.locator("#dry-run-summary")).to_contain_text("0 new customers, 0 updates, 2849 unchanged, 151 lines")
     page.get_by_role("button", name="Import 0 lines").click()
     _run_queued_import()

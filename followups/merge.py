@@ -28,6 +28,7 @@ from django.db import transaction
 from django.db.models import Count
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from contactcare.formats import day
 from contactcare.services import submission_claim, submission_complete
@@ -54,7 +55,7 @@ def _neutral(text: str, **params) -> str:
 
 
 def merged_name(number: str) -> str:
-    return _neutral("Merged into %(number)s", number=number)
+    return _neutral(gettext_noop("Merged into %(number)s"), number=number)
 
 
 def default_survivor(first: Customer, second: Customer) -> Customer:

@@ -1,0 +1,77 @@
+"""The read behind the layout's top bar: every full page pays it, so it is ONE query.
+
+The My day badge, the unread notifications and the scheduler's heartbeat (the
+reminders banner) were four queries on every page (three with a heartbeat).
+Here they are scalar subqueries of one SELECT, hung on the user's own row,
+each on an index its filter fits. Like `customer_list`, this lives beside
+selectors.py as the read of one screen element.
+"""
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.db.migrations.recorder import MigrationRecorder
+from django.db.models import F, Func, Q, QuerySet, Subquery
+from django.utils import timezone
+
+from .models import CheckIn, CheckInIs, Notification, Promise, PromiseIs, SweepRun
+from .selectors import day_bounds
+
+
+@dataclass(frozen=True)
+class TopBar:
+    my_day_count: int = 0  # what My day lists as the user's own: not the team queue
+    unread_notifications: int = 0
+    heartbeat_finished_at: datetime | None = None  # when the scheduler's heartbeat sweep last finished
+    database_created_at: datetime | None = None  # the first migration applied: a fresh start is no delay
+
+    def reminders_delayed(self, *, now: datetime) -> bool:
+        """`sweeps.reminders_delayed`'s rule, on the values this one query read.
+
+        Silent: the heartbeat sweep last finished longer ago than
+        REMINDERS_DELAYED_AFTER_MINUTES, or it never ran although the database
+        is older than that.
+        """
+        threshold = timedelta(minutes=settings.REMINDERS_DELAYED_AFTER_MINUTES)
+        if self.heartbeat_finished_at is not None:
+            return now - self.heartbeat_finished_at > threshold
+        return self.database_created_at is not None and now - self.database_created_at > threshold
+
+
+def _count(queryset: QuerySet) -> Subquery:
+    """COUNT(*) of a queryset as a scalar subquery: an aggregate without GROUP BY, so always one row."""
+    return Subquery(queryset.order_by().annotate(n=Func(F("pk"), function="COUNT")).values("n"))
+
+
+def top_bar(*, user, now: datetime, heartbeat: str) -> TopBar:
+    """One query: the badge (My day's own sections: overdue, due today, broken, due later today), the unread
+    notifications, and the last run of the `heartbeat` sweep with the database's age for the banner."""
+    _, end_of_today = day_bounds(timezone.localdate(now))
+    own_checkins = CheckIn.objects.filter(
+        Q(assignee=user) & CheckInIs.open() & Q(due_date__lte=timezone.localdate(now))
+    )
+    own_promises = Promise.objects.filter(Q(owner=user) & PromiseIs.open() & Q(due_at__lt=end_of_today))
+    row = (
+        get_user_model()
+        .objects.filter(pk=user.pk)
+        .annotate(
+            top_bar_checkins=_count(own_checkins),
+            top_bar_promises=_count(own_promises),
+            top_bar_unread=_count(Notification.objects.for_user(user).unread()),
+            top_bar_heartbeat=Subquery(SweepRun.objects.filter(name=heartbeat).values("last_finished_at")[:1]),
+            top_bar_created=Subquery(MigrationRecorder.Migration.objects.order_by("applied").values("applied")[:1]),
+        )
+        .values_list("top_bar_checkins", "top_bar_promises", "top_bar_unread", "top_bar_heartbeat", "top_bar_created")
+        .first()
+    )
+    if row is None:  # the user was deleted while this request ran
+        return TopBar()
+    checkins, promises, unread, last_heartbeat, created = row
+    return TopBar(
+        my_day_count=(checkins or 0) + (promises or 0),
+        unread_notifications=unread or 0,
+        heartbeat_finished_at=last_heartbeat,
+        database_created_at=created,
+    )

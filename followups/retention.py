@@ -24,7 +24,6 @@ from datetime import datetime, time
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Page, Paginator
 from django.db import IntegrityError, connection, transaction
 from django.db.models import CharField, Count, Exists, F, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Cast, Concat
@@ -130,20 +129,28 @@ def retention_review_counts(*, review: RetentionReview) -> ReviewCounts:
     return ReviewCounts(**{name.removeprefix("n_"): count for name, count in counts.items()})
 
 
-def retention_candidates_page(*, review: RetentionReview, page) -> Page:
-    """One page of the list, with each candidate's customer (name, number, last contact, created)."""
-    candidates = (
-        RetentionCandidate.objects.filter(review=review)
+@dataclass(frozen=True)
+class CandidatePage:
+    candidates: list[RetentionCandidate]
+    next_after: int | None  # the cursor of the next page, None on the last one
+
+
+def retention_candidates_page(*, review: RetentionReview, after: int | None = None) -> CandidatePage:
+    """One page of the list after candidate `after` (keyset: as fast on page 7,000 as on the first), with each
+    candidate's customer (name, number, last contact, created)."""
+    rows = list(
+        RetentionCandidate.objects.filter(review=review, pk__gt=after or 0)
         .select_related("customer", "excluded_by")
-        .order_by("review_id", "pk")
+        .order_by("pk")[: PAGE_SIZE + 1]
     )
-    return Paginator(candidates, PAGE_SIZE).get_page(page)
+    more = len(rows) > PAGE_SIZE
+    rows = rows[:PAGE_SIZE]
+    return CandidatePage(candidates=rows, next_after=rows[-1].pk if more else None)
 
 
 def retention_reviews(*, limit: int = 24) -> list[RetentionReview]:
-    """The latest lists, newest first, each with how many customers it listed."""
-    reviews = RetentionReview.objects.select_related("confirmed_by", "dismissed_by")
-    return list(reviews.annotate(listed=Count("candidates")).order_by("-month")[:limit])
+    """The latest lists, newest first (their stored counts only: counting a list's candidates is the list page's)."""
+    return list(RetentionReview.objects.select_related("confirmed_by", "dismissed_by").order_by("-month")[:limit])
 
 
 def retention_review_waiting() -> RetentionReview | None:
@@ -206,6 +213,9 @@ def retention_review_build(*, now: datetime) -> int:
             )
             listed = _insert_candidates(review)
             _carry_exclusions(review)
+        if connection.vendor == "postgresql":  # fresh statistics, so that the list's pages use its index at once
+            with connection.cursor() as cursor:
+                cursor.execute(f"ANALYZE {connection.ops.quote_name(RetentionCandidate._meta.db_table)}")
     except IntegrityError:
         return 0  # a parallel run made this month's list first
     logger.info("retention list %s made: %s customers", review.pk, listed)

@@ -14,7 +14,14 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from contactcare.forms import BIGINT_MAX, SubmissionKeyField, add_service_error, with_submission_key, without_length_cut
+from contactcare.forms import (
+    BIGINT_MAX,
+    IdField,
+    SubmissionKeyField,
+    add_service_error,
+    with_submission_key,
+    without_length_cut,
+)
 from contactcare.services import AlreadySubmitted
 
 from . import retention
@@ -41,15 +48,21 @@ class RetentionConfirmForm(forms.Form):
     submission_key = SubmissionKeyField()
 
 
-def _page_number(request) -> str:
-    """The list page the manager came from, if it is a plain number (it only goes back into a link)."""
-    page = request.GET.get("page", "")
-    return page if page.isascii() and page.isdecimal() and len(page) <= 9 else ""
+class RetentionPageForm(forms.Form):
+    """Which page of the list: the candidate it continues after (a "Next page" link carries it)."""
+
+    after = IdField()
 
 
-def _back_to(review: RetentionReview, page: str) -> str:
+def _after(request) -> int | None:
+    """The page the manager is on; an unreadable cursor is the first page (it only decides where to start)."""
+    form = RetentionPageForm(request.GET)
+    return form.cleaned_data["after"] if form.is_valid() else None
+
+
+def _back_to(review: RetentionReview, after: int | None) -> str:
     url = reverse("followups:retention-review", args=[review.pk])
-    return f"{url}?page={page}" if page else url
+    return f"{url}?after={after}" if after else url
 
 
 @permission_required(ERASE, raise_exception=True)
@@ -64,12 +77,14 @@ def retention_index(request):
 @permission_required(ERASE, raise_exception=True)
 def retention_review(request, pk):
     review = get_object_or_404(RetentionReview.objects.select_related("confirmed_by", "dismissed_by"), pk=pk)
-    page = retention.retention_candidates_page(review=review, page=request.GET.get("page"))
+    after = _after(request)
+    page = retention.retention_candidates_page(review=review, after=after)
     confirm_form = with_submission_key(RetentionConfirmForm(initial={"version": review.version}))
     context = {
         "review": review,
         "counts": retention.retention_review_counts(review=review),
         "page": page,
+        "after": after or "",
         "confirm_form": confirm_form,
         "years": retention.retention_years(),
     }
@@ -118,7 +133,7 @@ def retention_dismiss(request, pk):
 @permission_required(ERASE, raise_exception=True)
 def retention_exclude(request, pk):
     candidate = get_object_or_404(RetentionCandidate.objects.select_related("review", "customer"), pk=pk)
-    back = _back_to(candidate.review, _page_number(request))
+    back = _back_to(candidate.review, _after(request))
     if candidate.review.status != RetentionReview.Status.PROPOSED:
         messages.info(
             request, _("This list is no longer waiting for confirmation: it was confirmed or set aside meanwhile.")
@@ -149,4 +164,4 @@ def retention_include(request, pk):
         messages.error(request, " ".join(error.messages))
     else:
         messages.success(request, _("The customer is on the list again."))
-    return redirect(_back_to(candidate.review, _page_number(request)))
+    return redirect(_back_to(candidate.review, _after(request)))

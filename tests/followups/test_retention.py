@@ -402,6 +402,28 @@ def test_the_list_page_runs_the_same_queries_for_5_and_50_customers(
     assert response.content.decode().count('class="retention-candidate"') == 50
 
 
+def test_the_list_pages_continue_where_the_last_one_ended(client, manager, years):
+    _client(client, manager)
+    long_ago = datetime(2010, 1, 1, tzinfo=AMS)
+    for _ in range(retention.PAGE_SIZE + 1):
+        _customer(created=long_ago)
+    retention.retention_review_build(now=NOW)
+    review = RetentionReview.objects.get()
+    url = reverse("followups:retention-review", args=[review.pk])
+
+    first = client.get(url)
+    second = client.get(url, {"after": first.context["page"].next_after})
+    unreadable = client.get(url, {"after": "²"})
+
+    first_ids = [c.pk for c in first.context["page"].candidates]
+    second_ids = [c.pk for c in second.context["page"].candidates]
+    assert len(first_ids) == retention.PAGE_SIZE and len(second_ids) == 1
+    assert set(first_ids) | set(second_ids) == set(review.candidates.values_list("pk", flat=True))
+    assert second.context["page"].next_after is None
+    assert f"?after={first_ids[-1]}" in first.content.decode()
+    assert [c.pk for c in unreadable.context["page"].candidates] == first_ids  # the first page, never an error
+
+
 def test_the_manager_excludes_and_confirms_through_the_pages(client, manager, review, desk):
     _client(client, manager)
     candidate = RetentionCandidate.objects.get(customer=desk["old_contact"])
@@ -417,9 +439,9 @@ def test_the_manager_excludes_and_confirms_through_the_pages(client, manager, re
     assert too_long.status_code == 200
     assert "At most 200 characters (this is 5000)." in too_long.content.decode()
     excluded = client.post(
-        reverse("followups:retention-exclude", args=[candidate.pk]) + "?page=1", {"reason": "Legal hold"}
+        reverse("followups:retention-exclude", args=[candidate.pk]) + "?after=1", {"reason": "Legal hold"}
     )
-    assert excluded.status_code == 302 and excluded["Location"].endswith("?page=1")
+    assert excluded.status_code == 302 and excluded["Location"].endswith("?after=1")  # back to the page it was on
 
     stale = client.post(
         reverse("followups:retention-confirm", args=[review.pk]),
@@ -522,7 +544,7 @@ HOSTILE = ["²", "١", "a\x00b", "9" * 30, str(2**63), "-1", "0", "", " ", "x" *
     action=st.sampled_from(["review", "exclude", "include", "confirm", "dismiss"]),
     method=st.sampled_from(["GET", "POST"]),
     values=st.fixed_dictionaries(
-        {}, optional=dict.fromkeys(["reason", "version", "submission_key", "page"], st.sampled_from(HOSTILE))
+        {}, optional=dict.fromkeys(["reason", "version", "submission_key", "after"], st.sampled_from(HOSTILE))
     ),
 )
 def test_hostile_input_on_a_real_list_never_gets_a_server_error(client, manager, review, action, method, values):
@@ -530,7 +552,7 @@ def test_hostile_input_on_a_real_list_never_gets_a_server_error(client, manager,
     candidate = review.candidates.first()
     target = candidate.pk if action in {"exclude", "include"} else review.pk
     url = reverse("followups:retention" + ("-review" if action == "review" else f"-{action}"), args=[target])
-    query = {"page": values.pop("page")} if "page" in values else {}
+    query = {"after": values.pop("after")} if "after" in values else {}
     with transaction.atomic():
         response = client.get(url, query) if method == "GET" else client.post(f"{url}?{urlencode(query)}", values)
         assert response.status_code < 500

@@ -12,9 +12,11 @@ from contactcare.forms import add_service_error
 from contactcare.responses import already_saved
 from contactcare.services import AlreadySubmitted
 
-from . import selectors, services
+from . import panels, selectors, services
 from .forms import CustomerDetailForm, CustomerForm
 from .models import Customer, CustomerDetail
+
+LAST_CONTACTS = 3  # the recognition panel's "Last contacts"
 
 
 def merged_customer_redirect(request, customer: Customer, *, url_name: str = "contacts:customer-detail"):
@@ -63,8 +65,13 @@ def customer_detail(request, pk):
         "customer": customer,
         "details": list(customer.details.all()),
         "detail_form": CustomerDetailForm(),
-        "last_contacts": selectors.customer_last_contacts(customer=customer),
+        # On the first page the last contacts are the timeline's first rows: no second read of the same rows.
+        "last_contacts": list(timeline[:LAST_CONTACTS])
+        if timeline.number == 1
+        else selectors.customer_last_contacts(customer=customer, count=LAST_CONTACTS),
         "timeline": timeline,
+        # What other apps add (promises and check-ins), rendered in this response: no second request.
+        "panels": panels.customer_panels(request=request, customer=customer),
     }
     return render(request, "contacts/customer_detail.html", context)
 

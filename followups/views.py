@@ -30,9 +30,9 @@ from .forms import (
     TeamFilterForm,
 )
 from .models import CheckInPolicy, Notification
+from .panels import FOLLOWUP_PANEL
 
-# How many recent changes to check-ins and promises each screen shows.
-PANEL_HISTORY_LIMIT = 5
+# How many recent changes to check-ins and promises each screen shows (the customer panel's: panels.py).
 TEAM_HISTORY_LIMIT = 20
 PAGE_HISTORY_LIMIT = 100
 
@@ -137,19 +137,14 @@ def my_day(request):
     return render(request, "followups/my_day.html", {"day": selectors.my_day(user=request.user, now=now), "now": now})
 
 
-@permission_required(["followups.view_checkin", "followups.view_promise"], raise_exception=True)
+@permission_required(list(FOLLOWUP_PANEL.permissions), raise_exception=True)
 def customer_panel(request, pk):
+    """The customer page's follow-up panel alone: the page renders it itself; htmx refreshes it here."""
     customer = get_object_or_404(Customer, pk=pk)
     if customer.merged_into_id:
         return merged_customer_redirect(request, customer, url_name="followups:customer-panel")
-    context = {
-        "customer": customer,
-        "followups": selectors.customer_followups(customer=customer),
-        "changes": selectors.followup_history(customer=customer, limit=PANEL_HISTORY_LIMIT),
-        "now": timezone.now(),
-        "today": timezone.localdate(),
-    }
-    return render(request, "followups/_customer_panel.html", context)
+    context = FOLLOWUP_PANEL.context(request=request, customer=customer)
+    return render(request, FOLLOWUP_PANEL.template, context)
 
 
 @permission_required(["followups.view_checkin", "followups.view_promise"], raise_exception=True)

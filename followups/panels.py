@@ -1,0 +1,35 @@
+"""The follow-up panel of the customer page: open promises, check-ins, recent changes.
+
+Registered with `contacts.panels` when the app starts (FollowupsConfig.ready),
+so the customer page renders it in its own response; the `customer-panel`
+URL renders the same panel alone, for htmx to refresh it after an action.
+"""
+
+from django.utils import timezone
+
+from contacts.panels import CustomerPanel
+
+from . import selectors
+
+# How many recent changes to check-ins and promises the panel shows.
+PANEL_HISTORY_LIMIT = 5
+
+
+def customer_panel_context(*, request, customer) -> dict:
+    """Four queries: open promises, check-ins, and the recent changes (one per history table)."""
+    return {
+        "customer": customer,
+        "followups": selectors.customer_followups(customer=customer),
+        "changes": selectors.followup_history(customer=customer, limit=PANEL_HISTORY_LIMIT),
+        "now": timezone.now(),
+        "today": timezone.localdate(),
+    }
+
+
+FOLLOWUP_PANEL = CustomerPanel(
+    name="customer-followups",
+    template="followups/_customer_panel.html",
+    context=customer_panel_context,
+    permissions=("followups.view_checkin", "followups.view_promise"),
+    refresh_url_name="followups:customer-panel",
+)

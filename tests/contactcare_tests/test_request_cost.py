@@ -282,3 +282,13 @@ def test_each_web_connection_turns_jit_off(db):
     with connection.cursor() as cursor:
         cursor.execute("SHOW jit")
         assert cursor.fetchone()[0] == "off"
+
+
+def test_the_compose_database_runs_without_jit_and_with_memory_for_the_machine():
+    import yaml
+
+    command = yaml.safe_load((Path(settings.BASE_DIR) / "docker-compose.yml").read_text())["services"]["db"]["command"]
+    given = dict(part.split("=", 1) for part in command if "=" in part)
+
+    assert given["jit"] == "${PG_JIT:-off}"
+    assert {"shared_buffers", "work_mem", "effective_cache_size"} <= given.keys()

@@ -126,7 +126,7 @@ BULK_TABLES = [
 ]  # fmt: skip
 # Columns some of this session's work adds; filled when they exist.
 REPEAT_COLUMN = "is_repeat"
-PROMISE_CONTACT_TIME = ["moment_occurred_at", "contact_occurred_at", "contact_at", "occurred_at", "moment_at"]
+PROMISE_CONTACT_TIME = ["made_at", "moment_occurred_at", "contact_occurred_at", "contact_at", "moment_at"]
 
 
 def _cumulative(weights: list[float]) -> list[float]:
@@ -568,7 +568,8 @@ def _customers(p: dict) -> None:
                 WHEN salt < 450 THEN 'meneer ' || initcap(left(surname, 1)) || substr(surname, 2)
                 WHEN salt < 700 THEN first ELSE '' END""",
             "phone": """CASE
-                WHEN salt < 850 THEN '+316' || (1 + c.i %% 5)::text || lpad(((c.i::bigint * 7919) %% 10000000)::text, 7, '0')
+                WHEN salt < 850
+                THEN '+316' || (1 + c.i %% 5)::text || lpad(((c.i::bigint * 7919) %% 10000000)::text, 7, '0')
                 WHEN salt < 950 THEN '+3120' || lpad(((c.i::bigint * 104729) %% 10000000)::text, 7, '0')
                 ELSE '' END""",
             "email": """CASE WHEN salt %% 10 < 7

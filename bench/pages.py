@@ -225,12 +225,14 @@ def time_row(row: Row, clients: dict[str, Client], *, requests: int, warmup: int
     """Warm up, then time `requests` requests (fewer when `max_seconds` runs out: then `n` says how many)."""
     client = clients[row.client]
     samples, errors, rss_growth, csv_rows, body_bytes = [], [], 0, [], []
-    streamed_ids = []
+    streamed_ids, request_ids = [], []
     started_row = time.perf_counter()
     for i in range(warmup + requests):
         if i >= warmup and samples and time.perf_counter() - started_row > max_seconds:
             break
         headers = {"X-Bench-Id": uuid.uuid4().hex}
+        if i >= warmup:
+            request_ids.append(headers["X-Bench-Id"])
         if row.htmx:
             headers |= {"HX-Request": "true"}
         if row.post:
@@ -273,14 +275,20 @@ def time_row(row: Row, clients: dict[str, Client], *, requests: int, warmup: int
             csv_rows.append(sample["rows"])
         body_bytes.append(len(body))
         samples.append(sample)
-    if streamed_ids:
-        time.sleep(0.2)  # the worker writes the line after the last byte
-        logged = _sql_log(sql_log)
-        for request_id, sample in streamed_ids:
-            entry = logged.get(request_id)
-            if entry:
-                sample |= {"queries": entry["queries"], "sql_ms": entry["sql_ms"], "app_ms": entry["app_ms"]}
-    return summarise(row, samples, errors, rss_growth=rss_growth, csv_rows=csv_rows, body_bytes=body_bytes)
+    time.sleep(0.2)  # the worker writes a streamed response's line after the last byte
+    logged = _sql_log(sql_log)
+    for request_id, sample in streamed_ids:
+        entry = logged.get(request_id)
+        if entry:
+            sample |= {"queries": entry["queries"], "sql_ms": entry["sql_ms"], "app_ms": entry["app_ms"]}
+    result = summarise(row, samples, errors, rss_growth=rss_growth, csv_rows=csv_rows, body_bytes=body_bytes)
+    slowest = [logged[i] for i in request_ids if i in logged and logged[i].get("slowest_sql")]
+    if slowest:
+        worst = max(slowest, key=lambda e: e["slowest_ms"])
+        result["slowest_sql_ms"] = round(statistics.median(e["slowest_ms"] for e in slowest), 1)
+        result["slowest_sql"] = worst["slowest_sql"]
+        result["slowest_params"] = worst.get("slowest_params", [])
+    return result
 
 
 def _delimiter(text: str) -> str:

@@ -5,60 +5,21 @@ from datetime import date, datetime, time, timedelta
 
 from django.contrib.auth import get_user_model
 from django.core.paginator import Page, Paginator
-from django.db.models import Count, F, Q, QuerySet, Window
-from django.db.models.functions import Lag
+from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
+from contactcare.models import Notification, SweepRun
 from contacts.models import Customer, Team
 
 from . import access
-from .models import CheckIn, CheckInIs, CheckInPolicy, Notification, Promise, PromiseIs, SweepRun
-from .planning import kind_label
+from .models import CheckIn, CheckInIs, CheckInPolicy, Promise, PromiseIs
+from .planning import kind_label, offsets_parse
 
 
 def day_bounds(day: date) -> tuple[datetime, datetime]:
     """Start and end (exclusive) of a local day, as aware datetimes."""
     start = timezone.make_aware(datetime.combine(day, time.min))
     return start, timezone.make_aware(datetime.combine(day + timedelta(days=1), time.min))
-
-
-@dataclass
-class MyDay:
-    today: date
-    overdue: list[CheckIn] = field(default_factory=list)
-    due_today: list[CheckIn] = field(default_factory=list)
-    queue: list[CheckIn] = field(default_factory=list)
-    broken: list[Promise] = field(default_factory=list)
-    promises_today: list[Promise] = field(default_factory=list)
-
-    @property
-    def is_empty(self) -> bool:
-        return not (self.overdue or self.due_today or self.queue or self.broken or self.promises_today)
-
-
-def my_day(*, user, now: datetime) -> MyDay:
-    """A person's work for today: three queries.
-
-    Check-ins assigned to them that are due today or overdue (oldest first);
-    unassigned ones in their teams' queues; their open promises due before
-    the end of today, split into broken (past due) and still due today.
-    """
-    today = timezone.localdate(now)
-    _, end_of_today = day_bounds(today)
-    result = MyDay(today=today)
-    for checkin in (
-        CheckIn.objects.open().filter(assignee=user, due_date__lte=today).for_display().order_by("due_date", "pk")
-    ):
-        (result.overdue if checkin.due_date < today else result.due_today).append(checkin)
-    result.queue = list(
-        CheckIn.objects.open()
-        .filter(assignee__isnull=True, team__members=user, due_date__lte=today)
-        .for_display()
-        .order_by("due_date", "pk")
-    )
-    for promise in Promise.objects.open().filter(owner=user, due_at__lt=end_of_today).for_display().order_by("due_at"):
-        (result.broken if promise.due_at < now else result.promises_today).append(promise)
-    return result
 
 
 def my_day_count(*, user, now: datetime) -> int:
@@ -68,56 +29,6 @@ def my_day_count(*, user, now: datetime) -> int:
     checkins = CheckIn.objects.open().filter(assignee=user, due_date__lte=today).values_list("pk").order_by()
     promises = Promise.objects.open().filter(owner=user, due_at__lt=end_of_today).values_list("pk").order_by()
     return checkins.union(promises, all=True).count()
-
-
-@dataclass
-class MyDayCounts:
-    """How many items each My day section lists (the numbers on its badges): see `my_day`."""
-
-    overdue: int = 0
-    due_today: int = 0
-    queue: int = 0
-    broken: int = 0
-    promises_today: int = 0
-
-    @property
-    def total(self) -> int:
-        """The top bar's badge (as `my_day_count`): the user's own items, not the team's queue."""
-        return self.overdue + self.due_today + self.broken + self.promises_today
-
-    @property
-    def sections(self) -> list[tuple[str, int]]:
-        """(section id in my_day.html, count)."""
-        return [
-            ("overdue", self.overdue),
-            ("today", self.due_today),
-            ("queue", self.queue),
-            ("broken", self.broken),
-            ("promises-today", self.promises_today),
-        ]
-
-
-def my_day_counts(*, user, now: datetime) -> MyDayCounts:
-    """The numbers of `my_day`'s sections without their rows: two aggregate queries (after a row's action)."""
-    today = timezone.localdate(now)
-    _, end_of_today = day_bounds(today)
-    mine = Q(assignee=user)
-    queue = Q(assignee__isnull=True, team__in=Team.objects.filter(members=user).values("pk"))
-    checkins = (
-        CheckIn.objects.open()
-        .filter(mine | queue, due_date__lte=today)
-        .aggregate(
-            overdue=Count("pk", filter=mine & Q(due_date__lt=today)),
-            due_today=Count("pk", filter=mine & Q(due_date=today)),
-            queue=Count("pk", filter=queue),
-        )
-    )
-    promises = (
-        Promise.objects.open()
-        .filter(owner=user, due_at__lt=end_of_today)
-        .aggregate(broken=Count("pk", filter=Q(due_at__lt=now)), promises_today=Count("pk", filter=Q(due_at__gte=now)))
-    )
-    return MyDayCounts(**checkins, **promises)
 
 
 @dataclass
@@ -247,6 +158,35 @@ class TeamBoard:
     members: list
 
 
+def checkin_kinds() -> list[str]:
+    """Every check-in kind a policy plans or ever planned ("3d", "6w"), shortest first: one query.
+
+    Read from the policies and their history (a handful of rows), never from
+    the check-ins: the kinds of a team's check-ins are the kinds its policies
+    planned, and reading them from the check-ins read every check-in the team
+    ever had (450,000 rows for the largest team: issue 11).
+    """
+    texts = (
+        CheckInPolicy.objects.order_by()
+        .values_list("offsets")
+        .union(CheckInPolicy.history.order_by().values_list("offsets"))
+    )
+    offsets = {}
+    for (text,) in texts:
+        try:
+            offsets.update({offset.kind: offset for offset in offsets_parse(text)})
+        except ValueError:  # an offset saved around the form's check (the admin, an old row): not a kind
+            continue
+    return [kind for kind, _ in sorted(offsets.items(), key=lambda item: (item[1].days, item[0]))]
+
+
+def _board_kinds(page: Page, *, selected: str) -> list[str]:
+    """The Kind filter's choices: the policies' kinds, plus any other kind on the page or chosen (old data)."""
+    kinds = checkin_kinds()
+    extra = {checkin.kind for checkin in page.object_list} | ({selected} if selected else set())
+    return kinds + sorted(extra - set(kinds) - {PROMISE_KIND})
+
+
 def team_board(*, team: Team, filters: TeamFilters, now: datetime, page_checkins=None, page_promises=None) -> TeamBoard:
     """What a team lead needs: overdue check-ins and broken promises (oldest first, filtered, paged),
     grouped by person and age, and each member's workload. Aggregated in the database: eight queries
@@ -317,16 +257,18 @@ def team_board(*, team: Team, filters: TeamFilters, now: datetime, page_checkins
         rows[pk].user = user
     people = [row for pk, row in rows.items() if pk is not None] + ([rows[None]] if rows[None].open else [])
 
+    checkins_page = Paginator(checkins.for_display().order_by("due_date", "pk"), 50).get_page(page_checkins)
+    checkins_page.object_list = list(checkins_page.object_list)  # read once: the rows and their kinds
     return TeamBoard(
         team=team,
         today=today,
         filters=filters,
-        checkins=Paginator(checkins.for_display().order_by("due_date", "pk"), 50).get_page(page_checkins),
+        checkins=checkins_page,
         promises=Paginator(
             promises.for_display().select_related("moment__topic").order_by("due_at", "pk"), 50
         ).get_page(page_promises),
         people=people,
-        kinds=sorted(CheckIn.objects.filter(team=team).order_by().values_list("kind", flat=True).distinct()),
+        kinds=_board_kinds(checkins_page, selected=filters.kind),
         members=members,
     )
 
@@ -365,19 +307,29 @@ _REASON_EVENTS = {"skipped", "rescheduled", "cancelled", "changed"}  # the other
 def _history_rows(model, *, holder: str, due: str, where: Q, limit: int) -> list:
     """The newest history rows of `model` matching `where`, each with its predecessor's status, due and holder.
 
-    The predecessor comes from a window (LAG over the item's own rows), so one
-    query serves any number of rows; the window runs before the limit.
+    The newest rows are taken first (the history_date index, read backwards)
+    and each one's predecessor, the item's previous history row, is looked up
+    by small subqueries on the index of the item's id. So a team's board costs
+    `limit` lookups, never a pass over everything its items ever went through
+    (a window over the team's history did that: issue 11). One query.
     """
-    before = {"partition_by": [F("id")], "order_by": [F("history_date").asc(), F("history_id").asc()]}
+    earlier = Q(history_date__lt=OuterRef("history_date")) | Q(
+        history_date=OuterRef("history_date"), history_id__lt=OuterRef("history_id")
+    )
+    previous = model.history.filter(earlier, id=OuterRef("id")).order_by("-history_date", "-history_id")
+
+    def before(field: str) -> Subquery:
+        return Subquery(previous.values(field)[:1])
+
     return list(
         model.history.filter(where)
         .annotate(
-            previous_status=Window(Lag("status"), **before),
-            previous_due=Window(Lag(due), **before),
-            previous_holder_id=Window(Lag(f"{holder}_id"), **before),
-            previous_first_name=Window(Lag(f"{holder}__first_name"), **before),
-            previous_last_name=Window(Lag(f"{holder}__last_name"), **before),
-            previous_username=Window(Lag(f"{holder}__username"), **before),
+            previous_status=before("status"),
+            previous_due=before(due),
+            previous_holder_id=before(f"{holder}_id"),
+            previous_first_name=before(f"{holder}__first_name"),
+            previous_last_name=before(f"{holder}__last_name"),
+            previous_username=before(f"{holder}__username"),
         )
         .select_related("history_user", "customer", holder)
         .order_by("-history_date", "-history_id")[:limit]

@@ -12,6 +12,7 @@ from django.views.decorators.http import require_POST
 
 from contactcare.formats import day
 from contactcare.forms import add_service_error
+from contactcare.models import Notification
 from contactcare.responses import already_saved, redirect_next, safe_next
 from contactcare.services import AlreadySubmitted, submission_key_new
 from contacts import selectors as contact_selectors
@@ -19,6 +20,7 @@ from contacts.models import ContactMoment, Customer, Topic
 from contacts.views import merged_customer_redirect
 
 from . import access, dates, notifications, retention, selectors, services
+from . import my_day as my_day_reads
 from .forms import (
     CancelPromiseForm,
     CheckInPolicyForm,
@@ -29,7 +31,7 @@ from .forms import (
     SkipForm,
     TeamFilterForm,
 )
-from .models import CheckInPolicy, Notification
+from .models import CheckInPolicy
 from .panels import FOLLOWUP_PANEL
 
 # How many recent changes to check-ins and promises each screen shows (the customer panel's: panels.py).
@@ -131,10 +133,33 @@ def _log_confirmation(moment, checkin, promise_count: int) -> str:
 # --- My day and the customer panel --------------------------------------------
 
 
+def _my_day_position(request) -> tuple[my_day_reads.Section | None, my_day_reads.Cursor | None]:
+    """The section and cursor a "Show more" link carried: (None, None) for the plain page, 400 when unreadable."""
+    raw_section, raw_after = request.GET.get("section", ""), request.GET.get("after", "")
+    if not raw_section and not raw_after:
+        return None, None
+    section = my_day_reads.SECTIONS.get(raw_section)
+    if section is None:
+        raise BadRequest(_("This list cannot be read; open My day again."))
+    if not raw_after:
+        return section, None
+    try:
+        return section, my_day_reads.cursor_decode(section, raw_after)
+    except ValueError as error:
+        raise BadRequest(_("This page link cannot be read; open My day again.")) from error
+
+
 @permission_required("followups.view_checkin", raise_exception=True)
 def my_day(request):
+    """The whole page; for htmx's "Show more", only the next rows of one section (and the next "Show more")."""
     now = timezone.now()
-    return render(request, "followups/my_day.html", {"day": selectors.my_day(user=request.user, now=now), "now": now})
+    section, after = _my_day_position(request)
+    if section is not None and request.htmx and not request.htmx.boosted:
+        page = my_day_reads.section_page(section, user=request.user, now=now, after=after)
+        context = {"page": page, "today": timezone.localdate(now), "now": now}
+        return render(request, "followups/_my_day_more.html", context)
+    day = my_day_reads.my_day(user=request.user, now=now, section=section, after=after)
+    return render(request, "followups/my_day.html", {"day": day, "now": now})
 
 
 @permission_required(list(FOLLOWUP_PANEL.permissions), raise_exception=True)
@@ -174,7 +199,7 @@ def _row_or_redirect(request, row_template: str, context: dict, row_id: str, def
         on_my_day = request.htmx.current_url_abs_path is not None and (
             request.htmx.current_url_abs_path.split("?")[0] == reverse("followups:my-day")
         )
-        counts = selectors.my_day_counts(user=request.user, now=now)
+        counts = my_day_reads.my_day_counts(user=request.user, now=now)
         context = {**context, "now": now, "today": timezone.localdate(now), "counts": counts, "on_my_day": on_my_day}
         response = render(request, row_template, context)
         response.write(render_to_string("followups/_my_day_counts.html", context, request=request))

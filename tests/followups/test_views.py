@@ -46,10 +46,10 @@ def test_my_day_lists_overdue_oldest_first_then_today_and_promises_without_any_s
     response = staff_client.get(reverse("followups:my-day"), headers=EN)
 
     day = response.context["day"]
-    assert day.overdue == [older, newer]
-    assert day.due_today == [today]
-    assert day.broken == [broken]
-    assert day.promises_today == [later_today]
+    assert day.overdue.items == [older, newer]
+    assert day.due_today.items == [today]
+    assert day.broken.items == [broken]
+    assert day.promises_today.items == [later_today]
     html = response.content.decode()
     assert "overdue 5 days" in html
     # the promise's own row in the Broken section, with its badge ("No broken promises." would not do)
@@ -74,12 +74,133 @@ def test_my_day_runs_a_constant_number_of_queries(client, django_assert_max_num_
 
     client.force_login(few_user)
     with django_assert_max_num_queries(12) as few:
-        assert len(client.get(reverse("followups:my-day")).context["day"].broken) == 5
+        few_day = client.get(reverse("followups:my-day")).context["day"]
     client.force_login(many_user)
     with django_assert_max_num_queries(12) as many:
-        assert len(client.get(reverse("followups:my-day")).context["day"].broken) == 500
+        many_day = client.get(reverse("followups:my-day")).context["day"]
+
+    assert (few_day.broken.count, len(few_day.broken.items)) == (5, 5)
+    assert (many_day.broken.count, len(many_day.broken.items)) == (500, 25)  # the count, and the first page
+    assert len(few) == len(many)
+
+
+# --- My day in pages (issue 11): the first 25 of each section, "Show more" after the last row shown -----------
+
+
+def _overdue(user, count, *, days_late=3):
+    """`count` overdue check-ins of `user`, all due the same day: only the id orders them."""
+    return [
+        CheckInFactory(assignee=user, origin__logged_by=user, due_date=_today() - timedelta(days=days_late))
+        for _ in range(count)
+    ]
+
+
+def _more(client, section, after, **headers):
+    return client.get(reverse("followups:my-day"), {"section": section, "after": after}, headers={**EN, **headers})
+
+
+def test_each_section_shows_its_count_and_its_oldest_25_then_show_more_brings_the_next(staff_client, staff_user):
+    # given 60 overdue check-ins: 30 three days late, 30 one day late (ties on the date are ordered by id)
+    late = _overdue(staff_user, 30) + _overdue(staff_user, 30, days_late=1)
+
+    first = staff_client.get(reverse("followups:my-day"), headers=EN)
+    page = first.context["day"].overdue
+    second = _more(staff_client, "overdue", page.next_cursor, **{"HX-Request": "true"})
+    third = _more(staff_client, "overdue", second.context["page"].next_cursor, **{"HX-Request": "true"})
+
+    assert page.count == 60
+    assert page.items == late[:25]
+    html = first.content.decode()
+    assert 'id="count-overdue">60</span>' in html
+    assert html.count('class="list-group-item checkin-row') == 25
+    assert f"section=overdue&amp;after={page.next_cursor}" in html
+    # htmx gets only the next rows and the next "Show more", never the page around them
+    assert second.context["page"].items == late[25:50]
+    assert "<html" not in second.content.decode()
+    assert 'id="more-overdue"' in second.content.decode()
+    assert third.context["page"].items == late[50:]
+    assert third.context["page"].next_cursor is None
+    assert 'id="more-overdue"' not in third.content.decode()
+
+
+def test_show_more_without_javascript_is_the_page_with_that_section_further_on(staff_client, staff_user):
+    late = _overdue(staff_user, 27)
+    broken = PromiseFactory(owner=staff_user, due_at=timezone.now() - timedelta(hours=1))
+    cursor = staff_client.get(reverse("followups:my-day")).context["day"].overdue.next_cursor
+
+    response = _more(staff_client, "overdue", cursor)
+
+    day = response.context["day"]
+    assert "<html" in response.content.decode()
+    assert day.overdue.items == late[25:]
+    assert day.overdue.count == 27
+    assert day.broken.items == [broken]  # the other sections start at their beginning
+    assert "Back to the oldest" in response.content.decode()
+
+
+def test_a_page_after_a_promise_cursor_keeps_the_order_of_due_times(staff_client, staff_user):
+    now = timezone.now()
+    promises = [PromiseFactory(owner=staff_user, due_at=now - timedelta(minutes=100 - i)) for i in range(30)]
+    cursor = staff_client.get(reverse("followups:my-day")).context["day"].broken.next_cursor
+
+    response = _more(staff_client, "broken", cursor, **{"HX-Request": "true"})
+
+    assert response.context["page"].items == promises[25:]
+
+
+def test_show_more_runs_a_constant_number_of_queries(client, django_assert_max_num_queries):
+    few_user, many_user = UserFactory(username="few"), UserFactory(username="many")
+    _overdue(few_user, 26)
+    _overdue(many_user, 300)
+    htmx = {"HX-Request": "true"}
+
+    client.force_login(few_user)
+    cursor = client.get(reverse("followups:my-day")).context["day"].overdue.next_cursor
+    with django_assert_max_num_queries(6) as few:
+        assert len(_more(client, "overdue", cursor, **htmx).context["page"].items) == 1
+    client.force_login(many_user)
+    cursor = client.get(reverse("followups:my-day")).context["day"].overdue.next_cursor
+    with django_assert_max_num_queries(6) as many:
+        assert len(_more(client, "overdue", cursor, **htmx).context["page"].items) == 25
 
     assert len(few) == len(many)
+
+
+@pytest.mark.parametrize(
+    "section,after",
+    [
+        ("overdue", "garbage"),
+        ("overdue", "2026-02-30_1"),  # no such day
+        ("overdue", "２０２６-01-01_1"),  # unicode digits
+        ("overdue", "2026-01-01_١"),
+        ("overdue", "2026-01-01_99999999999999999999"),
+        ("overdue", "2026-01-01_1\n"),
+        ("overdue", "2026-01-01_1\x00"),
+        ("overdue", "x" * 5000),
+        ("broken", "2026-01-01_1"),  # a check-in's cursor on a promise section
+        ("overdue", "2026-01-01T10:00:00.000000Z_1"),
+        ("nonsense", "2026-01-01_1"),
+        ("", "2026-01-01_1"),
+        ("nonsense", ""),
+    ],
+)
+def test_a_cursor_that_cannot_be_read_is_a_400(staff_client, section, after):
+    assert _more(staff_client, section, after).status_code == 400
+    assert _more(staff_client, section, after, **{"HX-Request": "true"}).status_code == 400
+
+
+@pytest.mark.parametrize(
+    "section,after",
+    [("overdue", "9999-12-31_1"), ("overdue", "0001-01-01_1"), ("broken", "9999-12-31T23:59:59.999999Z_1")],
+)
+def test_a_cursor_at_the_edge_of_time_is_a_sane_page(staff_client, staff_user, section, after):
+    _overdue(staff_user, 2)
+
+    response = _more(staff_client, section, after)
+
+    assert response.status_code == 200
+    expected = 2 if after.startswith("0001") else 0
+    assert len(response.context["day"].pages[section].items) == expected
 
 
 def test_the_top_bar_badge_counts_what_is_due(staff_client, staff_user):

@@ -1,0 +1,211 @@
+"""My day's read: each section counted, the first 25 of each shown, the rest one keyset page at a time.
+
+A person can have hundreds of overdue items; rendering all of them was most
+of the page's time (issue 11). So every section shows its count and its
+oldest PAGE_SIZE items; "Show more" asks for the next page of one section
+after the last row shown, by (due, id): page 20 costs what page 1 costs,
+and a row that was acted on meanwhile does not shift the pages.
+
+What each section holds is said once, in SECTIONS' conditions, from the
+model's own words (CheckInIs, PromiseIs): the counts, the rows and the pages
+all read the same conditions. Like `customer_list`, this lives beside
+selectors.py as the read of one screen.
+"""
+
+import re
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+
+from django.db.models import Count, Q, QuerySet
+from django.utils import timezone
+
+from contacts.models import Team
+
+from .models import CheckIn, CheckInIs, Promise, PromiseIs
+
+PAGE_SIZE = 25
+CHECKIN = "checkin"
+PROMISE = "promise"
+# A cursor is "<due>_<id>": a local date for check-ins, a UTC time for promises. ASCII digits only.
+_CHECKIN_CURSOR = re.compile(r"^([0-9]{4}-[0-9]{2}-[0-9]{2})_([0-9]{1,18})$", re.ASCII)
+_PROMISE_CURSOR = re.compile(
+    r"^([0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{6})Z_([0-9]{1,18})$", re.ASCII
+)
+_MAX_ID = 2**63 - 1
+
+
+@dataclass(frozen=True)
+class Section:
+    key: str  # the id in my_day.html and in ?section=: "overdue", "today", "queue", "broken", "promises-today"
+    kind: str  # CHECKIN or PROMISE
+
+
+OVERDUE = Section("overdue", CHECKIN)
+DUE_TODAY = Section("today", CHECKIN)
+QUEUE = Section("queue", CHECKIN)
+BROKEN = Section("broken", PROMISE)
+PROMISES_TODAY = Section("promises-today", PROMISE)
+SECTIONS = {section.key: section for section in (OVERDUE, DUE_TODAY, QUEUE, BROKEN, PROMISES_TODAY)}
+
+
+def _end_of_day(now: datetime) -> datetime:
+    return timezone.make_aware(datetime.combine(timezone.localdate(now) + timedelta(days=1), time.min))
+
+
+def section_condition(section: Section, *, user, now: datetime) -> Q:
+    """Which check-ins or promises `section` lists for `user` at `now`: the one definition of My day."""
+    today = timezone.localdate(now)
+    if section == OVERDUE:
+        return Q(assignee=user) & CheckInIs.overdue(today)
+    if section == DUE_TODAY:
+        return Q(assignee=user) & CheckInIs.open() & Q(due_date=today)
+    if section == QUEUE:  # nobody holds it yet, in one of the user's teams
+        teams = Team.objects.filter(members=user).values("pk")
+        return Q(assignee__isnull=True, team__in=teams, due_date__lte=today) & CheckInIs.open()
+    if section == BROKEN:
+        return Q(owner=user) & PromiseIs.broken(now)
+    return Q(owner=user, due_at__gte=now, due_at__lt=_end_of_day(now)) & PromiseIs.open()  # PROMISES_TODAY
+
+
+@dataclass(frozen=True)
+class Cursor:
+    """Where a page starts: after the item due `due` (a date or an aware time) with this id."""
+
+    due: date | datetime
+    id: int
+
+
+def cursor_of(section: Section, item) -> Cursor:
+    return Cursor(item.due_date if section.kind == CHECKIN else item.due_at, item.pk)
+
+
+def cursor_encode(section: Section, cursor: Cursor) -> str:
+    if section.kind == CHECKIN:
+        return f"{cursor.due.isoformat()}_{cursor.id}"
+    return f"{cursor.due.astimezone(UTC).strftime('%Y-%m-%dT%H:%M:%S.%f')}Z_{cursor.id}"
+
+
+def cursor_decode(section: Section, text: str) -> Cursor:
+    """The cursor a "Show more" link carried; ValueError when it is not one this section could have made."""
+    match = (_CHECKIN_CURSOR if section.kind == CHECKIN else _PROMISE_CURSOR).fullmatch(text or "")
+    if match is None or int(match.group(2)) > _MAX_ID:
+        raise ValueError("not a cursor")
+    if section.kind == CHECKIN:
+        return Cursor(date.fromisoformat(match.group(1)), int(match.group(2)))  # ValueError for 2026-02-30
+    return Cursor(datetime.fromisoformat(match.group(1)).replace(tzinfo=UTC), int(match.group(2)))
+
+
+def _items(section: Section, *, user, now: datetime) -> QuerySet:
+    model, due = (CheckIn, "due_date") if section.kind == CHECKIN else (Promise, "due_at")
+    return model.objects.filter(section_condition(section, user=user, now=now)).for_display().order_by(due, "pk")
+
+
+@dataclass
+class SectionPage:
+    section: Section
+    count: int  # every item of the section, not only this page's
+    items: list = field(default_factory=list)
+    next_cursor: str | None = None  # None: nothing after this page
+    after: str | None = None  # the cursor this page starts after (None: the first page)
+
+    @property
+    def key(self) -> str:
+        return self.section.key
+
+
+def section_page(section: Section, *, user, now: datetime, after: Cursor | None = None, count: int = 0) -> SectionPage:
+    """One page of a section, oldest first, after `after`: one query (PAGE_SIZE + 1 rows tell if there is more)."""
+    items = _items(section, user=user, now=now)
+    if after is not None:  # `>=` bounds the index range; the OR only sorts out ties on the due date
+        due = "due_date" if section.kind == CHECKIN else "due_at"
+        items = items.filter(Q(**{f"{due}__gte": after.due}), Q(**{f"{due}__gt": after.due}) | Q(pk__gt=after.id))
+    rows = list(items[: PAGE_SIZE + 1])
+    next_cursor = cursor_encode(section, cursor_of(section, rows[PAGE_SIZE - 1])) if len(rows) > PAGE_SIZE else None
+    return SectionPage(
+        section=section,
+        count=count,
+        items=rows[:PAGE_SIZE],
+        next_cursor=next_cursor,
+        after=cursor_encode(section, after) if after is not None else None,
+    )
+
+
+@dataclass
+class MyDayCounts:
+    """How many items each My day section holds (the numbers on its badges)."""
+
+    overdue: int = 0
+    due_today: int = 0
+    queue: int = 0
+    broken: int = 0
+    promises_today: int = 0
+
+    @property
+    def total(self) -> int:
+        """The top bar's badge: the user's own items, not the team's queue."""
+        return self.overdue + self.due_today + self.broken + self.promises_today
+
+    @property
+    def sections(self) -> list[tuple[str, int]]:
+        """(section key, count): the numbers an action's answer swaps into the page."""
+        return [
+            (OVERDUE.key, self.overdue),
+            (DUE_TODAY.key, self.due_today),
+            (QUEUE.key, self.queue),
+            (BROKEN.key, self.broken),
+            (PROMISES_TODAY.key, self.promises_today),
+        ]
+
+    def of(self, section: Section) -> int:
+        return dict(self.sections)[section.key]
+
+
+def my_day_counts(*, user, now: datetime) -> MyDayCounts:
+    """Every section's count: two aggregate queries (one per table), whatever the number of items."""
+    when = {section.key: section_condition(section, user=user, now=now) for section in SECTIONS.values()}
+    checkins = CheckIn.objects.filter(when[OVERDUE.key] | when[DUE_TODAY.key] | when[QUEUE.key]).aggregate(
+        overdue=Count("pk", filter=when[OVERDUE.key]),
+        due_today=Count("pk", filter=when[DUE_TODAY.key]),
+        queue=Count("pk", filter=when[QUEUE.key]),
+    )
+    promises = Promise.objects.filter(when[BROKEN.key] | when[PROMISES_TODAY.key]).aggregate(
+        broken=Count("pk", filter=when[BROKEN.key]),
+        promises_today=Count("pk", filter=when[PROMISES_TODAY.key]),
+    )
+    return MyDayCounts(**checkins, **promises)
+
+
+@dataclass
+class MyDay:
+    today: date
+    counts: MyDayCounts
+    pages: dict[str, SectionPage]  # by section key
+
+    @property
+    def is_empty(self) -> bool:
+        return not any(count for _, count in self.counts.sections)
+
+    # The sections by name, for templates (a section key has a hyphen).
+    overdue = property(lambda self: self.pages[OVERDUE.key])
+    due_today = property(lambda self: self.pages[DUE_TODAY.key])
+    queue = property(lambda self: self.pages[QUEUE.key])
+    broken = property(lambda self: self.pages[BROKEN.key])
+    promises_today = property(lambda self: self.pages[PROMISES_TODAY.key])
+
+
+def my_day(*, user, now: datetime, section: Section | None = None, after: Cursor | None = None) -> MyDay:
+    """A person's work for today: every section's count and its first page (or, for `section`, the page
+    after `after`). Two count queries and one per section with items: at most seven, however many items.
+    """
+    counts = my_day_counts(user=user, now=now)
+    pages = {}
+    for each in SECTIONS.values():
+        count = counts.of(each)
+        start = after if each == section else None
+        # An empty section needs no query of its own.
+        pages[each.key] = (
+            section_page(each, user=user, now=now, after=start, count=count)
+            if count
+            else SectionPage(section=each, count=0, after=cursor_encode(each, start) if start else None)
+        )
+    return MyDay(today=timezone.localdate(now), counts=counts, pages=pages)

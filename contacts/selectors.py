@@ -5,7 +5,8 @@ from dataclasses import dataclass
 
 from django.core.paginator import Page, Paginator
 from django.db import connection
-from django.db.models import Case, Exists, F, FloatField, IntegerField, Q, QuerySet, Value, When
+from django.db.models import Case, F, FloatField, IntegerField, Q, QuerySet, Subquery, Value, When
+from django.db.models.functions import Collate
 
 from contactcare.models import Submission
 from contactcare.services import submission_key_parse
@@ -83,100 +84,173 @@ def search_terms(query: str) -> SearchTerms:
     )
 
 
-_SEARCH_ORDER = ("rank", "-similarity", "full_name", "id")
+# The search page counts its hits up to here ("more than 1,000 customers found"): a count of every
+# Jansen among a million customers costs more than the page it heads.
+SEARCH_COUNT_CAP = 1000
+# The typo stage ranks at most this many similar names: a bounded set, never every similar name.
+SIMILAR_CANDIDATES = 100
+# Infix matching ("marjan" for "jan") needs a trigram of every word typed: three characters or more.
+INFIX_MIN_LENGTH = 3
+# Larger than any character of a normalised name: "jans" ≤ a name < "jans" + this is "starts with jans".
+_AFTER_EVERY_PREFIX = "\U0010ffff"
 
 
-def _customer_matches(terms: SearchTerms, *, top: int | None = None) -> QuerySet[Customer]:
-    """Every customer the terms find, ranked, with `last_contact_at`: one query.
+def _name_key():
+    """search_name as the B-tree orders it for prefix scans: bytewise (the C collation) on PostgreSQL, so
+    that `search_name >= 'jans' AND < 'jans\U0010ffff' ORDER BY search_name, id` reads the first rows of the
+    (search_name COLLATE "C", id) index whatever the database's own collation. SQLite compares bytes anyway.
+    """
+    return Collate("search_name", "C") if connection.vendor == "postgresql" else F("search_name")
 
-    Ranks: 0 an exact phone (E.164), e-mail or customer number; 1 a name that
-    starts with the text; 2 a name with a word that starts with it; 3 every
-    word typed starts a word of the name, in any order (`jansen willem`); 4
-    every word occurs somewhere in the name; 5 a phone number that ends with
-    the digits typed, 6 one that contains them; 7 on PostgreSQL, when fewer
-    than SEARCH_HITS customers match for real, names that are only similar (a
-    typo), most similar first. `top` cuts each part to its best rows first,
-    which spares the database a ranking of every match when only a few are shown.
+
+def _stages(terms: SearchTerms) -> list[tuple[Q, bool]]:
+    """What the search bar's text finds, best first, as (condition, ordered by name?) stages.
+
+    1. an exact phone (E.164), e-mail or customer number; then, for six or more
+       digits, phone numbers that end with them, then ones that contain them;
+    otherwise, for a name:
+    2. names that start with the text (a B-tree range, alphabetical);
+    3. names with a word that starts with it;
+    4. (several words) names where every word typed starts a word, in any order;
+    5. from three characters a word: names that contain every word (the trigram index).
+    Stages after the second are read in the index's order, with a LIMIT and no sort of all matches.
+    The typo stage (`_similar`) comes after these.
     """
     exact = Q(customer_number=terms.customer_number)
     if terms.phone:
         exact |= Q(phone=terms.phone)
     if terms.email:
         exact |= Q(email=terms.email)
-    match = exact
-    ranks = [When(exact, then=Value(0))]
+    stages = [(exact, False)]
     if terms.digits:
-        match |= Q(phone__contains=terms.digits)
-        ranks += [When(phone__endswith=terms.digits, then=Value(5)), When(phone__contains=terms.digits, then=Value(6))]
-    elif terms.name:
-        words = terms.name.split()
-        every_word = Q(*(Q(search_name__contains=word) for word in words))
-        word_starts = Q(*(Q(search_name__startswith=word) | Q(search_name__contains=f" {word}") for word in words))
-        match |= every_word
-        ranks += [
-            When(search_name__startswith=terms.name, then=Value(1)),
-            When(search_name__contains=f" {terms.name}", then=Value(2)),
-            When(word_starts, then=Value(3)),
-            When(every_word, then=Value(4)),
-        ]
-    real = Customer.objects.filter(match).annotate(
-        rank=Case(*ranks, default=Value(8), output_field=IntegerField()), similarity=Value(0.0)
-    )
-    if terms.digits or connection.vendor != "postgresql" or len(terms.name) < FUZZY_MIN_LENGTH:
-        return real.order_by(*_SEARCH_ORDER)
-    return _with_similar_names(real, match=match, name=terms.name, top=top)
+        return [*stages, (Q(phone__endswith=terms.digits), False), (Q(phone__contains=terms.digits), False)]
+    if not terms.name:
+        return stages
+    name, words = terms.name, terms.name.split()
+    stages += [
+        (Q(name_key__gte=name, name_key__lt=name + _AFTER_EVERY_PREFIX), True),
+        (Q(search_name__contains=f" {name}"), False),
+    ]
+    if len(words) > 1:
+        starts = Q(*(Q(search_name__startswith=word) | Q(search_name__contains=f" {word}") for word in words))
+        stages.append((starts, False))
+    if all(len(word) >= INFIX_MIN_LENGTH for word in words):
+        stages.append((Q(*(Q(search_name__contains=word) for word in words)), False))
+    return stages
 
 
-def _with_similar_names(real: QuerySet, *, match: Q, name: str, top: int | None) -> QuerySet[Customer]:
-    """The real matches, followed by names similar to `name` when there are few real ones (PostgreSQL).
+def _similar(name: str, *, exclude: list[int], limit: int) -> list[Customer]:
+    """Names only similar to `name` (a typo), most similar first (PostgreSQL; one query).
 
-    Similar is pg_trgm's `search_name %> name`: word_similarity(name,
-    search_name) above pg_trgm.word_similarity_threshold (0.6 by default),
-    served by the trigram index on search_name. The two parts are one UNION
-    ALL; the similar part is guarded by a one-time test (is there a
-    SEARCH_HITS-th real match?), so a common fragment never pays for the
-    similarity scan, and the planner keeps the index for the real part.
+    Similar is pg_trgm's `search_name %> name` (word_similarity above
+    pg_trgm.word_similarity_threshold, 0.6 by default), found by the trigram
+    index. Only the first SIMILAR_CANDIDATES the index finds are ranked: a
+    bounded sort, never a ranking of every similar name.
     """
     from django.contrib.postgres.lookups import TrigramWordSimilar
     from django.contrib.postgres.search import TrigramWordSimilarity
 
-    many_real = Exists(Customer.objects.filter(match)[SEARCH_HITS - 1 : SEARCH_HITS])
-    similar = (
+    candidates = (
         Customer.objects.filter(TrigramWordSimilar(F("search_name"), Value(name)))
-        .exclude(match)
-        .filter(~many_real)
-        .annotate(rank=Value(7), similarity=TrigramWordSimilarity(name, "search_name"))
+        .exclude(pk__in=exclude)
+        .order_by()
+        .values("pk")[:SIMILAR_CANDIDATES]
     )
-    if top is None:  # all of both parts, in no order of their own: the union orders them
-        real, similar = real.order_by(), similar.order_by()
-    else:
-        real = real.order_by(*_SEARCH_ORDER)[:top]
-        similar = similar.order_by(*_SEARCH_ORDER)[:top]
-    return real.union(similar, all=True).order_by(*_SEARCH_ORDER)
+    return list(
+        Customer.objects.filter(pk__in=Subquery(candidates))
+        .annotate(similarity=TrigramWordSimilarity(name, "search_name"))
+        .order_by("-similarity", "search_name", "id")[:limit]
+    )
+
+
+def _staged_hits(terms: SearchTerms, *, limit: int) -> list[Customer]:
+    """The first `limit` customers the terms find, stage after stage: one query per stage, at most seven.
+
+    A stage runs only when the stages before it found fewer than `limit`, so
+    a common fragment ("jans", "de") is answered by its first stages. Each
+    stage leaves out what the earlier ones found (they found all they had).
+    The typo stage runs only when fewer than SEARCH_HITS customers match for
+    real, as before: a common fragment never pays for it.
+    """
+    if not terms.long_enough or not terms.searchable:
+        return []
+    found: list[Customer] = []
+    for number, (condition, by_name) in enumerate(_stages(terms)):
+        if len(found) >= limit:
+            break
+        rows = Customer.objects.alias(name_key=_name_key()).filter(condition).exclude(pk__in=[c.pk for c in found])
+        if number == 0:  # a merged customer's number finds the customer it was merged into
+            rows = rows.select_related("merged_into")
+        rows = rows.order_by(_name_key(), "id") if by_name else rows.order_by()
+        hits = list(rows[: limit - len(found)])
+        if number == 0:
+            hits = [customer.merged_into or customer for customer in hits]
+        found = list({customer.pk: customer for customer in [*found, *hits]}.values())  # a survivor once
+    if _typos_searched(terms) and len(found) < min(limit, SEARCH_HITS):
+        found += _similar(terms.name, exclude=[c.pk for c in found], limit=min(limit, SEARCH_HITS) - len(found))
+    return found
+
+
+def _typos_searched(terms: SearchTerms) -> bool:
+    """Whether a name with a typo is looked for: on PostgreSQL, for names of FUZZY_MIN_LENGTH or more."""
+    return connection.vendor == "postgresql" and not terms.digits and len(terms.name) >= FUZZY_MIN_LENGTH
 
 
 def customer_search(*, query: str, limit: int = SEARCH_HITS) -> list[Customer]:
-    """Customers matching what was typed in the search bar, best first (one query; see _customer_matches).
+    """Customers matching what was typed in the search bar, best first (see `_stages`).
 
     A phone number in any common spelling, an e-mail address or a customer
     number matches exactly, each on its own index; six or more digits also
     match the end or middle of stored numbers (a trigram index on phone on
-    PostgreSQL). Otherwise every word typed must occur in the name, in any
-    order (the trigram index on search_name), and on PostgreSQL a name with a
-    typo is found too, below the real matches. Fewer than two characters, or
-    text without a letter or digit, find nothing.
+    PostgreSQL). Otherwise names that start with the text come first, then
+    names with a word that starts with it, then names holding every word
+    typed, in any order; on PostgreSQL a name with a typo is found too, below
+    the real matches. Fewer than two characters, or text without a letter or
+    digit, find nothing.
     """
-    terms = search_terms(query)
-    if not terms.long_enough or not terms.searchable:
-        return []
-    return list(_customer_matches(terms, top=limit)[:limit])
+    return _staged_hits(search_terms(query), limit=limit)
+
+
+class _StagedResults:
+    """Everything the search finds, for a Paginator: counted up to SEARCH_COUNT_CAP, sliced by stages."""
+
+    def __init__(self, terms: SearchTerms):
+        self.terms = terms
+        self._hits: list[Customer] = []
+        self._asked = 0  # the limit `_hits` was read with
+
+    def _first(self, stop: int) -> list[Customer]:
+        """The first `stop` hits, read once: a shorter answer than asked for is everything there is."""
+        if stop > self._asked and len(self._hits) >= self._asked:
+            self._hits, self._asked = _staged_hits(self.terms, limit=stop), stop
+        return self._hits[:stop]
+
+    def count(self) -> int:
+        """How many customers the stages find, up to SEARCH_COUNT_CAP + 1 (one query; two with typos)."""
+        if not self.terms.long_enough or not self.terms.searchable:
+            return 0
+        any_stage = Q(pk__in=[])
+        for condition, by_name in _stages(self.terms):
+            # the same names as the range: a LIKE the trigram index serves, so the OR needs no table scan
+            any_stage |= Q(search_name__startswith=self.terms.name) if by_name else condition
+        real = Customer.objects.filter(any_stage).order_by().values("pk")[: SEARCH_COUNT_CAP + 1].count()
+        if real <= SEARCH_PAGE_SIZE:  # one page holds them all: read it now, the page slices what was read
+            return len(self._first(SEARCH_PAGE_SIZE))
+        return real
+
+    def __len__(self) -> int:
+        return self.count()
+
+    def __getitem__(self, index):
+        stop = index.stop if isinstance(index, slice) else index + 1
+        return self._first(stop)[index]
 
 
 def customer_search_page(*, query: str, page: int | str | None, per_page: int = SEARCH_PAGE_SIZE) -> Page:
-    """One page of everything customer_search finds, in the same order (two queries: count and page)."""
-    terms = search_terms(query)
-    matches = _customer_matches(terms) if terms.long_enough and terms.searchable else Customer.objects.none()
-    return Paginator(matches, per_page).get_page(page)
+    """One page of what customer_search finds, in the same order: a capped count and the stages up to this
+    page (a handful of queries, never a ranking of every match). The last page is at most SEARCH_COUNT_CAP in.
+    """
+    return Paginator(_StagedResults(search_terms(query)), per_page).get_page(page)
 
 
 def customer_last_contacts(*, customer: Customer, count: int = 3) -> list[ContactMoment]:

@@ -50,7 +50,8 @@ def customer_search(request):
     page = selectors.customer_search_page(query=query, page=request.GET.get("page"))
     if page and "go" in request.GET:  # Enter in the top bar opens the best hit
         return redirect(page[0])
-    return render(request, "contacts/customer_search.html", context | {"results": page, "page": page})
+    context |= {"results": page, "page": page, "count_cap": selectors.SEARCH_COUNT_CAP}
+    return render(request, "contacts/customer_search.html", context)
 
 
 @permission_required("contacts.view_customer", raise_exception=True)

@@ -163,6 +163,7 @@ QUERY_PARAMS = [
     "next",
 ]
 QUERY_PARAMS += ["name", "queue", "pinned"]
+QUERY_PARAMS += ["section", "after"]  # My day's "Show more" (issue 11); "after" is the Customers page's too
 ADMIN_PARAMS = [
     "q",
     "o",

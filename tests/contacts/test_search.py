@@ -4,6 +4,7 @@ from django.urls import reverse
 from django.utils import translation
 
 from contactcare.formats import day
+from contacts import selectors
 from contacts.selectors import customer_search
 
 from ..factories import ContactMomentFactory, CustomerFactory
@@ -87,18 +88,14 @@ def test_search_without_hits_offers_to_create_the_customer(staff_client):
     assert reverse("contacts:customer-create") in response.content.decode()
 
 
-def _ten_customers_named_smit(contacts_each, start):
-    for i in range(start, start + 10):
-        customer = CustomerFactory(full_name=f"Lisa Smit {i}")
-        ContactMomentFactory.create_batch(contacts_each, customer=customer)
-
-
 def test_search_runs_a_constant_number_of_queries(staff_client, django_assert_max_num_queries):
+    # the stages stop as soon as the dropdown is full: eleven Smits or two hundred, the same queries
     url = reverse("contacts:customer-search")
-    _ten_customers_named_smit(contacts_each=3, start=0)
+    for i in range(11):
+        ContactMomentFactory.create_batch(2, customer=CustomerFactory(full_name=f"Lisa Smit {i:03d}"))
     with django_assert_max_num_queries(8) as few:
         few_page = staff_client.get(url, {"q": "smit"}, headers={"HX-Request": "true"})
-    _ten_customers_named_smit(contacts_each=30, start=10)
+    [CustomerFactory(full_name=f"Lisa Smit {i:03d}") for i in range(11, 200)]
     with django_assert_max_num_queries(8) as many:
         many_page = staff_client.get(url, {"q": "smit"}, headers={"HX-Request": "true"})
 
@@ -233,16 +230,89 @@ def test_the_search_page_pages_through_all_matches(staff_client):
 
 
 def test_the_search_page_runs_a_constant_number_of_queries(staff_client, django_assert_max_num_queries):
+    # The stages a page needs decide its queries (at most: the count and every stage), never the number of
+    # matches: a few Smits read every stage, sixty or six hundred stop at the same one.
     url = reverse("contacts:customer-search")
     for i in range(5):
-        ContactMomentFactory.create_batch(2, customer=CustomerFactory(full_name=f"Lisa Smit {i:02d}"))
-    with django_assert_max_num_queries(10) as few:
+        ContactMomentFactory.create_batch(2, customer=CustomerFactory(full_name=f"Lisa Smit {i:03d}"))
+    with django_assert_max_num_queries(10):
         few_page = staff_client.get(url, {"q": "smit"}, headers=EN)
-    for i in range(5, 60):
-        ContactMomentFactory.create_batch(3, customer=CustomerFactory(full_name=f"Lisa Smit {i:02d}"))
-    with django_assert_max_num_queries(10) as many:
-        many_page = staff_client.get(url, {"q": "smit", "page": 2}, headers=EN)
+    [CustomerFactory(full_name=f"Lisa Smit {i:03d}") for i in range(5, 60)]
+    with django_assert_max_num_queries(10) as sixty:
+        sixty_page = staff_client.get(url, {"q": "smit", "page": 2}, headers=EN)
+    [CustomerFactory(full_name=f"Lisa Smit {i:03d}") for i in range(60, 600)]
+    with django_assert_max_num_queries(10) as six_hundred:
+        six_hundred_page = staff_client.get(url, {"q": "smit", "page": 2}, headers=EN)
 
     assert few_page.content.decode().count("Lisa Smit") == 5
-    assert many_page.content.decode().count("Lisa Smit") == 25
-    assert len(few) == len(many)
+    assert sixty_page.content.decode().count("Lisa Smit") == 25
+    assert six_hundred_page.content.decode().count("Lisa Smit") == 25
+    assert len(sixty) == len(six_hundred)
+
+
+# --- Issue 11: search in stages -------------------------------------------------------------------------------
+
+
+def test_names_that_start_with_the_text_come_first_alphabetically_then_names_with_a_word_that_does():
+    # given names that start with "jans" (created out of order) and names with a later word that does
+    word_start = [CustomerFactory(full_name="Piet Jansen"), CustomerFactory(full_name="Anna Janssen")]
+    later, first = CustomerFactory(full_name="Janssen-Smit Karel"), CustomerFactory(full_name="Jansje Bos")
+
+    results = customer_search(query="jans")
+
+    assert results[:2] == [first, later]  # the B-tree's order: alphabetical, whatever the ids
+    assert set(results[2:]) == set(word_start)
+
+
+def test_two_letters_find_names_and_words_that_start_with_them_never_the_middle_of_a_word():
+    prefix, word = CustomerFactory(full_name="Jan Bos"), CustomerFactory(full_name="Piet Jansen")
+    CustomerFactory(full_name="Marjan Vos")  # "ja" inside a word: infix needs three characters
+
+    assert customer_search(query="ja") == [prefix, word]
+    assert [c.full_name for c in customer_search(query="jan")] == ["Jan Bos", "Piet Jansen", "Marjan Vos"]
+
+
+def test_a_full_dropdown_stops_at_the_first_stages(django_assert_num_queries):
+    # given more prefix matches than the dropdown shows, and an infix match that would come later
+    [CustomerFactory(full_name=f"Bakker {i:02d}") for i in range(12)]
+    CustomerFactory(full_name="Ambakkers")
+
+    with django_assert_num_queries(2):  # the exact stage, then the names that start with "bakk"
+        results = customer_search(query="bakk", limit=11)
+
+    assert [c.full_name for c in results] == [f"Bakker {i:02d}" for i in range(11)]
+
+
+def test_a_merged_customers_number_finds_the_customer_it_was_merged_into():
+    survivor = CustomerFactory(full_name="Noor Hendriks", customer_number="K2000001")
+    merged = CustomerFactory(full_name="", customer_number="K2000002")
+    merged.search_name = ""
+    merged.merged_into = survivor
+    merged.save()
+
+    assert customer_search(query="k2000002") == [survivor]
+    assert customer_search(query="K2000001") == [survivor]
+
+
+def test_the_search_page_counts_up_to_a_cap(staff_client, monkeypatch):
+    monkeypatch.setattr(selectors, "SEARCH_COUNT_CAP", 5)
+    [CustomerFactory(full_name=f"Lisa Smit {i:02d}") for i in range(7)]
+    url = reverse("contacts:customer-search")
+
+    many = staff_client.get(url, {"q": "smit"}, headers=EN).content.decode()
+    CustomerFactory(full_name="Karel Appel")
+    few = staff_client.get(url, {"q": "app"}, headers=EN).content.decode()
+
+    assert "More than 5 customers found" in many
+    assert "1 customer found" in few
+    assert "More than" not in few
+
+
+def test_every_page_of_the_search_page_shows_other_customers(staff_client):
+    smits = [CustomerFactory(full_name=f"Lisa Smit {i:02d}") for i in range(60)]
+    url = reverse("contacts:customer-search")
+
+    pages = [list(staff_client.get(url, {"q": "smit", "page": n}).context["page"]) for n in (1, 2, 3)]
+
+    assert [len(page) for page in pages] == [25, 25, 10]
+    assert sorted(c.pk for page in pages for c in page) == sorted(c.pk for c in smits)

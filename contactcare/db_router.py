@@ -1,6 +1,7 @@
 """Reports and exports may read from a replica; everything else reads and writes the primary.
 
-With DATABASE_REPLICA_URL set, settings define the "replica" alias. Code
+With DATABASE_REPLICA_URL set, settings define the "replica" alias and
+name it REPORT_DATABASE. Code
 that reads for a report or an export wraps itself in `replica_reads()`;
 inside it, reads go to the replica. Writes always go to the primary, and
 without a replica every read does too. A context rather than per-model
@@ -13,14 +14,15 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 
-from django.db import DEFAULT_DB_ALIAS, connections
+from django.conf import settings
+from django.db import DEFAULT_DB_ALIAS
 
 REPLICA = "replica"
 _reading_for_report: ContextVar[bool] = ContextVar("reading_for_report", default=False)
 
 
 def replica_configured() -> bool:
-    return REPLICA in connections.settings
+    return settings.REPORT_DATABASE == REPLICA
 
 
 def report_db() -> str:

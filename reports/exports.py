@@ -16,7 +16,7 @@ import tempfile
 from collections.abc import Iterator
 
 from django.conf import settings
-from django.db import connections, transaction
+from django.db import connections
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
@@ -196,7 +196,9 @@ def _contacts_copy(week: IsoWeek, team, alias: str) -> Iterator[bytes]:
     label = _labels()
     params: list = []  # in the order the placeholders appear in the statement
     columns = [
-        "to_char(m.occurred_at, 'YYYY-MM-DD\"T\"HH24:MITZH:TZM')",
+        # isoformat(timespec="minutes") of the local time, with its offset ("+01:00")
+        "to_char(z.local, 'YYYY-MM-DD\"T\"HH24:MI') || CASE WHEN z.utc_offset < interval '0' "
+        "THEN '-' || to_char(-z.utc_offset, 'HH24:MI') ELSE '+' || to_char(z.utc_offset, 'HH24:MI') END",
         _sql_safe("c.customer_number"),
         _sql_label("m.channel", label["channel"], params),
         _sql_label("m.direction", label["direction"], params),
@@ -210,10 +212,13 @@ def _contacts_copy(week: IsoWeek, team, alias: str) -> Iterator[bytes]:
         _sql_yes_no("m.fully_helped", params),
         _sql_yes_no("m.is_repeat", params),
         # _person: the full name as the app shows it, the username only when there is no name
-        _sql_safe("COALESCE(NULLIF(btrim(u.first_name || ' ' || u.last_name), ''), u.username)"),
+        _sql_safe(
+            "COALESCE(NULLIF(btrim(u.first_name || ' ' || u.last_name, "
+            "' ' || chr(9) || chr(10) || chr(11) || chr(12) || chr(13)), ''), u.username)"
+        ),
         _sql_yes_no("m.imported_by_import_id IS NOT NULL", params),
     ]
-    params += [week.start, week.end]
+    params += [settings.TIME_ZONE, settings.TIME_ZONE, week.start, week.end]
     team_filter = ""
     if team is not None:
         team_filter = "AND m.team_id = %s"
@@ -225,15 +230,15 @@ def _contacts_copy(week: IsoWeek, team, alias: str) -> Iterator[bytes]:
         "JOIN auth_user u ON u.id = m.logged_by_id "
         "LEFT JOIN contacts_team t ON t.id = m.team_id "
         "LEFT JOIN contacts_topic tp ON tp.id = m.topic_id "
+        "CROSS JOIN LATERAL (SELECT m.occurred_at AT TIME ZONE %s AS local, "
+        "(m.occurred_at AT TIME ZONE %s) - (m.occurred_at AT TIME ZONE 'UTC') AS utc_offset) z "
         f"WHERE m.deleted_at IS NULL AND m.occurred_at >= %s AND m.occurred_at < %s {team_filter} "
         "ORDER BY m.occurred_at, m.id"
     )
-    with transaction.atomic(using=alias), connections[alias].cursor() as cursor:
-        # to_char's local time and offset follow the session's zone: the desk's, for this transaction only.
-        cursor.execute("SELECT set_config('TimeZone', %s, true)", [settings.TIME_ZONE])
-        with cursor.cursor.copy(f"COPY ({select}) TO STDOUT WITH (FORMAT csv)", params) as copy:
-            for chunk in copy:
-                yield bytes(chunk)
+    statement = f"COPY ({select}) TO STDOUT WITH (FORMAT csv)"
+    with connections[alias].cursor() as cursor, cursor.cursor.copy(statement, params) as copy:
+        for chunk in copy:
+            yield bytes(chunk)
 
 
 def _sheet_title(name: str, taken: set[str]) -> str:

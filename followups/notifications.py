@@ -7,6 +7,7 @@ broke at once, so their texts are put together in SQL from translated
 sentences.
 """
 
+from collections.abc import Callable
 from datetime import datetime, time, timedelta
 
 from django.conf import settings
@@ -44,6 +45,13 @@ def _render(template: str, context: dict) -> tuple[str, str]:
 
 def _customer_link(customer_id: int) -> str:
     return reverse("contacts:customer-detail", args=[customer_id])
+
+
+def _link_around_id(link: Callable[[int], str]) -> tuple[str, str]:
+    """What a link has before and after its id ("/customers/", "/"), for SQL to put each row's id between."""
+    one, two = link(1), link(2)
+    at = next(i for i, (a, b) in enumerate(zip(one, two, strict=True)) if a != b)  # where the one-digit id is
+    return one[:at], one[at + 1 :]
 
 
 def promise_assigned(*, promise: Promise) -> None:
@@ -87,8 +95,7 @@ def promises_broken(*, promise_ids: list[int], now: datetime) -> None:
         return
     q = connection.ops.quote_name
     texts = _broken_texts()
-    marker = 987654321  # reversed into the link, then replaced by each row's customer id
-    link_before, link_after = _customer_link(marker).split(str(marker))
+    link_before, link_after = _link_around_id(_customer_link)
     ids = outbox.id_set(promise_ids)
     ids_sql, ids_params = ids.sql, list(ids.params)
     promise, customer, user, team = (q(model._meta.db_table) for model in (Promise, Customer, User, Team))

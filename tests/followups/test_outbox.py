@@ -1,5 +1,7 @@
 """The outbox (contactcare.outbox): one e-mail per person per run, over one connection, each notification once."""
 
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
 import pytest
@@ -191,3 +193,39 @@ def test_the_team_lead_is_told_in_the_same_one_e_mail_per_person(counting):
         ("lead@example.com", "3 new notifications"),
         ("owner@example.com", "3 new notifications"),
     ]
+
+
+def _at_once(work, times: int = 2) -> list:
+    """Run `work` in `times` threads that start together, each on its own database connection."""
+    barrier = threading.Barrier(times)
+
+    def start():
+        barrier.wait()
+        try:
+            return work()
+        finally:
+            connection.close()
+
+    with ThreadPoolExecutor(times) as pool:
+        return list(pool.map(lambda _: start(), range(times)))
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="concurrent writers need PostgreSQL (SQLite locks)")
+@pytest.mark.django_db(transaction=True)
+def test_two_sweeps_and_two_dispatches_at_once_notice_and_send_each_promise_once(counting):
+    owner, lead = UserFactory(email="owner@example.com"), UserFactory(email="lead@example.com")
+    team = TeamFactory(members=[owner], lead=lead)
+    moment = ContactMomentFactory(logged_by=owner, team=team)
+    PromiseFactory.create_batch(60, moment=moment, due_at=timezone.now() - timedelta(minutes=5))
+
+    marked = _at_once(lambda: services.promises_mark_broken(now=timezone.now()))
+    sent = _at_once(lambda: outbox.dispatch(now=timezone.now()))
+
+    assert sum(marked) == 60
+    assert Notification.objects.count() == 120
+    assert sum(sent) == 120
+    assert Notification.objects.filter(status="sent").count() == 120
+    assert sorted(m.to[0] for m in mail.outbox) in (
+        ["lead@example.com", "owner@example.com"],  # one run took all
+        ["lead@example.com", "lead@example.com", "owner@example.com", "owner@example.com"],  # they shared
+    )

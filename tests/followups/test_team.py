@@ -11,6 +11,7 @@ from followups.models import CheckIn, Notification, Promise
 
 from ..factories import (
     CheckInFactory,
+    CheckInPolicyFactory,
     ContactMomentFactory,
     CustomerFactory,
     PromiseFactory,
@@ -164,3 +165,26 @@ def test_every_item_links_to_the_customer(client, team):
     html = client.get(reverse("followups:team-board", args=[team.pk])).content.decode()
 
     assert f'href="{checkin.customer.get_absolute_url()}"' in html
+
+
+def test_the_kind_filter_offers_what_the_policies_plan_and_planned_never_a_scan_of_every_check_in(client, team):
+    # given a policy whose offsets were changed (its history keeps "2w"), and the default policy
+    team, lead, anna, _ = team
+    CheckInPolicyFactory()  # 3d, 6w
+    policy = CheckInPolicyFactory(name="Klachten", offsets="2w")
+    policy.offsets = "10d"
+    policy.save()
+    odd = _checkin(team, anna, 2, kind="4d")  # a kind no policy knows (old data): shown because it is on the page
+    closed = _checkin(team, anna, 5, kind="9w")
+    closed.status = CheckIn.Status.DONE
+    closed.done_date = timezone.localdate()
+    closed.save()
+    client.force_login(lead)
+    url = reverse("followups:team-board", args=[team.pk])
+
+    board = client.get(url).context["board"]
+    chosen = client.get(url, {"kind": "5w"}).context["board"]
+
+    assert board.kinds == ["3d", "10d", "2w", "6w", odd.kind]  # by length of the offset; old data last
+    assert "9w" not in board.kinds  # a closed check-in of a kind no policy plans is not offered
+    assert "5w" in chosen.kinds  # a kind chosen by hand stays selectable

@@ -102,7 +102,9 @@ class CustomerNumberField(forms.ModelChoiceField):
         super().__init__(queryset=Customer.objects.all(), to_field_name="customer_number", **kwargs)
 
     def to_python(self, value):
-        return super().to_python(customer_number_normalize(value) if isinstance(value, str) else value)
+        customer = super().to_python(customer_number_normalize(value) if isinstance(value, str) else value)
+        # The number of a merged customer still finds the person: the customer it was merged into.
+        return customer.merged_into if customer is not None and customer.merged_into_id else customer
 
     def prepare_value(self, value):
         return value.customer_number if isinstance(value, Customer) else value

@@ -180,21 +180,25 @@ def customers_merge_preview(*, first: Customer, second: Customer, today: date | 
 def merge_candidates(*, customer: Customer, query: str = "") -> tuple[list, list[Customer]]:
     """Whom `customer` may be merged with: its possible duplicates, and what a search for `query` finds.
 
-    Merged customers and the customer itself are left out.
+    Merged and erased customers and the customer itself are left out.
     """
+
+    def mergeable(other: Customer) -> bool:
+        return other.pk != customer.pk and other.merged_into_id is None and not customer_is_erased(other)
+
     duplicates = [
         found
         for found in contact_selectors.customer_possible_duplicates(
             full_name=customer.full_name, phone=customer.phone, email=customer.email, limit=6
         )
-        if found.customer.pk != customer.pk and found.customer.merged_into_id is None
+        if mergeable(found.customer)
     ][:5]
     hits = []
     if query:
         hits = [
             hit
             for hit in contact_selectors.customer_search(query=query, limit=contact_selectors.SEARCH_HITS + 1)
-            if hit.pk != customer.pk and hit.merged_into_id is None
+            if mergeable(hit)
         ][: contact_selectors.SEARCH_HITS]
     return duplicates, hits
 

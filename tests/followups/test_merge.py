@@ -574,3 +574,19 @@ def test_the_pick_page_answers_any_search_without_a_server_error(client, pair, q
     assert response.status_code in {200, 400}
     if len(query) > 200 and "\x00" not in query:
         assert "at most 200 characters" in response.content.decode()
+
+
+def test_correcting_a_contact_to_the_old_number_moves_it_to_the_survivor(client, pair):
+    from .test_correct import correct_data
+
+    _merge(pair)
+    moment = ContactMomentFactory(customer=CustomerFactory(), logged_by=pair.lead)
+    client.force_login(pair.lead)
+
+    client.post(
+        reverse("followups:contact-correct", args=[moment.pk]),
+        correct_data(moment, customer=pair.absorbed.customer_number.lower()),
+    )
+
+    moment.refresh_from_db()
+    assert moment.customer_id == pair.survivor.pk

@@ -67,3 +67,35 @@ def test_the_badges_count_down_as_the_day_is_worked(login, page, screenshot, a11
     expect(page.locator("#count-overdue")).to_have_text("1")
     expect(page.locator("#count-today")).to_have_text("0")
     expect(top).to_have_text("1")
+
+
+def test_show_more_brings_the_next_overdue_check_ins_in_place(login, page, a11y):
+    # given more overdue check-ins than a section shows at first
+    anna = UserFactory(username="anna", first_name="Anna")
+    team = TeamFactory(members=[anna])
+    late = timezone.localdate() - timedelta(days=4)
+    for i in range(30):
+        moment = ContactMomentFactory(logged_by=anna, team=team, customer=CustomerFactory(full_name=f"Klant {i:02d}"))
+        CheckInFactory(origin=moment, assignee=anna, due_date=late)
+    login(anna)
+    section = page.locator("#section-overdue")
+    expect(page.locator("#count-overdue")).to_have_text("30")
+    expect(section.locator(".checkin-row")).to_have_count(25)
+    address = page.url
+
+    # when "Show more" is clicked, the last five join the list without a reload
+    section.get_by_role("link", name="Show more").click()
+
+    expect(section.locator(".checkin-row")).to_have_count(30)
+    expect(section.locator(".checkin-row").last).to_contain_text("Klant 29")
+    expect(section.get_by_role("link", name="Show more")).to_have_count(0)
+    assert page.url == address
+    a11y("my day after show more")
+
+    # and the rows that came with it work like the others: Skip counts down
+    last = section.locator(".checkin-row").last
+    last.get_by_role("link", name="Skip").click()
+    last.locator("[name=reason]").fill("Klant verhuisd")
+    last.locator("button[type=submit]").click()
+    expect(last).to_contain_text("Skipped")
+    expect(page.locator("#count-overdue")).to_have_text("29")

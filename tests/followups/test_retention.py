@@ -5,6 +5,8 @@ Time is fixed: every service takes `now`, and customers get their creation and l
 """
 
 import os
+import subprocess
+import sys
 import uuid
 from datetime import datetime, timedelta
 from urllib.parse import urlencode
@@ -559,3 +561,12 @@ def test_hostile_input_on_a_real_list_never_gets_a_server_error(client, manager,
         if response.status_code == 302:  # where it sends the manager answers too
             assert client.get(response["Location"]).status_code == 200
         transaction.set_rollback(True)
+
+
+@pytest.mark.parametrize(("raw", "years"), [("", 0), (" ", 0), ("0", 0), ("10", 10)])
+def test_retention_years_from_the_environment(raw, years):
+    env = {**os.environ, "DEBUG": "1", "RETENTION_YEARS": raw}
+    code = "import contactcare.settings as s; print(s.RETENTION_YEARS)"
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
+
+    assert out.stdout.strip() == str(years)

@@ -10,8 +10,9 @@ from django.core.exceptions import ValidationError
 from django.test import override_settings
 from django.urls import reverse
 from django.utils import translation
-from hypothesis import given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from openpyxl import Workbook
 
 from contacts import import_history, imports
 from contacts.models import ContactMoment, Customer, CustomerImport
@@ -259,6 +260,53 @@ def test_the_customer_is_found_by_number_else_e_mail_else_phone(manager_user, de
 
     assert (customer_import.status, customer_import.created, customer_import.failed) == ("done", 3, 0)
     assert set(desk.contact_moments.values_list("summary", flat=True)) == {"op nummer", "op e-mail", "op telefoon"}
+
+
+def test_an_xlsx_file_with_date_cells_is_read(manager_user, desk, django_capture_on_commit_callbacks):
+    book = Workbook()
+    book.active.append(["Datum", "Kanaal", "Richting", "Samenvatting", "Klantnummer"])
+    book.active.append([datetime(2024, 12, 31, 14, 5), "Chat", "Uit", "Via de chat geholpen", "K1"])
+    buffer = io.BytesIO()
+    book.save(buffer)
+
+    customer_import = imports.customer_import_upload(
+        actor=manager_user, file_name="historie.xlsx", content=buffer.getvalue(), language="en", kind=CONTACTS
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        imports.customer_import_start(customer_import=customer_import, actor=manager_user)
+    customer_import_task(customer_import.pk)
+
+    moment = ContactMoment.objects.get()
+    assert (moment.occurred_at, moment.channel, moment.direction) == (
+        datetime(2024, 12, 31, 14, 5, tzinfo=AMSTERDAM),
+        "chat",
+        "out",
+    )
+
+
+def test_nul_bytes_in_a_file_are_dropped_not_stored(manager_user, desk):
+    content = _csv([HEADER, _line(summary="Vroeg\x00 naar de factuur", topic="Fac\x00tuur")])
+
+    customer_import = _upload(manager_user, content)
+
+    assert customer_import.errors == []
+    assert customer_import.preview[0]["summary"] == "Vroeg naar de factuur"
+
+
+CELL = st.one_of(
+    st.text(max_size=30),
+    st.sampled_from(["", "K1", "31-12-2024 14:05", "2024-12-31", "telefoon", "uit", "Factuur", "x" * 5000, "٣"]),
+)
+
+
+@given(st.fixed_dictionaries(dict.fromkeys(import_history.FIELDS, CELL)))
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+def test_any_line_is_planned_or_refused_with_reasons_never_an_exception(desk, manager_user, values):
+    [line] = import_history.plan([(2, values)], actor=manager_user, seen={})
+
+    assert (line.action in {"create", "unchanged"}) is (not line.errors)
+    assert all(error["field"] in import_history.FIELDS and error["message"] for error in line.errors)
+    assert not ContactMoment.objects.exists()
 
 
 def test_a_topic_is_found_whatever_its_case_even_a_retired_one(manager_user, desk, django_capture_on_commit_callbacks):

@@ -88,7 +88,12 @@ def contact_log(
     broker; notifications are rows, e-mailed by the dispatch sweep.
     """
     submission = submission_claim(actor=actor, key=submission_key)
-    Customer.objects.select_for_update().filter(pk=customer.pk).values_list("pk").first()
+    merged_into = Customer.objects.select_for_update().filter(pk=customer.pk).values_list("merged_into", flat=True)
+    if merged_into.first() is not None:  # merged while the form was open: its page now leads to the survivor
+        raise ValidationError(
+            _("This customer was merged into another one meanwhile; open the customer again and log it there."),
+            code="merged",
+        )
     logged_by = logged_by or actor
     moment = contact_moment_create(customer=customer, logged_by=logged_by, actor=actor, **fields)
     for index, promise in enumerate(promises):

@@ -590,3 +590,14 @@ def test_correcting_a_contact_to_the_old_number_moves_it_to_the_survivor(client,
 
     moment.refresh_from_db()
     assert moment.customer_id == pair.survivor.pk
+
+
+def test_a_log_form_opened_before_the_merge_saves_nothing_on_the_old_row(pair):
+    stale = Customer.objects.get(pk=pair.absorbed.pk)  # what the log view read before the merge committed
+    _merge(pair)
+
+    with pytest.raises(ValidationError, match="merged into another one meanwhile") as refused:
+        contact_log(customer=stale, actor=pair.desk, summary="Belde terug")
+
+    assert refused.value.code == "merged"
+    assert not ContactMoment.objects.filter(customer_id=stale.pk).exists()

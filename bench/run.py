@@ -435,7 +435,9 @@ def explain(results: list[dict]) -> None:
 
 def run_sweeps(db: str, backlog: int, max_seconds: float) -> dict:
     with tempfile.TemporaryDirectory(prefix="bench-mail-") as mail_dir:
-        env = django_env(db, DJANGO_SETTINGS_MODULE="bench.settings", BENCH_MAIL_DIR=mail_dir)
+        # One statement may not run for ever: past the limit it fails, and the row says so.
+        limit = f"-c statement_timeout={round(max_seconds * 2000)}"
+        env = django_env(db, DJANGO_SETTINGS_MODULE="bench.settings", BENCH_MAIL_DIR=mail_dir, PGOPTIONS=limit)
         done = subprocess.run(
             [sys.executable, str(ROOT / "bench" / "sweeps.py"), "--backlog", str(backlog), "--max-seconds",
              str(max_seconds)],
@@ -448,10 +450,15 @@ def run_sweeps(db: str, backlog: int, max_seconds: float) -> dict:
 
 
 def sweep_rows(sweeps: dict) -> list[dict]:
-    if "error" in sweeps:
-        return [{"name": "sweeps", "verdict": "over: ERROR", "note": sweeps["error"][-200:]}]
+    stopped = {"seconds": float("inf"), "finished": False, "runs": 0}
+    missing = dict.fromkeys(
+        ["marked", "notices", "emails", "recipients", "max_per_person", "pending_left", "written", "write_seconds",
+         "send_seconds", "largest_body_kb"], 0,
+    ) | stopped  # fmt: skip
+    if "backlog" not in sweeps:
+        return [{"name": "sweeps", "verdict": "over: ERROR", "note": sweeps.get("error", "")[-300:]}]
     backlog = sweeps["backlog"]
-    broken, dispatch, digest = sweeps["broken"], sweeps["dispatch"], sweeps["digest"]
+    broken, dispatch, digest = (missing | (sweeps.get(part) or {}) for part in ("broken", "dispatch", "digest"))
 
     def seconds(part):
         return part["seconds"] if part["finished"] else part.get("estimated_seconds") or float("inf")
@@ -484,6 +491,8 @@ def sweep_rows(sweeps: dict) -> list[dict]:
                 f"({digest['send_seconds']} s); largest body {digest['largest_body_kb']} kB",
         "verdict": "ok" if digest["seconds"] <= 2 and digest["finished"] else "over: time",
     })  # fmt: skip
+    if sweeps.get("error"):
+        rows.append({"name": "sweeps stopped", "verdict": "over: ERROR", "note": sweeps["error"]})
     return rows
 
 

@@ -16,6 +16,7 @@ import json
 import os
 import re
 import sys
+import threading
 import time
 from collections import Counter
 from pathlib import Path
@@ -29,7 +30,7 @@ import django
 django.setup()
 
 from django.apps import apps  # noqa: E402
-from django.db import connection  # noqa: E402
+from django.db import DatabaseError, connection  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
 from bench import dataset  # noqa: E402
@@ -52,17 +53,31 @@ def mails(directory: Path) -> tuple[int, Counter]:
     return count, per_person
 
 
-def until_done(work, max_seconds: float) -> tuple[float, int, int, bool]:
-    """Run a sweep until it returns 0: (seconds, runs, sum of what it returned, finished)."""
+def watched(work, limit: float):
+    """Run `work()`; past `limit` seconds its running statement is cancelled (it raises a DatabaseError).
+
+    A sweep whose plan goes quadratic on a sudden backlog would otherwise hold the bench for an hour.
+    """
+    connection.ensure_connection()
+    raw = connection.connection
+    timer = threading.Timer(limit, raw.cancel)
+    timer.start()
+    try:
+        return work()
+    finally:
+        timer.cancel()
+
+
+def until_done(work, max_seconds: float) -> tuple[float, int, int]:
+    """Run a sweep until it returns 0 or `max_seconds` are up: (seconds, runs, sum of what it returned)."""
     started, runs, total = time.perf_counter(), 0, 0
     while True:
-        done = work()
+        left = max_seconds - (time.perf_counter() - started)
+        done = watched(work, max(left, 1.0))
         runs += 1
         total += done
-        if not done:
-            return time.perf_counter() - started, runs, total, True
-        if time.perf_counter() - started > max_seconds:
-            return time.perf_counter() - started, runs, total, False
+        if not done or time.perf_counter() - started > max_seconds:
+            return time.perf_counter() - started, runs, total
 
 
 def main() -> None:
@@ -72,39 +87,47 @@ def main() -> None:
     args = parser.parse_args()
     mail_dir = Path(os.environ["BENCH_MAIL_DIR"])
     notification = next(m for m in apps.get_models() if m.__name__ == "Notification")
+    table = notification._meta.db_table
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT coalesce(max(id), 0) FROM {notification._meta.db_table}")  # noqa: S608
+        # Whatever an earlier, interrupted run left: its notifications, then its promises.
+        cursor.execute("SELECT to_regclass('bench_sweep_mark') IS NOT NULL")
+        if cursor.fetchone()[0]:
+            cursor.execute(f"DELETE FROM {table} WHERE id > (SELECT first_new FROM bench_sweep_mark)")  # noqa: S608
+            cursor.execute("DROP TABLE bench_sweep_mark")
+        dataset.sweep_backlog_restore()
+        cursor.execute(f"SELECT coalesce(max(id), 0) FROM {table}")  # noqa: S608
         first_new = cursor.fetchone()[0]
-
-    # Whatever an earlier, interrupted run left.
-    dataset.sweep_backlog_restore()
+        cursor.execute("CREATE TABLE bench_sweep_mark AS SELECT %s::bigint AS first_new", [first_new])
     result = {"backlog": args.backlog}
-    try:
-        now = timezone.now()
-        prepared = dataset.sweep_backlog_prepare(count=args.backlog, now=now)
-        result["backlog"] = prepared
-        with connection.cursor() as cursor:
-            cursor.execute("ANALYZE followups_promise")
-            cursor.execute(
-                "SELECT count(DISTINCT owner_id) FROM followups_promise WHERE id IN (SELECT id FROM bench_sweep_saved)"
-            )
-            result["owners"] = cursor.fetchone()[0]
 
-        seconds, runs, marked, finished = until_done(sweeps.broken_promises_sweep, args.max_seconds)
-        noticed = notification.objects.filter(pk__gt=first_new, kind="promise_broken").count()
-        result["broken"] = {
+    def phase(name: str, work) -> None:
+        """One phase; if a statement of it is cancelled, the phase says so and the next one still runs."""
+        result[name] = {"seconds": args.max_seconds, "finished": False, "runs": 0}
+        try:
+            result[name] = work()
+        except DatabaseError as error:
+            result[name]["error"] = f"{type(error).__name__}: {str(error).splitlines()[0][:200]}"
+            result.setdefault("error", f"{name}: {result[name]['error']}")
+            connection.close()
+
+    def broken() -> dict:
+        seconds, runs, marked = until_done(sweeps.broken_promises_sweep, args.max_seconds)
+        finished = marked >= prepared
+        return {
             "seconds": round(seconds, 2),
             "runs": runs,
             "marked": marked,
-            "notices": noticed,
+            "notices": notification.objects.filter(pk__gt=first_new, kind="promise_broken").count(),
             "finished": finished,
             "estimated_seconds": round(seconds * prepared / marked, 1) if marked and not finished else None,
         }
 
-        seconds, runs, sent, finished = until_done(sweeps.notifications_dispatch_sweep, args.max_seconds)
+    def dispatch() -> dict:
+        seconds, runs, sent = until_done(sweeps.notifications_dispatch_sweep, args.max_seconds)
         count, per_person = mails(mail_dir)
-        pending = notification.objects.filter(pk__gt=first_new, status="pending").count()
-        result["dispatch"] = {
+        pending = notification.objects.filter(pk__gt=first_new, status__in=["pending", "sending"]).count()
+        finished = pending == 0
+        return {
             "seconds": round(seconds, 2),
             "runs": runs,
             "returned": sent,
@@ -116,27 +139,48 @@ def main() -> None:
             "estimated_seconds": round(seconds * (sent + pending) / sent, 1) if sent and not finished else None,
         }
 
+    def digest() -> dict:
         for path in mail_dir.glob("*"):
             path.unlink()
+        # What is still pending from the phases before is not the digest's to send.
+        notification.objects.filter(pk__gt=first_new, status__in=["pending", "sending"]).update(status="failed")
         started = time.perf_counter()
-        written = sweeps.digests_sweep()
+        written = watched(sweeps.digests_sweep, args.max_seconds)
         written_seconds = time.perf_counter() - started
-        seconds, runs, sent, finished = until_done(sweeps.notifications_dispatch_sweep, args.max_seconds)
-        count, per_person = mails(mail_dir)
+        seconds, runs, _ = until_done(sweeps.notifications_dispatch_sweep, args.max_seconds)
+        finished = not notification.objects.filter(pk__gt=first_new, status__in=["pending", "sending"]).exists()
+        count, _ = mails(mail_dir)
         digests = notification.objects.filter(pk__gt=first_new, kind="digest")
         sizes = [len(body) for body in digests.values_list("body", flat=True)]
-        result["digest"] = {
+        return {
             "seconds": round(written_seconds + seconds, 2),
             "write_seconds": round(written_seconds, 2),
             "send_seconds": round(seconds, 2),
+            "runs": runs,
             "written": written,
             "emails": count,
             "largest_body_kb": round(max(sizes, default=0) / 1024, 1),
             "finished": finished,
         }
+
+    try:
+        now = timezone.now()
+        prepared = dataset.sweep_backlog_prepare(count=args.backlog, now=now)
+        result["backlog"] = prepared
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE followups_promise")
+            cursor.execute(
+                "SELECT count(DISTINCT owner_id) FROM followups_promise WHERE id IN (SELECT id FROM bench_sweep_saved)"
+            )
+            result["owners"] = cursor.fetchone()[0]
+        phase("broken", broken)
+        phase("dispatch", dispatch)
+        phase("digest", digest)
     finally:
+        with connection.cursor() as cursor:
+            cursor.execute(f"DELETE FROM {table} WHERE id > %s", [first_new])  # noqa: S608
+            cursor.execute("DROP TABLE IF EXISTS bench_sweep_mark")
         dataset.sweep_backlog_restore()
-        notification.objects.filter(pk__gt=first_new).delete()
         with connection.cursor() as cursor:
             cursor.execute("ANALYZE followups_promise")
     print(json.dumps(result))

@@ -424,7 +424,7 @@ def explain(results: list[dict]) -> None:
             continue
         try:
             with connection.cursor() as cursor:
-                cursor.execute("SET statement_timeout = '60s'")
+                cursor.execute("SET statement_timeout = '15s'")
                 cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + result["slowest_sql"], result["slowest_params"] or None)
                 result["plan"] = [line for (line,) in cursor.fetchall()][:40]
                 cursor.execute("RESET statement_timeout")
@@ -541,6 +541,7 @@ def main() -> None:
     parser.add_argument("--max-seconds", type=float, default=60.0, help="per row: stop timing a slow page after this")
     parser.add_argument("--only", default="", help="only the rows whose name matches this (a regex)")
     parser.add_argument("--no-sweeps", action="store_true")
+    parser.add_argument("--sweep-seconds", type=float, default=120.0, help="per sweep phase; then it is stopped")
     parser.add_argument("--no-explain", action="store_true", help="no EXPLAIN of the rows over budget")
     parser.add_argument("--backlog", type=int, default=0, help="newly broken promises (100,000 × scale)")
     parser.add_argument("--workers", type=int, default=2)
@@ -604,7 +605,7 @@ def main() -> None:
     if not args.no_sweeps and not args.only:
         backlog = args.backlog or max(1000, round(100_000 * args.scale))
         log(f"sweeps with {backlog:,} newly broken promises")
-        sweeps = run_sweeps(db, backlog, args.max_seconds)
+        sweeps = run_sweeps(db, backlog, args.sweep_seconds)
         results += sweep_rows(sweeps)
 
     text = table(results)

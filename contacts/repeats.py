@@ -15,7 +15,9 @@ with `contacts.signals.contacts_counted_changed`, naming the buckets
 summary from that, and `contacts` does not import `reports`.
 """
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import datetime, timedelta
 
 from django.conf import settings
@@ -84,11 +86,30 @@ def repeats_refresh_after(*, customer_id: int, since: datetime) -> dict[int, tup
     )
 
 
+_gathering: ContextVar[set | None] = ContextVar("counted_buckets_gathering", default=None)
+
+
 def contacts_counted(buckets: Iterable[Bucket]) -> None:
     """Say that what the report counts in `buckets` may have changed (in the caller's transaction)."""
     buckets = {bucket for bucket in buckets if bucket is not None}
-    if buckets:
+    gathering = _gathering.get()
+    if gathering is not None:
+        gathering |= buckets
+    elif buckets:
         contacts_counted_changed.send(sender=ContactMoment, buckets=buckets)
+
+
+@contextmanager
+def contacts_counted_together() -> Iterator[None]:
+    """Announce the buckets of many contacts once, at the end (a batch of an import): one recount per bucket
+    instead of one per contact. Use it inside the batch's transaction, so the recount commits with it."""
+    token = _gathering.set(set())
+    try:
+        yield
+        buckets = _gathering.get()
+    finally:
+        _gathering.reset(token)
+    contacts_counted(buckets)
 
 
 def contact_counted_change(moment: ContactMoment, *, before: ContactMoment | None = None) -> None:

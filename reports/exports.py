@@ -9,6 +9,7 @@ formula (team names, people's names, customer numbers and topics are typed
 by people) is neutralised the same way in CSV and XLSX.
 """
 
+import codecs
 import csv
 import io
 import re
@@ -52,7 +53,7 @@ def report_csv(tables: list[tuple[str, dict, dict]], week: IsoWeek) -> Iterator[
     return _in_language(_report_csv_rows(tables, week), translation.get_language())
 
 
-def contacts_csv(week: IsoWeek, team=None) -> Iterator:
+def contacts_csv(week: IsoWeek, team=None) -> Iterator[str]:
     return _in_language(_contacts_csv_rows(week, team), translation.get_language())
 
 
@@ -108,7 +109,7 @@ def _labels() -> dict[str, dict]:
     }
 
 
-def _contacts_csv_rows(week: IsoWeek, team=None) -> Iterator:
+def _contacts_csv_rows(week: IsoWeek, team=None) -> Iterator[str]:
     """Every contact moment of the week, one row each, without customer names or summaries (data minimisation).
 
     Cells read as the page does: the colleague's name, and channel, direction,
@@ -191,7 +192,7 @@ def _sql_yes_no(condition: str, params: list) -> str:
     return f"CASE WHEN ({condition}) IS NULL THEN %s WHEN {condition} THEN %s ELSE %s END"
 
 
-def _contacts_copy(week: IsoWeek, team, alias: str) -> Iterator[bytes]:
+def _contacts_copy(week: IsoWeek, team, alias: str) -> Iterator[str]:
     """The week's rows as CSV from PostgreSQL's COPY (SELECT …) TO STDOUT, passed on chunk by chunk."""
     label = _labels()
     params: list = []  # in the order the placeholders appear in the statement
@@ -236,9 +237,12 @@ def _contacts_copy(week: IsoWeek, team, alias: str) -> Iterator[bytes]:
         "ORDER BY m.occurred_at, m.id"
     )
     statement = f"COPY ({select}) TO STDOUT WITH (FORMAT csv)"
+    # Text, like the Python path: a chunk may end inside a multi-byte character, which the decoder keeps.
+    decoder = codecs.getincrementaldecoder("utf-8")()
     with connections[alias].cursor() as cursor, cursor.cursor.copy(statement, params) as copy:
         for chunk in copy:
-            yield bytes(chunk)
+            yield decoder.decode(chunk)
+    yield decoder.decode(b"", final=True)
 
 
 def _sheet_title(name: str, taken: set[str]) -> str:

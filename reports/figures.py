@@ -78,6 +78,12 @@ FIGURES = [
     ),
     Figure("inbound", _("Inbound"), _("Contacts the customer started."), CONTACTS),
     Figure("outbound", _("Outbound"), _("Contacts the desk started (including check-in calls)."), CONTACTS),
+    Figure(
+        "imported",
+        _("Imported"),
+        _("Contacts of the week that came from a contact-history file instead of being logged at the desk."),
+        CONTACTS,
+    ),
     *[
         Figure(
             f"ch_{channel}_{direction}",

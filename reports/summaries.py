@@ -41,6 +41,7 @@ def contact_counts() -> dict:
         "contacts": Count("pk"),
         "inbound": Count("pk", filter=Q(direction="in")),
         "outbound": Count("pk", filter=Q(direction="out")),
+        "imported": Count("pk", filter=Q(imported_by_import__isnull=False)),
         "complaints": Count("pk", filter=Q(is_complaint=True)),
         "compliments": Count("pk", filter=Q(is_compliment=True)),
         "repeat": Count("pk", filter=Q(direction="in", is_repeat=True)),

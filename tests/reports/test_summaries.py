@@ -1,10 +1,13 @@
 """The weekly summary and the stored repeat flags: kept in step by every change, and rebuilt exactly from the rows."""
 
 import io
+import threading
+import time
 from datetime import timedelta
 
 import pytest
 from django.core.management import call_command
+from django.db import connection, transaction
 from django.utils import timezone
 
 from contacts.models import ContactMoment
@@ -13,6 +16,7 @@ from followups.models import Promise
 from followups.services import contact_correct, contact_delete, contact_log
 from reports.models import WeeklySummary
 from reports.selectors import weekly_report
+from reports.weeks import IsoWeek
 
 from ..factories import ContactMomentFactory, CustomerFactory, PromiseFactory, TeamFactory, UserFactory
 from .conftest import NOW, W45, at
@@ -182,3 +186,92 @@ def test_a_new_team_and_person_get_a_row_of_their_own(staff_user):
     ContactMomentFactory(team=team, logged_by=other, occurred_at=timezone.now() - timedelta(hours=1))
 
     assert list(WeeklySummary.objects.values_list("team_id", "person_id")) == [(team.pk, other.pk)]
+
+
+def test_imported_contacts_are_a_figure_of_their_own(staff_user, manager_user):
+    from contacts.models import CustomerImport
+
+    source = CustomerImport.objects.create(actor=manager_user, file_name="history.csv", content=b"", format="csv")
+    team = TeamFactory()
+    when = timezone.now() - timedelta(minutes=5)
+    for imported in (source.pk, None):
+        contact_moment_create(
+            customer=CustomerFactory(),
+            logged_by=staff_user,
+            actor=staff_user,
+            occurred_at=when,
+            team=team,
+            summary="x",
+            imported_by_import_id=imported,
+        )
+    week = IsoWeek.containing(timezone.localdate(when))
+
+    current = weekly_report(week=week, team=team, now=timezone.now(), teams=[team], with_people=False).current
+
+    assert (current["contacts"], current["imported"]) == (2, 1)
+
+
+def test_the_trend_counts_only_what_its_charts_draw(week):
+    report = weekly_report(week=W45, team=None, now=NOW, teams=list(week[:2]), with_people=False)
+
+    drawn = {"kept_on_time", "kept_late", "broken", "checkins_on_time", "checkins_late", "checkins_overdue"}
+    assert set().union(*(raw.keys() for _, raw in report.trend)) == drawn
+    assert report.trend[-1][1] == dict.fromkeys(drawn, 1)
+
+
+def test_a_deleted_contacts_done_check_in_and_kept_promise_leave_the_trend(week, manager_user):
+    monday = ContactMoment.objects.get(channel="phone", is_complaint=True)  # its promise was kept on time
+    teams = list(week[:2])
+
+    contact_delete(moment=monday, actor=manager_user, reason="test")
+
+    trend = weekly_report(week=W45, team=None, now=NOW, teams=teams, with_people=False).trend[-1][1]
+    assert (trend["kept_on_time"], trend["broken"]) == (0, 0)
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="SQLite has one writer at a time anyway")
+def test_two_people_logging_into_one_bucket_at_once_are_both_counted():
+    team, user = TeamFactory(), UserFactory()
+    customers = [CustomerFactory(), CustomerFactory()]
+    first_counted, errors = threading.Event(), []
+
+    def log(customer, *, first):
+        try:
+            with transaction.atomic():
+                if not first:
+                    first_counted.wait(timeout=10)
+                contact_moment_create(customer=customer, logged_by=user, actor=user, team=team, summary="x")
+                if first:
+                    first_counted.set()
+                    time.sleep(0.3)  # still uncommitted while the second one counts its bucket
+        except Exception as error:  # noqa: BLE001 - reported by the assertion below
+            errors.append(error)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=log, args=(c,), kwargs={"first": i == 0}) for i, c in enumerate(customers)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+
+    assert errors == []
+    assert WeeklySummary.objects.get(team_id=team.pk, person_id=user.pk).counts["contacts"] == 2
+
+
+def test_a_batch_announces_its_buckets_once_and_counts_every_contact(staff_user):
+    from contacts.repeats import contacts_counted_together
+
+    team = TeamFactory()
+    customers = [CustomerFactory() for _ in range(5)]
+    when = timezone.now() - timedelta(minutes=5)
+
+    with contacts_counted_together():
+        for customer in customers:
+            contact_moment_create(
+                customer=customer, logged_by=staff_user, actor=staff_user, team=team, occurred_at=when, summary="x"
+            )
+        assert not WeeklySummary.objects.exists()  # not yet: once, at the end
+
+    assert WeeklySummary.objects.get(team_id=team.pk).counts["contacts"] == 5

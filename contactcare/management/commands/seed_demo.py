@@ -5,11 +5,13 @@ only created (with its history) when its customer number is new. Random
 choices come from a fixed seed, so every run builds the same world.
 """
 
+import io
 import random
 from datetime import datetime, time, timedelta
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
+from django.core.management import call_command
 from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
@@ -190,6 +192,9 @@ class Command(BaseCommand):
             topics = [Topic.objects.get_or_create(name=name)[0] for name in TOPICS]
             created = self._customers(rng, users, topics)
             self._followups(rng, created)
+            # The contacts were written in bulk, around the services: the repeat flags, the promises'
+            # contact time and the report's weekly summary are derived from them afterwards.
+            call_command("report_summaries_rebuild", stdout=io.StringIO())
         self.stdout.write(self.style.SUCCESS(f"Demo data ready ({len(created)} new customers)."))
         self._print_logins()
 
@@ -337,6 +342,7 @@ class Command(BaseCommand):
             team=moment.team,
             due_at=due,
             created_by=moment.logged_by,
+            made_at=moment.occurred_at,
         )
         if due < now:
             fate = rng.random()

@@ -5,8 +5,7 @@ from dataclasses import dataclass
 
 from django.core.paginator import Page, Paginator
 from django.db import connection
-from django.db.models import Case, F, FloatField, IntegerField, Q, QuerySet, Subquery, Value, When
-from django.db.models.functions import Collate
+from django.db.models import Case, F, FloatField, IntegerField, OrderBy, Q, QuerySet, Subquery, Value, When
 
 from contactcare.models import Submission
 from contactcare.services import submission_key_parse
@@ -91,16 +90,24 @@ SEARCH_COUNT_CAP = 1000
 SIMILAR_CANDIDATES = 100
 # Infix matching ("marjan" for "jan") needs a trigram of every word typed: three characters or more.
 INFIX_MIN_LENGTH = 3
-# Larger than any character of a normalised name: "jans" ≤ a name < "jans" + this is "starts with jans".
-_AFTER_EVERY_PREFIX = "\U0010ffff"
 
 
-def _name_key():
-    """search_name as the B-tree orders it for prefix scans: bytewise (the C collation) on PostgreSQL, so
-    that `search_name >= 'jans' AND < 'jans\U0010ffff' ORDER BY search_name, id` reads the first rows of the
-    (search_name COLLATE "C", id) index whatever the database's own collation. SQLite compares bytes anyway.
+class _Bytewise(OrderBy):
+    """ORDER BY search_name USING ~<~ (PostgreSQL): the byte order of the varchar_pattern_ops index that
+    Django keeps beside every indexed CharField, which also serves `LIKE 'jans%'`. So the names that start
+    with the text are read from that index in order, the LIMIT stops the scan, and nothing is sorted; the
+    database's own collation (C.UTF-8, en_US, ...) does not matter.
     """
-    return Collate("search_name", "C") if connection.vendor == "postgresql" else F("search_name")
+
+    # USING replaces ASC; the comment keeps "ASC" where Django's compiler looks for the direction.
+    template = "%(expression)s USING ~<~ /* ASC */"
+
+
+def _by_name() -> tuple:
+    """Alphabetical, as the B-tree that finds names by their start gives them (SQLite compares bytes anyway)."""
+    if connection.vendor == "postgresql":
+        return (_Bytewise(F("search_name")), "id")
+    return ("search_name", "id")
 
 
 def _stages(terms: SearchTerms) -> list[tuple[Q, bool]]:
@@ -109,7 +116,7 @@ def _stages(terms: SearchTerms) -> list[tuple[Q, bool]]:
     1. an exact phone (E.164), e-mail or customer number; then, for six or more
        digits, phone numbers that end with them, then ones that contain them;
     otherwise, for a name:
-    2. names that start with the text (a B-tree range, alphabetical);
+    2. names that start with the text (alphabetical, read in order from the B-tree);
     3. names with a word that starts with it;
     4. (several words) names where every word typed starts a word, in any order;
     5. from three characters a word: names that contain every word (the trigram index).
@@ -124,11 +131,11 @@ def _stages(terms: SearchTerms) -> list[tuple[Q, bool]]:
     stages = [(exact, False)]
     if terms.digits:
         return [*stages, (Q(phone__endswith=terms.digits), False), (Q(phone__contains=terms.digits), False)]
-    if not terms.name:
+    if not terms.name or _CUSTOMER_NUMBER.match(terms.customer_number):  # a number is exact, never part of a name
         return stages
     name, words = terms.name, terms.name.split()
     stages += [
-        (Q(name_key__gte=name, name_key__lt=name + _AFTER_EVERY_PREFIX), True),
+        (Q(search_name__startswith=name), True),
         (Q(search_name__contains=f" {name}"), False),
     ]
     if len(words) > 1:
@@ -178,10 +185,10 @@ def _staged_hits(terms: SearchTerms, *, limit: int) -> list[Customer]:
     for number, (condition, by_name) in enumerate(_stages(terms)):
         if len(found) >= limit:
             break
-        rows = Customer.objects.alias(name_key=_name_key()).filter(condition).exclude(pk__in=[c.pk for c in found])
+        rows = Customer.objects.filter(condition).exclude(pk__in=[c.pk for c in found])
         if number == 0:  # a merged customer's number finds the customer it was merged into
             rows = rows.select_related("merged_into")
-        rows = rows.order_by(_name_key(), "id") if by_name else rows.order_by()
+        rows = rows.order_by(*_by_name()) if by_name else rows.order_by()
         hits = list(rows[: limit - len(found)])
         if number == 0:
             hits = [customer.merged_into or customer for customer in hits]
@@ -230,9 +237,8 @@ class _StagedResults:
         if not self.terms.long_enough or not self.terms.searchable:
             return 0
         any_stage = Q(pk__in=[])
-        for condition, by_name in _stages(self.terms):
-            # the same names as the range: a LIKE the trigram index serves, so the OR needs no table scan
-            any_stage |= Q(search_name__startswith=self.terms.name) if by_name else condition
+        for condition, _ in _stages(self.terms):
+            any_stage |= condition
         real = Customer.objects.filter(any_stage).order_by().values("pk")[: SEARCH_COUNT_CAP + 1].count()
         if real <= SEARCH_PAGE_SIZE:  # one page holds them all: read it now, the page slices what was read
             return len(self._first(SEARCH_PAGE_SIZE))

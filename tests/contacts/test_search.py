@@ -316,3 +316,11 @@ def test_every_page_of_the_search_page_shows_other_customers(staff_client):
 
     assert [len(page) for page in pages] == [25, 25, 10]
     assert sorted(c.pk for page in pages for c in page) == sorted(c.pk for c in smits)
+
+
+def test_a_customer_number_is_looked_up_exactly_and_nowhere_else(django_assert_num_queries):
+    wanted = CustomerFactory(customer_number="K2000003")
+    CustomerFactory(full_name="K2000003 Bos")  # a name that holds the number: not what a desk means
+
+    with django_assert_num_queries(1):
+        assert customer_search(query="k2000003") == [wanted]

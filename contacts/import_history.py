@@ -282,7 +282,8 @@ def plan(chunk: list[tuple[int, dict[str, str]]], *, actor, seen: dict) -> list[
     file is reported on its second line.
     """
     now = timezone.now()
-    lines = [Line(number, values) for number, values in chunk]
+    # A NUL is no data (the reader drops it already) and PostgreSQL cannot even compare with it.
+    lines = [Line(number, {k: v.replace("\x00", "") for k, v in values.items()}) for number, values in chunk]
     keys = [_key(line.values) for line in lines]
     customers = _customers(keys)
     topics = {topic.name.casefold(): topic for topic in Topic.objects.all()}  # retired ones too: this is history

@@ -131,7 +131,7 @@ def _stages(terms: SearchTerms) -> list[tuple[Q, bool]]:
     stages = [(exact, False)]
     if terms.digits:
         return [*stages, (Q(phone__endswith=terms.digits), False), (Q(phone__contains=terms.digits), False)]
-    if not terms.name or _CUSTOMER_NUMBER.match(terms.customer_number):  # a number is exact, never part of a name
+    if not terms.name or _is_customer_number(terms):
         return stages
     name, words = terms.name, terms.name.split()
     stages += [
@@ -198,9 +198,19 @@ def _staged_hits(terms: SearchTerms, *, limit: int) -> list[Customer]:
     return found
 
 
+def _is_customer_number(terms: SearchTerms) -> bool:
+    """A customer number ("K1000042") is looked up exactly, never as (a typo of) a name."""
+    return bool(_CUSTOMER_NUMBER.match(terms.customer_number))
+
+
 def _typos_searched(terms: SearchTerms) -> bool:
     """Whether a name with a typo is looked for: on PostgreSQL, for names of FUZZY_MIN_LENGTH or more."""
-    return connection.vendor == "postgresql" and not terms.digits and len(terms.name) >= FUZZY_MIN_LENGTH
+    return (
+        connection.vendor == "postgresql"
+        and not terms.digits
+        and not _is_customer_number(terms)
+        and len(terms.name) >= FUZZY_MIN_LENGTH
+    )
 
 
 def customer_search(*, query: str, limit: int = SEARCH_HITS) -> list[Customer]:

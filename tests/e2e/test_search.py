@@ -77,3 +77,26 @@ def test_a_new_customer_from_a_phone_number_that_found_nobody(login, page, live_
     page.keyboard.press("Control+Enter")
     expect(page.locator("main")).to_contain_text("Sam de Groot")
     assert Customer.objects.get(full_name="Sam de Groot").phone == "+31622884411"
+
+
+def test_names_that_start_with_what_is_typed_come_first(login, page, live_server):
+    # given a name that starts with "ja", a surname that does, and "ja" inside a word
+    CustomerFactory(full_name="Piet Jansen")
+    CustomerFactory(full_name="Marjan Vos")
+    CustomerFactory(full_name="Jansje Bos")
+    login(UserFactory(username="desk"))
+
+    # two letters: names that start with them, then names with a word that does; never the middle of a word
+    hits = _search(page, "ja").locator("a[data-hit]")
+    expect(hits).to_have_count(2)
+    expect(hits.nth(0)).to_contain_text("Jansje Bos")
+    expect(hits.nth(1)).to_contain_text("Piet Jansen")
+
+    # from three letters the middle of a name counts too, after the others
+    hits = _search(page, "jan").locator("a[data-hit]")
+    expect(hits).to_have_count(3)
+    expect(hits.nth(2)).to_contain_text("Marjan Vos")
+
+    # Enter opens the best hit
+    page.keyboard.press("Enter")
+    expect(page.locator("h1")).to_contain_text("Jansje Bos")

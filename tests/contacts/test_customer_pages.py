@@ -92,10 +92,10 @@ def test_customer_page_runs_a_constant_number_of_queries(staff_client, django_as
     few, many = _customer_with(3), _customer_with(300)
     staff_client.get(few.get_absolute_url())  # warm the session and permission caches alike for both
 
-    # 13: with no sweep run yet, the reminders banner also reads the database's age (one query)
-    with django_assert_max_num_queries(13) as few_queries:
+    # 12, the follow-up panel's four included: it is rendered with the page (contacts.panels)
+    with django_assert_max_num_queries(12) as few_queries:
         assert staff_client.get(few.get_absolute_url()).status_code == 200
-    with django_assert_max_num_queries(13) as many_queries:
+    with django_assert_max_num_queries(12) as many_queries:
         assert staff_client.get(many.get_absolute_url()).status_code == 200
 
     assert len(few_queries) == len(many_queries)
@@ -209,7 +209,7 @@ def test_the_history_says_who_changed_what_and_when(client, django_assert_max_nu
         },
     )
 
-    with django_assert_max_num_queries(10):
+    with django_assert_max_num_queries(7):
         response = client.get(
             reverse("contacts:customer-history", args=[customer.pk]), headers={"Accept-Language": "en"}
         )

@@ -73,10 +73,10 @@ def test_my_day_runs_a_constant_number_of_queries(client, django_assert_max_num_
     _fill_my_day(many_user, 500)
 
     client.force_login(few_user)
-    with django_assert_max_num_queries(12) as few:
+    with django_assert_max_num_queries(9) as few:
         few_day = client.get(reverse("followups:my-day")).context["day"]
     client.force_login(many_user)
-    with django_assert_max_num_queries(12) as many:
+    with django_assert_max_num_queries(9) as many:
         many_day = client.get(reverse("followups:my-day")).context["day"]
 
     assert (few_day.broken.count, len(few_day.broken.items)) == (5, 5)
@@ -338,7 +338,7 @@ def test_the_customer_panel_shows_open_promises_and_upcoming_check_ins(staff_cli
     PromiseFactory(moment=checkin.origin, description="Stuur de offerte")
     PromiseFactory(moment=checkin.origin, description="Al gedaan", status=Promise.Status.KEPT, kept_at=timezone.now())
 
-    with django_assert_max_num_queries(10):  # + the recent changes: one query per history table
+    with django_assert_max_num_queries(9):  # + the recent changes: one query per history table
         response = staff_client.get(reverse("followups:customer-panel", args=[checkin.customer_id]), headers=EN)
 
     html = response.content.decode()
@@ -438,13 +438,13 @@ def test_the_other_list_pages_run_a_constant_number_of_queries(client, django_as
 
     _notifications_for(user, 2)
     Notification.objects.update(status="failed")
-    with django_assert_max_num_queries(12) as few:
+    with django_assert_max_num_queries(8) as few:
         assert client.get(url).status_code == 200
     _notifications_for(user, 40)
     Notification.objects.update(status="failed")
     for i in range(5):
         CheckInPolicy.objects.create(name=f"Policy {i}").topics.add(TopicFactory(), TopicFactory())
-    with django_assert_max_num_queries(12) as many:
+    with django_assert_max_num_queries(8) as many:
         assert client.get(url).status_code == 200
 
     assert len(few) == len(many)

@@ -138,10 +138,10 @@ def _busy_week(contacts):
 def test_the_report_page_runs_a_constant_number_of_queries(manager_client, django_assert_max_num_queries):
     _busy_week(3)
     manager_client.get(reverse("reports:weekly"))
-    with django_assert_max_num_queries(25) as few:
+    with django_assert_max_num_queries(21) as few:
         manager_client.get(reverse("reports:weekly"))
     _busy_week(300)
-    with django_assert_max_num_queries(25) as many:
+    with django_assert_max_num_queries(21) as many:
         manager_client.get(reverse("reports:weekly"))
 
     assert len(few) == len(many)
@@ -154,13 +154,13 @@ def test_the_team_page_runs_a_constant_number_of_queries(client, lead, django_as
     client.force_login(lead)
     url = reverse("followups:team-board", args=[team.pk])
     client.get(url)
-    with django_assert_max_num_queries(25) as few:
+    with django_assert_max_num_queries(21) as few:
         client.get(url)
     for _ in range(5):
         team.members.add(UserFactory())
     other = _busy_week(300)
     Promise.objects.filter(team=other).update(team=team)
-    with django_assert_max_num_queries(25) as many:
+    with django_assert_max_num_queries(21) as many:
         response = client.get(url)
 
     assert response.context["board"].promises.paginator.count == 303

@@ -229,3 +229,15 @@ def test_two_sweeps_and_two_dispatches_at_once_notice_and_send_each_promise_once
         ["lead@example.com", "owner@example.com"],  # one run took all
         ["lead@example.com", "lead@example.com", "owner@example.com", "owner@example.com"],  # they shared
     )
+
+
+def test_the_roles_keep_their_rights_on_the_moved_outbox():
+    from contactcare import roles
+
+    staff, manager = UserFactory(role=roles.STAFF), UserFactory(role=roles.MANAGER)
+
+    assert staff.has_perm("contactcare.view_notification")
+    assert not staff.has_perm("contactcare.view_followup_status")
+    assert manager.has_perms(
+        ["contactcare.view_notification", "contactcare.view_followup_status", "contactcare.change_notification"]
+    )

@@ -120,19 +120,21 @@ def _contacts_csv_rows(week: IsoWeek, team=None) -> Iterator[str]:
     in flat memory); elsewhere, and for a week whose repeat flags are stale
     (the window setting changed), from the Python path. Both give the same rows.
     """
+    # The alias is chosen once and named on every read: a "reading for a report" context held across the
+    # yields of a streamed body would leak into whatever the server runs between two chunks.
     with replica_reads():
         alias = report_db()
         fresh = repeat_flags_current([week])
-        writer = csv.writer(_Echo())
-        yield writer.writerow(safe_row(_contacts_header()))
-        if connections[alias].vendor == "postgresql" and fresh:
-            yield from _contacts_copy(week, team, alias)
-        else:
-            yield from _contacts_python(week, team, writer, fresh=fresh)
+    writer = csv.writer(_Echo())
+    yield writer.writerow(safe_row(_contacts_header()))
+    if connections[alias].vendor == "postgresql" and fresh:
+        yield from _contacts_copy(week, team, alias)
+    else:
+        yield from _contacts_python(week, team, writer, fresh=fresh, alias=alias)
 
 
-def _contacts_python(week: IsoWeek, team, writer, *, fresh: bool = True) -> Iterator[str]:
-    moments = ContactMoment.objects.alive().in_period(week.start, week.end).order_by("occurred_at", "pk")
+def _contacts_python(week: IsoWeek, team, writer, *, fresh: bool = True, alias: str = "default") -> Iterator[str]:
+    moments = ContactMoment.objects.using(alias).alive().in_period(week.start, week.end).order_by("occurred_at", "pk")
     if team is not None:
         moments = moments.filter(team=team)
     if not fresh:  # the flags were decided with another window: the definition as it is now

@@ -168,7 +168,7 @@ def test_the_contacts_export_shows_names_and_labels_not_usernames_and_codes(mana
 
     _header, row = _contacts_csv(manager_client, language)
 
-    assert row[-1] == "Lotte Bakker"
+    assert row[-2:] == ["Lotte Bakker", {"en": "No", "nl": "Nee"}[language]]  # logged by; imported
     assert [row[2], row[3], row[6], *row[7:13]] == expected
 
 

@@ -41,7 +41,6 @@ class ImportUploadForm(forms.Form):
         widget=forms.ClearableFileInput(attrs={"accept": ".csv,.xlsx,text/csv"}),
     )
 
-
     def clean_kind(self) -> str:
         return self.cleaned_data["kind"] or CustomerImport.Kind.CUSTOMERS
 

@@ -481,7 +481,8 @@ def sweep_rows(sweeps: dict) -> list[dict]:
     rows.append({
         "name": "…and e-mailed, at most one e-mail per person",
         "p50_ms": ms(sent), "budget_ms": 60_000,
-        "note": f"{dispatch['emails']:,} e-mails to {dispatch['recipients']} people (max {dispatch['max_per_person']}"
+        "note": f"stopped after {dispatch['seconds']} s: {dispatch['error']}" if dispatch.get("error") else
+                f"{dispatch['emails']:,} e-mails to {dispatch['recipients']} people (max {dispatch['max_per_person']}"
                 f" per person) in {dispatch['runs']} runs"
                 + ("" if dispatch["finished"]
                    else f"; {dispatch['pending_left']:,} still pending after {dispatch['seconds']} s"),

@@ -610,6 +610,8 @@ def customer_import_start(*, customer_import: CustomerImport, actor) -> Customer
         return customer_import
     if customer_import.status == CustomerImport.Status.CHECKING:
         raise ValidationError(_("The file is still being checked; start the import when the check is done."))
+    if not customer_import.content:
+        raise ValidationError(_("This file is no longer kept; upload it again."), code="discarded")
     if customer_import.status == CustomerImport.Status.CHECKED:
         mapping_check(customer_import.mapping, import_headers(customer_import), customer_import.kind)
         customer_import.created = customer_import.updated = customer_import.unchanged = customer_import.failed = 0
@@ -661,8 +663,15 @@ def customer_import_run(*, import_id: int, batch_size: int | None = None) -> Cus
                 stop_reason=f"line {stopped_at}: {type(error).__name__}",  # no personal data from the message
             )
             raise
+    # Done: the file and its preview rows (personal data of every line) are no longer needed and go; the
+    # counts and the per-line report stay. A stopped import keeps its file, to resume.
     CustomerImport.objects.filter(pk=import_id).update(
-        status=CustomerImport.Status.DONE, finished_at=timezone.now(), processed_rows=len(lines), total=len(lines)
+        status=CustomerImport.Status.DONE,
+        finished_at=timezone.now(),
+        processed_rows=len(lines),
+        total=len(lines),
+        content=b"",
+        preview=[],
     )
     customer_import.refresh_from_db()
     return customer_import

@@ -28,7 +28,8 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from contactcare.models import Notification, PrivacyAudit
-from contacts.models import ContactMoment, Customer, CustomerDetail
+from contacts.imports import rows_read
+from contacts.models import ContactMoment, Customer, CustomerDetail, CustomerImport
 from contacts.normalize import phone_display, text_normalize
 from contacts.services import with_actor
 
@@ -229,6 +230,45 @@ def _rewrite_notifications(customer: Customer, texts: list[str], neutral: dict[s
     Notification.objects.bulk_update(changed, ["subject", "body", "html_body"])
 
 
+def _mentions(value, needles: list[str]) -> bool:
+    folded = str(value).casefold()
+    return any(needle.casefold() in folded for needle in needles)
+
+
+def _scrub_imports(needles: list[str], neutral: dict[str, str]) -> None:
+    """Uploaded files and their reports that name the person.
+
+    A finished import has already dropped its file and preview (contacts.imports); its per-line report
+    may still name a customer number: those lines say "(erased)". An import not finished keeps its file
+    to resume: if the person is in it, the whole file goes (it cannot be edited line by line, and
+    importing it later would bring the person back), and the import stops saying why.
+    """
+    needles = [needle for needle in needles if needle and len(needle) >= 3]
+    if not needles:
+        return
+    for found in CustomerImport.objects.only("pk", "errors").iterator(chunk_size=50):
+        if _mentions(found.errors, needles):
+            errors = [
+                {**error, "message": neutral["text"]} if _mentions(error, needles) else error for error in found.errors
+            ]
+            CustomerImport.objects.filter(pk=found.pk).update(errors=errors)
+    for unfinished in (
+        CustomerImport.objects.exclude(status=CustomerImport.Status.DONE).exclude(content=b"").iterator(chunk_size=1)
+    ):
+        try:
+            headers, rows = rows_read(bytes(unfinished.content), unfinished.format)
+        except ValidationError:
+            headers, rows = [], []
+        cells = [*headers, *(cell for row in rows for cell in row)]
+        if _mentions(unfinished.preview, needles) or any(_mentions(cell, needles) for cell in cells):
+            CustomerImport.objects.filter(pk=unfinished.pk).update(
+                content=b"",
+                preview=[],
+                status=CustomerImport.Status.FAILED,
+                stop_reason=_neutral("The file was discarded: someone in it was erased at their request."),
+            )
+
+
 @transaction.atomic
 def customer_erase(*, customer: Customer, actor, reason: str) -> Customer:
     """Erase the person behind `customer`, everywhere, in one transaction; the anonymous rows stay for counting.
@@ -258,6 +298,7 @@ def customer_erase(*, customer: Customer, actor, reason: str) -> Customer:
         "body": _neutral("The customer this message was about has been erased at their request."),
     }
     number = f"{ERASED_NUMBER_PREFIX}{customer.pk}"
+    numbers = [customer.customer_number, *(row.customer_number for row in merged)]
 
     _close_open_followups(customer, actor, now)
 
@@ -306,6 +347,7 @@ def customer_erase(*, customer: Customer, actor, reason: str) -> Customer:
         _purge_reasons(row_history, neutral["reason"])
 
     _rewrite_notifications(customer, texts, neutral)
+    _scrub_imports([*texts, *numbers], neutral)
 
     # The admin's log names objects by their text (a detail's text, "name (number)").
     for model, ids in (

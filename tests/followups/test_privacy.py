@@ -269,3 +269,39 @@ def test_erase_confirmed_lands_on_the_anonymous_customer_page(client, person):
     body = response.content.decode()
     assert response.redirect_chain[-1][0] == person.get_absolute_url()
     assert "The customer has been erased." in body and "Erased customer" in body and NAME not in body
+
+
+def test_an_imported_person_is_gone_from_the_import_files_and_their_reports(
+    db, settings, django_capture_on_commit_callbacks
+):
+    """A finished import drops its file and preview; erasing clears her from reports and unfinished files."""
+    from contacts import imports
+    from contacts.models import CustomerImport
+    from contacts.tasks import customer_import_task
+
+    settings.LANGUAGE_CODE = "en"
+    manager = UserFactory(username="boss", role=roles.MANAGER)
+    header = "Klantnummer;Naam;Telefoon;E-mail"
+    lines = [header, f"K-7001;{NAME};{TYPED_PHONE};{EMAIL}", "K-7001;Ander Persoon;0612345670;"]
+    content = ("\ufeff" + "\r\n".join(lines) + "\r\n").encode()
+
+    done = imports.customer_import_upload(actor=manager, file_name="klanten.csv", content=content, language="en")
+    with django_capture_on_commit_callbacks(execute=True):
+        imports.customer_import_start(customer_import=done, actor=manager)
+    customer_import_task(done.pk)
+    done.refresh_from_db()
+    assert (done.status, bytes(done.content), done.preview) == (CustomerImport.Status.DONE, b"", [])
+    assert done.created == 1 and any("K-7001" in error["message"] for error in done.errors)  # number twice
+
+    waiting = imports.customer_import_upload(actor=manager, file_name="nog.csv", content=content, language="en")
+    assert waiting.status == CustomerImport.Status.CHECKED and NAME in json.dumps(waiting.preview)
+
+    customer_erase(customer=Customer.objects.get(customer_number="K-7001"), actor=manager, reason="AVG 2026-9")
+
+    searched = [NAME, "Zonneveld", TYPED_PHONE, E164, EMAIL, "K-7001"]
+    found = [(table, s) for table, value in _text_values() for s in searched if s.casefold() in value.casefold()]
+    assert found == []
+    waiting.refresh_from_db()
+    assert waiting.status == CustomerImport.Status.FAILED and "discarded" in waiting.stop_reason
+    with pytest.raises(ValidationError):
+        imports.customer_import_start(customer_import=waiting, actor=manager)

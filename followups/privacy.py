@@ -181,7 +181,8 @@ def _reason_check(reason: str, customer: Customer) -> str:
         )
     folded = reason.casefold()
     personal = (customer.full_name, customer.preferred_address, customer.email, customer.phone)
-    if any(text and text.casefold() in folded for text in personal):
+    # Texts shorter than three characters ("Jo", a one-letter name) are in any sentence: not a sign of the person.
+    if any(text and len(text) >= 3 and text.casefold() in folded for text in personal):
         raise ValidationError({"reason": _("The reason is kept: leave the customer's name and contact data out.")})
     return reason
 

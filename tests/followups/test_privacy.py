@@ -305,3 +305,12 @@ def test_an_imported_person_is_gone_from_the_import_files_and_their_reports(
     assert waiting.status == CustomerImport.Status.FAILED and "discarded" in waiting.stop_reason
     with pytest.raises(ValidationError):
         imports.customer_import_start(customer_import=waiting, actor=manager)
+
+
+def test_a_two_letter_name_does_not_block_a_reason_that_happens_to_contain_it(db):
+    """A retention run's reason ("Retention 2026-12 …") must not be refused for a customer called "Re"."""
+    manager = UserFactory(username="boss", role=roles.MANAGER)
+    customer = customer_create(actor=manager, full_name="Re")
+    customer_erase(customer=customer, actor=manager, reason="Retention 2026-12 (7 years without contact)")
+    customer.refresh_from_db()
+    assert customer.full_name != "Re" and customer.customer_number.startswith("ERASED-")

@@ -10,7 +10,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import connection, connections
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from hypothesis import HealthCheck, given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
@@ -37,6 +37,13 @@ from ..factories import (
 )
 from ..reports.conftest import NOW, W45, week  # noqa: F401 - the hand-counted week, as a fixture
 from .test_privacy import _text_values, person  # noqa: F401 - the privacy tests' person, as a fixture
+
+
+@pytest.fixture(autouse=True)
+def _english():
+    """The services' messages are matched in English; pages ask for their language per request."""
+    with translation.override("en"):
+        yield
 
 
 @dataclass
@@ -437,8 +444,9 @@ def test_merging_is_for_team_leads_and_managers(client, pair, role):
     else:
         assert (pick.status_code, compare.status_code) == ((200, 200) if allowed else (403, 403))
         assert post.status_code == (200 if allowed else 403)  # the post lacks the other fields: a form error
-        page = client.get(pair.survivor.get_absolute_url()).content.decode()
+        page = client.get(pair.survivor.get_absolute_url(), headers={"Accept-Language": "en"}).content.decode()
         assert ("Merge with…" in page) is allowed
+        assert (_pick_url(pair.survivor) in page) is allowed
     assert not CustomerMerge.objects.exists()
 
 
@@ -483,7 +491,7 @@ def test_a_double_click_merges_once_and_lands_on_the_survivor(client, pair):
     url = _compare_url(pair.survivor, pair.absorbed)
 
     client.post(url, data)
-    again = client.post(url, data, follow=True)
+    again = client.post(url, data, follow=True, headers={"Accept-Language": "en"})
 
     assert again.redirect_chain[-1][0] == pair.survivor.get_absolute_url()
     assert "already merged" in again.content.decode()
@@ -596,8 +604,40 @@ def test_a_log_form_opened_before_the_merge_saves_nothing_on_the_old_row(pair):
     stale = Customer.objects.get(pk=pair.absorbed.pk)  # what the log view read before the merge committed
     _merge(pair)
 
-    with pytest.raises(ValidationError, match="merged into another one meanwhile") as refused:
+    with (
+        translation.override("en"),
+        pytest.raises(ValidationError, match="merged into another one meanwhile") as refused,
+    ):
         contact_log(customer=stale, actor=pair.desk, summary="Belde terug")
 
     assert refused.value.code == "merged"
     assert not ContactMoment.objects.filter(customer_id=stale.pk).exists()
+
+
+def test_a_merged_customer_cannot_be_changed_anywhere_not_even_in_the_admin(client, pair):
+    _merge(pair)
+    absorbed = Customer.objects.get(pk=pair.absorbed.pk)
+    kept = (absorbed.full_name, absorbed.phone, absorbed.history.count())
+    with pytest.raises(ValidationError):
+        customer_update(customer=absorbed, actor=pair.lead, full_name="Weer terug")
+
+    admin = UserFactory(username="root", is_staff=True, is_superuser=True)
+    client.force_login(admin)
+    url = reverse("admin:contacts_customer_change", args=[absorbed.pk])
+    data = {
+        "full_name": "Weer terug",
+        "preferred_address": "",
+        "customer_number": absorbed.customer_number,
+        "phone": "",
+        "email": "",
+        "language": "nl",
+        "details-TOTAL_FORMS": "0",
+        "details-INITIAL_FORMS": "0",
+        "details-MIN_NUM_FORMS": "0",
+        "details-MAX_NUM_FORMS": "1000",
+    }
+    response = client.post(url, data, headers={"Accept-Language": "en"})
+    assert response.status_code == 200
+    assert "merged into another customer" in response.content.decode()
+    absorbed.refresh_from_db()
+    assert (absorbed.full_name, absorbed.phone, absorbed.history.count()) == kept

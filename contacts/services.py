@@ -178,9 +178,7 @@ def customer_update(*, customer: Customer, actor, **fields) -> Customer:
     if unknown:
         raise TypeError(f"customer_update() got unexpected fields: {', '.join(sorted(unknown))}")
     if customer.merged_into_id:  # its page leads to the survivor; the admin and any other caller stop here
-        raise ValidationError(
-            _("This customer was merged into another customer; change that one."), code="merged"
-        )
+        raise ValidationError(_("This customer was merged into another customer; change that one."), code="merged")
     stored_phone = customer.phone
     for name, value in fields.items():
         setattr(customer, name, value)

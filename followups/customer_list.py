@@ -85,27 +85,46 @@ def _local_midnight(day: date) -> datetime:
     return timezone.make_aware(datetime.combine(day, time.min))
 
 
+def _has_open_promises() -> Exists:
+    return Exists(Promise.objects.filter(PromiseIs.open(), customer=OuterRef("pk")))
+
+
+def _has_overdue_checkins(today: date) -> Exists:
+    return Exists(CheckIn.objects.filter(CheckInIs.overdue(today), customer=OuterRef("pk")))
+
+
 def _filtered(filters: CustomerFilters, *, today: date) -> QuerySet[Customer]:
+    """The customers the filters let through, without the flags: `_rows` adds those to one page's rows only."""
     # A merged customer is a pointer to the one it was merged into, not a customer of its own.
-    customers = (
-        Customer.objects.filter(merged_into__isnull=True)
-        .select_related("last_contact_team")
-        .annotate(
-            has_open_promises=Exists(Promise.objects.filter(PromiseIs.open(), customer=OuterRef("pk"))),
-            has_overdue_checkins=Exists(CheckIn.objects.filter(CheckInIs.overdue(today), customer=OuterRef("pk"))),
-        )
-    )
+    customers = Customer.objects.filter(merged_into__isnull=True)
     if filters.team is not None:
         customers = customers.filter(last_contact_team=filters.team)
     if filters.contact_from is not None:
         customers = customers.filter(last_contact_at__gte=_local_midnight(filters.contact_from))
     if filters.contact_before is not None:
         customers = customers.filter(last_contact_at__lt=_local_midnight(filters.contact_before))
+    # In WHERE the EXISTS is a semi-join the walk in index order stops after the page's rows.
     if filters.open_promises:
-        customers = customers.filter(has_open_promises=True)
+        customers = customers.filter(_has_open_promises())
     if filters.overdue_checkins:
-        customers = customers.filter(has_overdue_checkins=True)
+        customers = customers.filter(_has_overdue_checkins(today))
     return customers
+
+
+def _rows(customers: QuerySet[Customer], *, order: tuple[str, ...], limit: int, today: date) -> list[Customer]:
+    """The first `limit` customers in this order, with their team and flags: one query.
+
+    The page's ids are taken first (a subquery with LIMIT) and the flags computed for those rows only:
+    as annotations on the walk itself PostgreSQL hashes every open promise and every open check-in
+    of the desk before it takes the first row, whatever the page.
+    """
+    page = customers.order_by(*order).values("pk")[:limit]
+    return list(
+        Customer.objects.filter(pk__in=page)
+        .select_related("last_contact_team")
+        .annotate(has_open_promises=_has_open_promises(), has_overdue_checkins=_has_overdue_checkins(today))
+        .order_by(*order)
+    )
 
 
 def _page(rows: list[Customer], *, per_page: int, key) -> CustomerPage:
@@ -119,11 +138,12 @@ def customer_list(
     *, filters: CustomerFilters, after: Cursor | None = None, today: date | None = None, per_page: int = PAGE_SIZE
 ) -> CustomerPage:
     """One page of customers and the cursor of the next (one query; two where dated customers give way to undated)."""
-    customers = _filtered(filters, today=today or timezone.localdate())
+    today = today or timezone.localdate()
+    customers = _filtered(filters, today=today)
     if filters.sort == SORT_NAME:
         if after is not None:  # `>=` bounds the index range; the OR only sorts out ties on the name
             customers = customers.filter(Q(full_name__gte=after.key), Q(full_name__gt=after.key) | Q(pk__gt=after.id))
-        rows = list(customers.order_by("full_name", "pk")[: per_page + 1])
+        rows = _rows(customers, order=("full_name", "pk"), limit=per_page + 1, today=today)
         return _page(rows, per_page=per_page, key=lambda customer: customer.full_name)
 
     dated = customers.filter(last_contact_at__isnull=False)
@@ -134,11 +154,11 @@ def customer_list(
             dated = dated.filter(
                 Q(last_contact_at__lte=after.key), Q(last_contact_at__lt=after.key) | Q(pk__lt=after.id)
             )
-        rows = list(dated.order_by("-last_contact_at", "-pk")[: per_page + 1])
+        rows = _rows(dated, order=("-last_contact_at", "-pk"), limit=per_page + 1, today=today)
     elif after is not None:
         undated = undated.filter(pk__lt=after.id)
     # A team or a date filter leaves no customer without a contact: the second walk would find nothing.
     may_be_undated = filters.team is None and filters.contact_from is None and filters.contact_before is None
     if len(rows) <= per_page and may_be_undated:
-        rows += list(undated.order_by("-pk")[: per_page + 1 - len(rows)])
+        rows += _rows(undated, order=("-pk",), limit=per_page + 1 - len(rows), today=today)
     return _page(rows, per_page=per_page, key=lambda customer: customer.last_contact_at)

@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db.migrations.recorder import MigrationRecorder
-from django.db.models import F, Func, Q, QuerySet, Subquery
+from django.db.models import IntegerField, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from .models import CheckIn, CheckInIs, Notification, Promise, PromiseIs, SweepRun
@@ -22,8 +22,8 @@ from .selectors import day_bounds
 
 @dataclass(frozen=True)
 class TopBar:
-    my_day_count: int = 0  # what My day lists as the user's own: not the team queue
-    unread_notifications: int = 0
+    my_day_count: int = 0  # what My day lists as the user's own: not the team queue; at most BADGE_CAP
+    unread_notifications: int = 0  # at most BADGE_CAP
     heartbeat_finished_at: datetime | None = None  # when the scheduler's heartbeat sweep last finished
     database_created_at: datetime | None = None  # the first migration applied: a fresh start is no delay
 
@@ -40,9 +40,19 @@ class TopBar:
         return self.database_created_at is not None and now - self.database_created_at > threshold
 
 
+BADGE_CAP = 100  # a badge counts this far and no further; the templates show "99+" from here
+
+
+class _CountUpTo(Subquery):
+    """COUNT(*) over a LIMITed subquery: an aggregate without GROUP BY, so always one row."""
+
+    template = "(SELECT COUNT(*) FROM (%(subquery)s) AS counted)"
+
+
 def _count(queryset: QuerySet) -> Subquery:
-    """COUNT(*) of a queryset as a scalar subquery: an aggregate without GROUP BY, so always one row."""
-    return Subquery(queryset.order_by().annotate(n=Func(F("pk"), function="COUNT")).values("n"))
+    """How many rows the queryset has, up to BADGE_CAP: a lead with 40,000 unread notices after a big
+    sweep costs the same as one with 100, on every page."""
+    return _CountUpTo(queryset.order_by().values("pk")[:BADGE_CAP], output_field=IntegerField())
 
 
 def top_bar(*, user, now: datetime, heartbeat: str) -> TopBar:
@@ -70,7 +80,7 @@ def top_bar(*, user, now: datetime, heartbeat: str) -> TopBar:
         return TopBar()
     checkins, promises, unread, last_heartbeat, created = row
     return TopBar(
-        my_day_count=(checkins or 0) + (promises or 0),
+        my_day_count=min((checkins or 0) + (promises or 0), BADGE_CAP),
         unread_notifications=unread or 0,
         heartbeat_finished_at=last_heartbeat,
         database_created_at=created,

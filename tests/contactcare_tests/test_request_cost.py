@@ -16,6 +16,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, Permission
 from django.db import connection
+from django.template.loader import render_to_string
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
@@ -272,6 +273,22 @@ def test_the_layout_shows_the_badge_and_the_banner_from_that_query(staff_client,
 
     assert 'id="my-day-count"' in html and ">1</span>" in html
     assert "reminders-delayed" in html
+
+
+def test_the_badges_count_up_to_a_hundred_and_show_99_plus(staff_client, staff_user, django_assert_num_queries):
+    Notification.objects.bulk_create(
+        Notification(recipient=staff_user, kind="promise_broken", subject="Belofte", key=f"test:{number}")
+        for number in range(101)
+    )
+
+    with django_assert_num_queries(1):
+        bar = top_bar(user=staff_user, now=timezone.now(), heartbeat=sweeps.HEARTBEAT)
+    html = staff_client.get(reverse("followups:notification-list"), headers=EN).content.decode()
+
+    assert bar.unread_notifications == 100  # counted no further
+    assert 'unread-count">99+</span>' in html
+    assert render_to_string("followups/_my_day_badge.html", {"count": 100}).strip().endswith(">99+</span>")
+    assert render_to_string("followups/_my_day_badge.html", {"count": 99}).strip().endswith(">99</span>")
 
 
 # --- The database connection ------------------------------------------------------

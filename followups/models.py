@@ -182,6 +182,13 @@ class CheckIn(models.Model):
             models.Index(fields=["team", "status", "due_date"], name="checkin_team_due_idx"),
             models.Index(fields=["customer", "status"], name="checkin_customer_idx"),
             models.Index(fields=["due_date"], name="checkin_due_idx"),
+            # the team board (workload, lists, kinds) reads only open check-ins: CheckInIs.open(), index-only
+            models.Index(
+                fields=["team", "due_date", "id"],
+                include=["assignee", "kind", "status"],
+                condition=Q(status="open"),
+                name="checkin_team_open_idx",
+            ),
         ]
 
     def __str__(self):
@@ -289,6 +296,13 @@ class Promise(models.Model):
             # the broken-promise sweep: open, not yet recorded as broken
             models.Index(
                 fields=["due_at"], condition=Q(status="open", broken_at__isnull=True), name="promise_unswept_idx"
+            ),
+            # the team board reads only open promises: PromiseIs.open(), index-only
+            models.Index(
+                fields=["team", "due_at", "id"],
+                include=["owner", "status"],
+                condition=Q(status="open"),
+                name="promise_team_open_idx",
             ),
         ]
 

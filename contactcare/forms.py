@@ -30,6 +30,35 @@ class IdField(forms.IntegerField):
         super().__init__(**kwargs)
 
 
+def _id_in_range(value) -> bool:
+    try:
+        return 1 <= int(str(value).strip()) <= BIGINT_MAX
+    except (TypeError, ValueError):
+        return False
+
+
+class ModelIdChoiceField(forms.ModelChoiceField):
+    """A ModelChoiceField by id that answers an id beyond 64 bits with its form error instead of letting the
+    database driver overflow (a 500)."""
+
+    def to_python(self, value):
+        if value not in self.empty_values and not _id_in_range(value):
+            raise ValidationError(self.error_messages["invalid_choice"], code="invalid_choice")
+        return super().to_python(value)
+
+
+class ModelIdMultipleChoiceField(forms.ModelMultipleChoiceField):
+    """ModelMultipleChoiceField by id, with the same guard as ModelIdChoiceField for every value."""
+
+    def _check_values(self, value):
+        for pk in value if isinstance(value, list | tuple | set | frozenset) else [value]:
+            if not _id_in_range(pk):
+                raise ValidationError(
+                    self.error_messages["invalid_pk_value"], code="invalid_pk_value", params={"pk": pk}
+                )
+        return super()._check_values(value)
+
+
 class SubmissionKeyField(forms.UUIDField):
     """The one-time key a create form carries (hidden); the view hands it to the service.
 

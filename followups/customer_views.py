@@ -6,6 +6,7 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from contactcare.forms import ModelIdChoiceField
 from contacts.models import Team
 
 from .customer_list import SORT_LAST_CONTACT, SORT_NAME, CustomerFilters, cursor_decode, customer_list
@@ -14,7 +15,7 @@ from .customer_list import SORT_LAST_CONTACT, SORT_NAME, CustomerFilters, cursor
 class CustomerFilterForm(forms.Form):
     """Shape only: a team id, two dates, two flags, a sort and the cursor a "next" link carried."""
 
-    team = forms.ModelChoiceField(
+    team = ModelIdChoiceField(
         label=_("team of last contact"), queryset=Team.objects.order_by("name"), required=False, empty_label=_("all")
     )
     contact_from = forms.DateField(

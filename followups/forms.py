@@ -10,7 +10,13 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from contactcare.forms import IdField, SubmissionKeyField, with_submission_key
+from contactcare.forms import (
+    IdField,
+    ModelIdChoiceField,
+    ModelIdMultipleChoiceField,
+    SubmissionKeyField,
+    with_submission_key,
+)
 from contactcare.templatetags.contactcare import display_name
 from contacts.forms import ContactMomentForm, moment_rows
 from contacts.models import ContactMoment, Customer, Topic
@@ -54,7 +60,7 @@ class PromiseForm(forms.Form):
         widget=forms.TextInput(attrs={"placeholder": _("e.g. call back with the repair date")}),
     )
     due_at = DueField(label=_("Due"))
-    owner = forms.ModelChoiceField(label=_("Who keeps it"), queryset=None, empty_label=None)
+    owner = ModelIdChoiceField(label=_("Who keeps it"), queryset=None, empty_label=None)
 
     def __init__(self, *args, owners=None, user=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -178,7 +184,7 @@ class CheckInPolicyForm(forms.ModelForm):
     channels = _any_of(_("Channels"), ContactMoment.Channel.choices, _("None ticked: any channel."))
     directions = _any_of(_("Directions"), ContactMoment.Direction.choices, _("None ticked: both."))
     outcomes = _any_of(_("Outcomes"), ContactMoment.Outcome.choices, _("None ticked: any outcome."))
-    topics = forms.ModelMultipleChoiceField(
+    topics = ModelIdMultipleChoiceField(
         label=_("Topics"),
         queryset=Topic.objects.filter(is_active=True),
         required=False,
@@ -220,9 +226,9 @@ class CheckInPolicyForm(forms.ModelForm):
 class ReassignForm(forms.Form):
     """Which open items of a team go to which member."""
 
-    checkins = forms.ModelMultipleChoiceField(queryset=None, required=False, widget=forms.MultipleHiddenInput)
-    promises = forms.ModelMultipleChoiceField(queryset=None, required=False, widget=forms.MultipleHiddenInput)
-    assignee = forms.ModelChoiceField(label=_("Give to"), queryset=None, empty_label=_("— choose a team member —"))
+    checkins = ModelIdMultipleChoiceField(queryset=None, required=False, widget=forms.MultipleHiddenInput)
+    promises = ModelIdMultipleChoiceField(queryset=None, required=False, widget=forms.MultipleHiddenInput)
+    assignee = ModelIdChoiceField(label=_("Give to"), queryset=None, empty_label=_("— choose a team member —"))
     submission_key = SubmissionKeyField()
 
     def __init__(self, *args, team, **kwargs):

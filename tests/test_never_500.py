@@ -821,3 +821,20 @@ def test_a_stored_bad_policy_never_breaks_logging(world):
     # then
     assert response.status_code == 302
     assert ContactMoment.objects.count() == before + 1
+
+
+@pytest.mark.parametrize("huge", ["99999999999999999999", str(2**63), "-1", "0"])
+def test_an_id_beyond_64_bits_in_a_choice_is_a_form_error(world, huge):
+    """The probe's find: a reassign with a 20-digit check-in id overflowed the driver (a 500)."""
+    team, client = world.teams[0], world.clients["manager"]
+    url = reverse("followups:team-reassign", args=[team.pk])
+    checkin = world.checkins[0]
+    for data in (
+        {"checkins": [huge], "assignee": world.users["staff"].pk},
+        {"checkins": [checkin.pk], "assignee": huge},
+        {"promises": [huge, checkin.pk], "assignee": huge},
+    ):
+        response = client.post(url, data)
+        assert response.status_code in {200, 302, 400}, data
+    listing = client.get(reverse("followups:customer-list"), {"team": huge})
+    assert listing.status_code in {200, 400}

@@ -5,6 +5,8 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from contactcare.id_urls import id_url
+
 
 class Team(models.Model):
     name = models.CharField(_("name"), max_length=100, unique=True)
@@ -118,7 +120,7 @@ class Customer(models.Model):
         return f"{self.full_name} ({self.customer_number})"
 
     def get_absolute_url(self):
-        return reverse("contacts:customer-detail", args=[self.pk])
+        return id_url("contacts:customer-detail", self.pk)
 
     @property
     def form_of_address(self) -> str:
@@ -273,7 +275,7 @@ class ContactMoment(models.Model):
         return f"{self.get_channel_display()} {self.occurred_at:%Y-%m-%d %H:%M}"
 
     def get_absolute_url(self):
-        return reverse("contacts:customer-detail", args=[self.customer_id])
+        return id_url("contacts:customer-detail", self.customer_id)
 
 
 class CustomerImport(models.Model):

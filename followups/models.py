@@ -7,6 +7,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from contactcare.id_urls import id_url
 from contactcare.models import Notification, NotificationQuerySet, SweepRun  # noqa: F401 - moved (issue 11); old imports work for one round
 from contacts.models import ContactMoment, Customer, Team, Topic
 
@@ -195,7 +196,7 @@ class CheckIn(models.Model):
         return f"{self.kind_label} · {self.due_date}"
 
     def get_absolute_url(self):
-        return reverse("contacts:customer-detail", args=[self.customer_id])
+        return id_url("contacts:customer-detail", self.customer_id)
 
     @property
     def kind_label(self) -> str:
@@ -310,7 +311,7 @@ class Promise(models.Model):
         return self.description
 
     def get_absolute_url(self):
-        return reverse("contacts:customer-detail", args=[self.customer_id])
+        return id_url("contacts:customer-detail", self.customer_id)
 
 
 # --- Retention (issue 10) ----------------------------------------------------------

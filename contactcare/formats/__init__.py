@@ -7,6 +7,7 @@ them as the |day and |when filters; Python code (messages) calls them.
 """
 
 from datetime import date, datetime
+from functools import lru_cache
 
 from django.utils import dateformat, timezone, translation
 from django.utils.formats import get_format_modules
@@ -21,6 +22,23 @@ def _local_format(name: str) -> str:
     return getattr(get_format_modules(lang="en")[0], name)
 
 
+@lru_cache(maxsize=4096)
+def _formatted(value, zone, pattern: str, language: str | None) -> str:
+    """`value` in `pattern`, remembered: a list shows the same few days on many rows (issue 11).
+
+    The key holds everything the text depends on: the value, its time zone
+    (aware datetimes that are the same instant compare equal across zones),
+    the pattern and the language of the month and day names.
+    """
+    return dateformat.format(value, pattern)
+
+
+def _format(value, name: str) -> str:
+    language = translation.get_language()
+    zone = value.tzinfo if isinstance(value, datetime) else None
+    return _formatted(value, zone, _local_format(name), language)
+
+
 def _local_day(value) -> date:
     return timezone.localdate(value) if isinstance(value, datetime) else value
 
@@ -31,7 +49,7 @@ def day(value) -> str:
         return ""
     value = _local_day(value)
     this_year = value.year == timezone.localdate().year
-    return dateformat.format(value, _local_format("DAY_FORMAT" if this_year else "DAY_YEAR_FORMAT"))
+    return _format(value, "DAY_FORMAT" if this_year else "DAY_YEAR_FORMAT")
 
 
 def when(value) -> str:
@@ -40,7 +58,7 @@ def when(value) -> str:
         return ""
     value = timezone.localtime(value)
     this_year = value.year == timezone.localdate().year
-    return dateformat.format(value, _local_format("WHEN_FORMAT" if this_year else "WHEN_YEAR_FORMAT"))
+    return _format(value, "WHEN_FORMAT" if this_year else "WHEN_YEAR_FORMAT")
 
 
 def range_from(first, last) -> str:

@@ -5,6 +5,7 @@ from django.utils import timezone
 from django.utils.formats import number_format
 
 from contactcare.formats import day, range_from, range_to, when
+from contactcare.id_urls import id_url as _id_url
 from contacts.normalize import phone_display
 
 register = template.Library()
@@ -14,6 +15,12 @@ register = template.Library()
 def phone(value: str) -> str:
     """A stored E.164 number as people read it: `06 12345678`."""
     return phone_display(value)
+
+
+@register.simple_tag
+def id_url(name: str, pk) -> str:
+    """`{% url name pk %}` for a URL that takes one id, without a `reverse()` per row (contactcare.id_urls)."""
+    return _id_url(name, pk)
 
 
 @register.filter

@@ -2,6 +2,7 @@
 
 import csv
 import io
+from datetime import UTC, datetime, time, timedelta
 
 import pytest
 from django.db import connection
@@ -11,6 +12,7 @@ from django.utils import translation
 from contactcare.spreadsheets import safe_cell
 from contacts.models import ContactMoment, CustomerImport
 from reports import exports
+from reports.weeks import IsoWeek
 
 from ..factories import ContactMomentFactory, CustomerFactory, TeamFactory, TopicFactory, UserFactory
 from .conftest import W45, at
@@ -48,6 +50,22 @@ def test_copy_gives_one_teams_rows_like_the_python_path(week):
 
     assert _copy(W45, north) == _python(W45, north)
     assert len(_copy(W45, north)) == 5
+
+
+@postgresql_only
+@pytest.mark.parametrize("label", ["2026-W13", "2026-W43"])
+def test_copy_gives_each_local_time_its_own_offset_in_a_week_that_changes_the_clocks(label):
+    week = IsoWeek.parse(label)  # summer time starts on its Sunday (W13) or ends (W43)
+    sunday = week.monday + timedelta(days=6)
+    for hour in (0, 1, 2, 3, 4, 12):  # around the change (01:00 UTC), and a whole hour on either side
+        ContactMomentFactory(occurred_at=datetime.combine(sunday, time(hour), tzinfo=UTC))
+    ContactMomentFactory(occurred_at=datetime.combine(sunday, time(0, 59, 59, 999999), tzinfo=UTC))
+    ContactMomentFactory(occurred_at=week.start)
+
+    copied = _copy(week)
+
+    assert copied == _python(week)
+    assert len({row[0][-6:] for row in copied}) == 2
 
 
 HOSTILE = ["=1+1", "+31 6 1234", "-2+3", "@SUM(A1)", "\tcmd", "\rcmd"]

@@ -85,6 +85,73 @@ def _broken_texts() -> dict[str, str]:
         }
 
 
+def _broken_text_sql(template: str) -> str:
+    """REPLACE(REPLACE(…, '%(customer)s', c.full_name), …): a notice's sentence with the row's values put in."""
+    sql = "CAST(%s AS TEXT)"
+    for placeholder, column in (
+        ("%(customer)s", "c.full_name"),
+        ("%(description)s", "p.description"),
+        ("%(owner)s", "COALESCE(NULLIF(TRIM(o.first_name || ' ' || o.last_name), ''), o.username)"),
+    ):
+        if placeholder in template:
+            literal = placeholder.replace("%", "%%")  # a literal % in SQL that also takes parameters
+            sql = f"REPLACE({sql}, '{literal}', {column})"
+    return sql
+
+
+def promises_broken_marked(*, where: str, where_params: list, now: datetime) -> int:
+    """PostgreSQL: record the promises `where` picks as broken and tell their owner and team lead, in ONE statement.
+
+    The UPDATE … RETURNING hands its rows straight to the INSERT … SELECT
+    (a data-modifying WITH), so the promises are read once and no id list
+    goes to Python and back; the same ON CONFLICT DO NOTHING on (recipient,
+    kind, key) as `promises_broken`, and the same texts. Returns how many
+    promises were recorded.
+    """
+    q = connection.ops.quote_name
+    texts = _broken_texts()
+    link_before, link_after = _link_around_id(_customer_link)
+    promise, customer, user, team = (q(model._meta.db_table) for model in (Promise, Customer, User, Team))
+    sql = f"""WITH broken AS (
+            UPDATE {promise} SET broken_at = due_at WHERE {where}
+            RETURNING id, owner_id, team_id, customer_id, description
+        ), noticed AS (
+            INSERT INTO {q(Notification._meta.db_table)}
+                (recipient_id, kind, key, subject, body, html_body, link, attachment_name,
+                 status, attempts, last_error, next_attempt_at, created_at)
+            SELECT r.recipient_id, %s, CAST(%s AS TEXT) || CAST(p.id AS TEXT), {_broken_text_sql(texts["subject"])},
+                   {_broken_text_sql(texts["body"])}, '',
+                   CAST(%s AS TEXT) || CAST(p.customer_id AS TEXT) || CAST(%s AS TEXT), '', %s, 0, '', %s, %s
+            FROM broken p
+            LEFT JOIN {team} t ON t.id = p.team_id
+            CROSS JOIN LATERAL (VALUES (p.owner_id), (NULLIF(t.lead_id, p.owner_id))) r (recipient_id)
+            JOIN {customer} c ON c.id = p.customer_id
+            JOIN {user} o ON o.id = p.owner_id
+            JOIN {user} u ON u.id = r.recipient_id
+            WHERE u.is_active
+            ON CONFLICT DO NOTHING
+        )
+        SELECT count(*) FROM broken"""  # noqa: S608 - table names from the models, every value bound
+    params = [
+        *where_params,
+        Notification.Kind.PROMISE_BROKEN,
+        "promise:",
+        texts["subject"],
+        texts["body"],
+        link_before,
+        link_after,
+        Notification.Status.PENDING,
+        now,
+        now,
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        marked = cursor.fetchone()[0]
+    if marked:
+        outbox.dispatch_soon()
+    return marked
+
+
 def promises_broken(*, promise_ids: list[int], now: datetime) -> None:
     """Tell the owner and the team lead of each promise that it broke: one INSERT … SELECT, once per person.
 
@@ -100,17 +167,7 @@ def promises_broken(*, promise_ids: list[int], now: datetime) -> None:
     ids_sql, ids_params = ids.sql, list(ids.params)
     promise, customer, user, team = (q(model._meta.db_table) for model in (Promise, Customer, User, Team))
 
-    def text(template: str) -> str:  # REPLACE(REPLACE(…, '%(customer)s', c.full_name), …)
-        sql = "CAST(%s AS TEXT)"
-        for placeholder, column in (
-            ("%(customer)s", "c.full_name"),
-            ("%(description)s", "p.description"),
-            ("%(owner)s", "COALESCE(NULLIF(TRIM(o.first_name || ' ' || o.last_name), ''), o.username)"),
-        ):
-            if placeholder in template:
-                literal = placeholder.replace("%", "%%")  # a literal % in SQL that also takes parameters
-                sql = f"REPLACE({sql}, '{literal}', {column})"
-        return sql
+    text = _broken_text_sql
 
     sql = f"""INSERT INTO {q(Notification._meta.db_table)}
             (recipient_id, kind, key, subject, body, html_body, link, attachment_name,

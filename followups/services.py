@@ -547,7 +547,8 @@ def promises_mark_broken(*, now: datetime) -> int:
     Set-based however big the backlog: one UPDATE … RETURNING records the
     moment each broke (its due time) on the promises not yet recorded
     (`PromiseIs.broken`, the one definition), one INSERT … SELECT writes the
-    notices; both in one transaction, so a crash keeps neither. A second run
+    notices; both in one transaction, so a crash keeps neither. On
+    PostgreSQL they are one statement (the UPDATE's rows feed the INSERT). A second run
     (or a race of two) finds nothing left to record, and the notifications'
     unique key stops a second message. Like the batch it replaces, it writes
     no history row: `broken_at` on the promise is the record. The actor is
@@ -555,6 +556,8 @@ def promises_mark_broken(*, now: datetime) -> int:
     """
     unswept = Promise.objects.broken(now).filter(broken_at__isnull=True)
     where, params = outbox.where_sql(unswept)
+    if connection.vendor == "postgresql":  # both in one statement: the UPDATE's rows feed the INSERT directly
+        return notifications.promises_broken_marked(where=where, where_params=params, now=now)
     table = connection.ops.quote_name(Promise._meta.db_table)
     with connection.cursor() as cursor:
         cursor.execute(f"UPDATE {table} SET broken_at = due_at WHERE {where} RETURNING id", params)  # noqa: S608

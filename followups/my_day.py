@@ -95,9 +95,31 @@ def cursor_decode(section: Section, text: str) -> Cursor:
     return Cursor(datetime.fromisoformat(match.group(1)).replace(tzinfo=UTC), int(match.group(2)))
 
 
+# What a My day row shows (_checkin_row.html, _promise_row.html), and nothing more: a page is up to
+# 125 rows of four or five objects each, and every column fetched is parsed and set on a model (issue 11).
+_ROW_COLUMNS = {
+    CHECKIN: (
+        ("customer", "origin", "origin__topic"),
+        ("status", "kind", "due_date", "customer__full_name", "customer__phone",
+         "origin__occurred_at", "origin__summary", "origin__topic__name"),
+    ),
+    PROMISE: (
+        ("customer", "owner"),
+        ("status", "description", "due_at", "kept_at", "customer__full_name",
+         "owner__username", "owner__first_name", "owner__last_name"),
+    ),
+}  # fmt: skip
+
+
 def _items(section: Section, *, user, now: datetime) -> QuerySet:
     model, due = (CheckIn, "due_date") if section.kind == CHECKIN else (Promise, "due_at")
-    return model.objects.filter(section_condition(section, user=user, now=now)).for_display().order_by(due, "pk")
+    related, columns = _ROW_COLUMNS[section.kind]
+    return (
+        model.objects.filter(section_condition(section, user=user, now=now))
+        .select_related(*related)
+        .only(*columns)
+        .order_by(due, "pk")
+    )
 
 
 @dataclass

@@ -838,3 +838,18 @@ def test_an_id_beyond_64_bits_in_a_choice_is_a_form_error(world, huge):
         assert response.status_code in {200, 302, 400}, data
     listing = client.get(reverse("followups:customer-list"), {"team": huge})
     assert listing.status_code in {200, 400}
+
+
+@pytest.mark.parametrize("total", ["99999999999999999999", "1000", "11"])
+def test_a_huge_promise_count_in_the_log_form_builds_no_more_than_ten_forms(
+    world, total, django_assert_max_num_queries
+):
+    """The probe's find: promises-TOTAL_FORMS of 10**20 made Django build and render 1,010 forms (8 s)."""
+    customer = world.customers[0]
+    staff = world.clients["staff"]
+    data = {**_log_form(staff, customer), "promises-TOTAL_FORMS": total}
+    before = ContactMoment.objects.count()
+    response = staff.post(reverse("followups:contact-log", args=[customer.pk]), data)
+    assert response.status_code in {200, 400}
+    assert response.content.decode().count('name="promises-') < 12 * 6  # at most the ten promise rows' fields
+    assert ContactMoment.objects.count() == before

@@ -8,10 +8,13 @@ field error, and the real save calls the same service.
 
 import copy
 
+from django.contrib import messages
+from django.contrib.admin import helpers
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import models, transaction
+from django.utils.translation import gettext
 
-from .forms import add_service_error
+from .forms import ModelIdChoiceField, ModelIdMultipleChoiceField, add_service_error, id_in_range
 
 
 class _DryRun(Exception):
@@ -59,3 +62,35 @@ class ReadOnlyAdminMixin:
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+class IdGuardAdminMixin:
+    """Ids the admin reads from a post (choices, ticked rows) beyond 64 bits are refused before the database.
+
+    Django's admin hands them to the database driver, which overflows (a 500 on SQLite) — found by the probe
+    with a 20-digit team member and a date as a ticked row.
+    """
+
+    @staticmethod
+    def _by_integer_id(db_field) -> bool:
+        return isinstance(db_field.target_field, models.AutoField | models.BigAutoField | models.IntegerField)
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if self._by_integer_id(db_field):
+            kwargs.setdefault("form_class", ModelIdChoiceField)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        if self._by_integer_id(db_field):
+            kwargs.setdefault("form_class", ModelIdMultipleChoiceField)
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
+
+    def response_action(self, request, queryset):
+        if not all(id_in_range(pk) for pk in request.POST.getlist(helpers.ACTION_CHECKBOX_NAME)):
+            self.message_user(
+                request,
+                gettext("Items must be selected in order to perform actions on them. No items have been changed."),
+                messages.WARNING,
+            )
+            return None
+        return super().response_action(request, queryset)

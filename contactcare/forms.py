@@ -30,7 +30,7 @@ class IdField(forms.IntegerField):
         super().__init__(**kwargs)
 
 
-def _id_in_range(value) -> bool:
+def id_in_range(value) -> bool:
     try:
         return 1 <= int(str(value).strip()) <= BIGINT_MAX
     except (TypeError, ValueError):
@@ -42,7 +42,7 @@ class ModelIdChoiceField(forms.ModelChoiceField):
     database driver overflow (a 500)."""
 
     def to_python(self, value):
-        if value not in self.empty_values and not _id_in_range(value):
+        if value not in self.empty_values and not id_in_range(value):
             raise ValidationError(self.error_messages["invalid_choice"], code="invalid_choice")
         return super().to_python(value)
 
@@ -52,7 +52,7 @@ class ModelIdMultipleChoiceField(forms.ModelMultipleChoiceField):
 
     def _check_values(self, value):
         for pk in value if isinstance(value, list | tuple | set | frozenset) else [value]:
-            if not _id_in_range(pk):
+            if not id_in_range(pk):
                 raise ValidationError(
                     self.error_messages["invalid_pk_value"], code="invalid_pk_value", params={"pk": pk}
                 )

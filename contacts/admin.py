@@ -1,20 +1,20 @@
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
-from contactcare.admin_gate import ReadOnlyAdminMixin, ServiceAdminMixin
+from contactcare.admin_gate import IdGuardAdminMixin, ReadOnlyAdminMixin, ServiceAdminMixin
 
 from . import services
 from .models import ContactMoment, Customer, CustomerDetail, Team, Topic
 
 
 @admin.register(Team)
-class TeamAdmin(admin.ModelAdmin):
+class TeamAdmin(IdGuardAdminMixin, admin.ModelAdmin):
     list_display = ["name", "lead"]
     filter_horizontal = ["members"]
 
 
 @admin.register(Topic)
-class TopicAdmin(admin.ModelAdmin):
+class TopicAdmin(IdGuardAdminMixin, admin.ModelAdmin):
     list_display = ["name", "is_active"]
     list_filter = ["is_active"]
 
@@ -30,7 +30,7 @@ class CustomerDetailInline(admin.TabularInline):
 
 
 @admin.register(Customer)
-class CustomerAdmin(ServiceAdminMixin, SimpleHistoryAdmin):
+class CustomerAdmin(IdGuardAdminMixin, ServiceAdminMixin, SimpleHistoryAdmin):
     list_display = ["full_name", "customer_number", "phone", "email", "language"]
     search_fields = ["customer_number", "search_name", "phone", "email"]
     fields = ["full_name", "preferred_address", "customer_number", "phone", "email", "language"]
@@ -53,7 +53,7 @@ class CustomerAdmin(ServiceAdminMixin, SimpleHistoryAdmin):
 
 
 @admin.register(ContactMoment)
-class ContactMomentAdmin(ReadOnlyAdminMixin, SimpleHistoryAdmin):
+class ContactMomentAdmin(IdGuardAdminMixin, ReadOnlyAdminMixin, SimpleHistoryAdmin):
     list_display = ["occurred_at", "customer", "channel", "direction", "logged_by", "team", "topic", "outcome"]
     list_filter = ["channel", "direction", "outcome", "team", "topic"]
     list_select_related = ["customer", "logged_by", "team", "topic"]

@@ -1,7 +1,7 @@
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
-from contactcare.admin_gate import ReadOnlyAdminMixin, ServiceAdminMixin
+from contactcare.admin_gate import IdGuardAdminMixin, ReadOnlyAdminMixin, ServiceAdminMixin
 from contactcare.models import Notification, SweepRun
 
 from . import services
@@ -10,7 +10,7 @@ from .models import CheckIn, CheckInPolicy, Promise
 
 
 @admin.register(CheckInPolicy)
-class CheckInPolicyAdmin(ServiceAdminMixin, SimpleHistoryAdmin):
+class CheckInPolicyAdmin(IdGuardAdminMixin, ServiceAdminMixin, SimpleHistoryAdmin):
     """The same form and the same `policy_save` as the policy page: a policy that cannot plan is refused."""
 
     form = CheckInPolicyForm
@@ -24,7 +24,7 @@ class CheckInPolicyAdmin(ServiceAdminMixin, SimpleHistoryAdmin):
 
 
 @admin.register(CheckIn)
-class CheckInAdmin(ReadOnlyAdminMixin, SimpleHistoryAdmin):
+class CheckInAdmin(IdGuardAdminMixin, ReadOnlyAdminMixin, SimpleHistoryAdmin):
     list_display = ["customer", "kind", "due_date", "status", "assignee", "team"]
     list_filter = ["status", "kind", "team"]
     list_select_related = ["customer", "assignee", "team"]
@@ -33,7 +33,7 @@ class CheckInAdmin(ReadOnlyAdminMixin, SimpleHistoryAdmin):
 
 
 @admin.register(Promise)
-class PromiseAdmin(ReadOnlyAdminMixin, SimpleHistoryAdmin):
+class PromiseAdmin(IdGuardAdminMixin, ReadOnlyAdminMixin, SimpleHistoryAdmin):
     list_display = ["description", "customer", "owner", "due_at", "status", "broken_at", "kept_at"]
     list_filter = ["status", "team"]
     list_select_related = ["customer", "owner"]
@@ -42,7 +42,7 @@ class PromiseAdmin(ReadOnlyAdminMixin, SimpleHistoryAdmin):
 
 
 @admin.register(Notification)
-class NotificationAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class NotificationAdmin(IdGuardAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["subject", "recipient", "kind", "status", "attempts", "created_at", "sent_at"]
     list_filter = ["kind", "status"]
     list_select_related = ["recipient"]
@@ -50,5 +50,5 @@ class NotificationAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(SweepRun)
-class SweepRunAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class SweepRunAdmin(IdGuardAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["name", "last_started_at", "last_finished_at", "last_result", "runs"]

@@ -37,7 +37,7 @@ from hypothesis import HealthCheck, Phase, given, note, settings
 from hypothesis import strategies as st
 
 from contactcare import roles
-from contacts.models import ContactMoment, Customer, CustomerDetail
+from contacts.models import ContactMoment, Customer, CustomerDetail, Team, Topic
 from followups.models import CheckIn, CheckInPolicy, Notification, Promise
 from reports.models import ReportDownload
 
@@ -853,3 +853,18 @@ def test_a_huge_promise_count_in_the_log_form_builds_no_more_than_ten_forms(
     assert response.status_code in {200, 400}
     assert response.content.decode().count('name="promises-') < 12 * 6  # at most the ten promise rows' fields
     assert ContactMoment.objects.count() == before
+
+
+@pytest.mark.parametrize("huge", ["99999999999999999999", "0001-01-01"])
+def test_the_admin_refuses_ids_beyond_64_bits_in_choices_and_ticked_rows(world, huge):
+    """The probe's finds: a 20-digit team member, and a date as a ticked row for an action (500s on SQLite)."""
+    admin_client = world.clients["admin"]
+    before = Team.objects.count()
+    added = admin_client.post(reverse("admin:contacts_team_add"), {"name": "Oost", "members": [huge], "lead": huge})
+    assert added.status_code == 200 and Team.objects.count() == before
+    action = admin_client.post(
+        reverse("admin:contacts_topic_changelist"),
+        {"action": "delete_selected", "select_across": "0", "_selected_action": [huge]},
+    )
+    assert action.status_code in {200, 302}
+    assert Topic.objects.exists()

@@ -134,8 +134,8 @@ def test_a_worker_killed_mid_sweep_loses_nothing_and_duplicates_nothing(tmp_path
     ]
     database = database_url_for_workers()
 
-    # Hold the notifications table so the sweep stops half-way: after marking
-    # the promises broken, before writing the notifications.
+    # Hold the notifications table so the sweep stops half-way: on PostgreSQL
+    # marking and noticing are one statement, blocked on the notices' table.
     dsn = database.replace("postgres://", "postgresql://")
     with psycopg.connect(dsn) as blocker, psycopg.connect(dsn, autocommit=True) as observer:
         blocker.execute("LOCK TABLE followups_notification IN EXCLUSIVE MODE")
@@ -146,7 +146,7 @@ def test_a_worker_killed_mid_sweep_loses_nothing_and_duplicates_nothing(tmp_path
         def sweep_is_waiting():  # asked outside the blocker's transaction, which sees a frozen snapshot
             row = observer.execute(
                 "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
-                "AND query LIKE 'INSERT INTO \"followups_notification\"%%'"
+                "AND query LIKE '%%INSERT INTO \"followups_notification\"%%'"  # alone, or after WITH … UPDATE
             ).fetchone()
             return row[0] > 0
 

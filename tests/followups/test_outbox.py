@@ -225,10 +225,10 @@ def test_two_sweeps_and_two_dispatches_at_once_notice_and_send_each_promise_once
     assert Notification.objects.count() == 120
     assert sum(sent) == 120
     assert Notification.objects.filter(status="sent").count() == 120
-    assert sorted(m.to[0] for m in mail.outbox) in (
-        ["lead@example.com", "owner@example.com"],  # one run took all
-        ["lead@example.com", "lead@example.com", "owner@example.com", "owner@example.com"],  # they shared
-    )
+    # Each run sends one e-mail per person it claimed notices for: one or two each, however the runs split them.
+    per_person = {address: [m.to[0] for m in mail.outbox].count(address) for address in {m.to[0] for m in mail.outbox}}
+    assert set(per_person) == {"lead@example.com", "owner@example.com"}
+    assert all(1 <= count <= 2 for count in per_person.values())
 
 
 def test_the_roles_keep_their_rights_on_the_moved_outbox():

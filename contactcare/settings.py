@@ -31,6 +31,7 @@ ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[:
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
 INSTALLED_APPS = [
+    "daphne",  # runserver serves ASGI (websockets for the screen-pop); must come before staticfiles
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -44,10 +45,16 @@ INSTALLED_APPS = [
     "django_htmx",
     "simple_history",
     "axes",
+    "channels",
+    "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     "contactcare",
     "contacts",
     "followups",
     "reports",
+    "cti",
+    "api",
 ]
 
 MIDDLEWARE = [
@@ -70,6 +77,7 @@ MIDDLEWARE = [
 
 ROOT_URLCONF = "contactcare.urls"
 WSGI_APPLICATION = "contactcare.wsgi.application"
+ASGI_APPLICATION = "contactcare.asgi.application"
 
 TEMPLATES = [
     {
@@ -314,6 +322,15 @@ CRISPY_TEMPLATE_PACK = "bootstrap5"
 SIMPLE_HISTORY_REVERT_DISABLED = True
 # Reasons ("customer asked to be called next week") are kept whole, not cut at 100 characters.
 SIMPLE_HISTORY_HISTORY_CHANGE_REASON_USE_TEXT_FIELD = True
+
+# --- Push to the browser (Django Channels; issue 12) ---------------------------
+
+# --- Telephone system (CTI; issue 12) ------------------------------------------
+
+# --- REST API (issue 12) --------------------------------------------------------
+
+# --- Outgoing webhooks (issue 12) -----------------------------------------------
+
 
 # --- Logging ----------------------------------------------------------------
 # One JSON object a line (contactcare.logs), with query strings, e-mail

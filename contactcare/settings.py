@@ -324,6 +324,32 @@ SIMPLE_HISTORY_REVERT_DISABLED = True
 SIMPLE_HISTORY_HISTORY_CHANGE_REASON_USE_TEXT_FIELD = True
 
 # --- Push to the browser (Django Channels; issue 12) ---------------------------
+# The screen-pop: a websocket per open tab (`/ws/calls/`, contactcare.asgi). Without
+# CHANNEL_LAYER_URL the layer lives in memory, which works inside one process only
+# (`make run`: the telephone endpoint and the sockets share runserver). In production
+# set CHANNEL_LAYER_URL=redis://… so gunicorn's endpoint reaches the `push` process (daphne).
+CHANNEL_LAYER_URL = env("CHANNEL_LAYER_URL", default="")
+if CHANNEL_LAYER_URL:
+    CHANNEL_LAYERS = {
+        "default": {
+            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            "CONFIG": {
+                # No socket_timeout: a socket waits on BZPOPMIN for its next message.
+                "hosts": [{"address": CHANNEL_LAYER_URL, "socket_connect_timeout": 2}],
+                "prefix": env("CHANNEL_LAYER_PREFIX", default="contactcare"),
+                "expiry": 30,  # a pop older than this is pointless: drop it
+                "group_expiry": 60 * 60 * 24,  # a tab rejoins its group when it reconnects
+            },
+        }
+    }
+else:
+    CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer", "CONFIG": {"expiry": 30}}}
+# How long the telephone endpoint waits for the layer before giving the pop up.
+PUSH_SEND_TIMEOUT_MS = env.int("PUSH_SEND_TIMEOUT_MS", default=500)
+# Where browsers open the socket: empty = the page's own origin (ws(s)://<host>/ws/calls/).
+# Set it (e.g. wss://push.example.org/ws/calls/) only when the push process has its own host;
+# it is then allowed in the Content-Security-Policy's connect-src.
+PUSH_URL = env("PUSH_URL", default="")
 
 # --- Telephone system (CTI; issue 12) ------------------------------------------
 

@@ -28,6 +28,7 @@ DESK_WORK = [
     "contacts.delete_customerdetail",
     "contacts.view_topic",
     "contacts.view_team",
+    "cti.view_call",  # the caller log (issue 12)
 ]
 FOLLOW_UP = [
     "followups.view_checkin",
@@ -57,6 +58,7 @@ STEERING = [
     "contacts.add_customerimport",
     "contactcare.export_customer_data",
     "contactcare.erase_customer",
+    "cti.manage_ctiline",  # the telephone system's token, the "Simulate a call" page (issue 12)
 ]
 GRANTS: dict[str, list[str]] = {
     STAFF: [*DESK_WORK, *FOLLOW_UP],

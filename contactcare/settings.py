@@ -4,6 +4,7 @@ Every variable is listed, with its default, in `.env.example`. Development
 defaults apply only while DEBUG is on; no secret has a production default.
 """
 
+import re
 from datetime import date
 from pathlib import Path
 
@@ -352,6 +353,21 @@ PUSH_SEND_TIMEOUT_MS = env.int("PUSH_SEND_TIMEOUT_MS", default=500)
 PUSH_URL = env("PUSH_URL", default="")
 
 # --- Telephone system (CTI; issue 12) ------------------------------------------
+# The telephone system's events are small; a body over this many bytes is refused (413).
+CTI_MAX_BODY_BYTES = env.int("CTI_MAX_BODY_BYTES", default=16_384)
+# The desk's number the simulator says was called (`manage.py cti_simulate`, the "Simulate a call" page).
+CTI_SIMULATOR_DESK_NUMBER = env("CTI_SIMULATOR_DESK_NUMBER", default="+31201234567")
+# Missed calls become callbacks (followups.services.callback_for_missed_call), due this many
+# business hours after the call: only the desk's opening hours on business days (weekdays without
+# NL public holidays) count, e.g. Friday 16:30 + 2 = Monday 10:30. Opening hours are local time.
+DESK_OPENING_HOURS = env("DESK_OPENING_HOURS", default="09:00-17:00")
+if not re.fullmatch(r"([01][0-9]|2[0-3]):[0-5][0-9]-([01][0-9]|2[0-3]):[0-5][0-9]", DESK_OPENING_HOURS, re.ASCII) or (
+    DESK_OPENING_HOURS[:5] >= DESK_OPENING_HOURS[6:]
+):
+    raise ImproperlyConfigured("DESK_OPENING_HOURS must look like 09:00-17:00 (opening before closing).")
+CALLBACK_BUSINESS_HOURS = env.float("CALLBACK_BUSINESS_HOURS", default=2.0)
+if not 0 < CALLBACK_BUSINESS_HOURS <= 100:
+    raise ImproperlyConfigured("CALLBACK_BUSINESS_HOURS must be more than 0 and at most 100.")
 
 # --- REST API (issue 12) --------------------------------------------------------
 

@@ -15,6 +15,7 @@ urlpatterns = [
     path("customers/", include("contacts.urls")),
     path("", include("followups.urls")),
     path("reports/", include("reports.urls")),
+    path("calls/", include("cti.urls")),
     path(
         "accounts/login/",
         auth_views.LoginView.as_view(authentication_form=LoginForm, redirect_authenticated_user=True),

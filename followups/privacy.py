@@ -302,6 +302,9 @@ def customer_erase(*, customer: Customer, actor, reason: str) -> Customer:
     numbers = [customer.customer_number, *(row.customer_number for row in merged)]
 
     _close_open_followups(customer, actor, now)
+    from cti.services import calls_erase_for  # cti builds on followups: imported here, not at the top
+
+    calls_erase_for([customer.pk, *(row.pk for row in merged)], actor)  # the calls hold the phone number
 
     moment_ids = list(ContactMoment.objects.filter(customer=customer).values_list("pk", flat=True))
     promise_ids = list(Promise.objects.filter(customer=customer).values_list("pk", flat=True))

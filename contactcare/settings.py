@@ -370,8 +370,60 @@ if not 0 < CALLBACK_BUSINESS_HOURS <= 100:
     raise ImproperlyConfigured("CALLBACK_BUSINESS_HOURS must be more than 0 and at most 100.")
 
 # --- REST API (issue 12) --------------------------------------------------------
+# Personal tokens or the browser's session; the screens' permissions; cursor pages; JSON only (api/).
+API_THROTTLE_RATE = env("API_THROTTLE_RATE", default="120/min")  # per token (per user for sessions); "" = off
+API_IDEMPOTENCY_KEY_HOURS = env.int("API_IDEMPOTENCY_KEY_HOURS", default=24)
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "api.authentication.ApiTokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_THROTTLE_CLASSES": ["api.throttling.TokenRateThrottle"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "api.exceptions.exception_handler",
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "ContactCare API",
+    "DESCRIPTION": "Customers, contacts, check-ins and promises. See the README's API section.",
+    "VERSION": "1",
+    "SCHEMA_PATH_PREFIX": "/api/v1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {"SentimentEnum": "contacts.models.ContactMoment.Sentiment"},
+    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "api.schema.add_common_errors"],
+    # Swagger UI and ReDoc from our own static files (drf-spectacular-sidecar), never a CDN.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+}
+CELERY_BEAT_SCHEDULE["api-idempotency-keys-expire"] = {  # daily; keys are also ignored once 24 h old
+    "task": "api.tasks.idempotency_keys_expire_task",
+    "schedule": crontab(minute=30, hour=4),
+}
 
 # --- Outgoing webhooks (issue 12) -----------------------------------------------
+# Managers register URLs at /webhooks/ (contactcare.webhooks); deliveries are outbox rows, POSTed signed,
+# retried with the outbox's backoff (2, 4, 8 … minutes, at most an hour) and given up after this many attempts.
+WEBHOOK_MAX_ATTEMPTS = env.int("WEBHOOK_MAX_ATTEMPTS", default=8)
+WEBHOOK_BATCH = env.int("WEBHOOK_BATCH", default=100)  # deliveries claimed at a time by one run
+WEBHOOK_RUN_SECONDS = env.float("WEBHOOK_RUN_SECONDS", default=50.0)  # a run stops claiming after this long
+# Off: URLs that resolve to loopback, private, link-local or multicast addresses are refused (SSRF guard).
+WEBHOOK_ALLOW_PRIVATE = env.bool("WEBHOOK_ALLOW_PRIVATE", default=False)
+# Overdue check-ins are announced once each, when their due date passed at most this many days ago.
+WEBHOOK_OVERDUE_LOOKBACK_DAYS = env.int("WEBHOOK_OVERDUE_LOOKBACK_DAYS", default=7)
+CELERY_IMPORTS = [*CELERY_IMPORTS, "contactcare.webhooks"]
+CELERY_BEAT_SCHEDULE |= {
+    "webhooks-dispatch": {"task": "contactcare.webhooks.dispatch_task", "schedule": SWEEP_INTERVAL_SECONDS},
+    # Hourly: a check-in is overdue from the local midnight after its due date; a missed run catches up.
+    "webhooks-checkins-overdue": {
+        "task": "followups.tasks.checkins_overdue_webhooks_task",
+        "schedule": crontab(minute=5),
+    },
+}
 
 
 # --- Logging ----------------------------------------------------------------

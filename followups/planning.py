@@ -1,11 +1,18 @@
-"""Due dates for check-ins: offsets, business days and public holidays. Pure functions, no database."""
+"""Due dates for check-ins and callbacks: offsets, business days, public holidays and the desk's opening hours.
 
+Pure functions, no database.
+"""
+
+import math
 import re
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
+from decimal import Decimal
 from functools import lru_cache
+from zoneinfo import ZoneInfo
 
 import holidays
+from django.conf import settings
 from django.utils import translation
 from django.utils.translation import gettext as _
 
@@ -126,3 +133,81 @@ def due_date(start: date, offset: Offset, *, business_days: bool, country: str) 
         if is_business_day(day, country):
             counted += 1
     return day
+
+
+# --- Business hours (issue 12: callbacks; issue 13 reuses it) ----------------------
+
+_OPENING = re.compile(r"^([01][0-9]|2[0-3]):([0-5][0-9])-([01][0-9]|2[0-3]):([0-5][0-9])$", re.ASCII)
+_MAX_BUSINESS_DAYS_SEARCHED = 3660  # ten years of days without one business day: a calendar we cannot use
+
+
+@dataclass(frozen=True)
+class OpeningHours:
+    """When the desk is open on a business day, in the desk's local (wall-clock) time: opens < closes."""
+
+    opens: time
+    closes: time
+
+    @classmethod
+    def parse(cls, text: str) -> "OpeningHours":
+        """`"09:00-17:00"` → OpeningHours(09:00, 17:00). ValueError when it is not one (the setting is checked
+        at startup with this, see contactcare/settings.py)."""
+        match = _OPENING.match((text or "").strip())
+        if match is None:
+            raise ValueError(f"opening hours must look like 09:00-17:00, not {text!r}")
+        opens = time(int(match.group(1)), int(match.group(2)))
+        closes = time(int(match.group(3)), int(match.group(4)))
+        if opens >= closes:
+            raise ValueError(f"opening hours must open before they close: {text!r}")
+        return cls(opens, closes)
+
+
+def _duration(hours: float | Decimal) -> timedelta:
+    """Hours as an exact timedelta (a Decimal 1.5 is 90 minutes, to the microsecond)."""
+    if isinstance(hours, float) and not math.isfinite(hours):
+        raise ValueError("hours must be a finite number")
+    amount = Decimal(str(hours)) if isinstance(hours, float) else Decimal(hours)
+    if not amount.is_finite() or amount < 0:
+        raise ValueError("hours must be a finite number, zero or more")
+    return timedelta(microseconds=int(amount * 3_600_000_000))
+
+
+def business_hours_add(
+    start: datetime, hours: float | Decimal, *, country: str, opening: OpeningHours, zone: tzinfo | None = None
+) -> datetime:
+    """`start` plus `hours` of opening hours: only the desk's opening hours on business days count.
+
+    The one place business-hours arithmetic lives (callbacks due "within 2
+    business hours"; issue 13 reuses it). Business days are weekdays that are
+    not public holidays of `country` (`is_business_day`). A `start` outside
+    opening hours starts counting at the next opening. Time is counted as
+    really elapsed (in UTC) within each day's opening hours, which are read in
+    wall-clock time in `zone` (default: the desk's time zone, settings.TIME_ZONE),
+    so a day on which the clocks change still has its opening hours at 09:00
+    local. The answer is aware, in `zone`; it may be the closing time itself
+    (Friday 15:00 + 2h = Friday 17:00). Pure: no database.
+    """
+    if start.tzinfo is None or start.utcoffset() is None:
+        raise ValueError("start must be an aware datetime")
+    remaining = _duration(hours)
+    zone = zone or ZoneInfo(settings.TIME_ZONE)
+    local = start.astimezone(zone)
+    day, cursor = local.date(), start.astimezone(UTC)
+    for _searched in range(_MAX_BUSINESS_DAYS_SEARCHED):
+        if is_business_day(day, country):
+            opens = datetime.combine(day, opening.opens, tzinfo=zone).astimezone(UTC)
+            closes = datetime.combine(day, opening.closes, tzinfo=zone).astimezone(UTC)
+            begin = max(cursor, opens)
+            if begin <= closes:
+                available = closes - begin
+                if remaining <= available:
+                    return (begin + remaining).astimezone(zone)
+                remaining -= available
+        day += timedelta(days=1)
+        cursor = datetime.combine(day, time.min, tzinfo=zone).astimezone(UTC)
+    raise ValueError(f"no business day found within {_MAX_BUSINESS_DAYS_SEARCHED} days for {country!r}")
+
+
+def desk_opening_hours() -> OpeningHours:
+    """The desk's opening hours from settings.DESK_OPENING_HOURS (checked at startup)."""
+    return OpeningHours.parse(settings.DESK_OPENING_HOURS)

@@ -10,6 +10,7 @@ from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
 
 
 class Submission(models.Model):
@@ -179,3 +180,102 @@ class SweepRun(models.Model):
 
     def __str__(self):
         return self.name
+
+
+# --- Outgoing webhooks (issue 12) ---------------------------------------------------
+
+
+class WebhookEvent(models.TextChoices):
+    """What a desk's other systems can subscribe to (the payloads: contactcare.webhooks and README "Webhooks")."""
+
+    CONTACT_LOGGED = "contact.logged", _("Contact logged")
+    PROMISE_BROKEN = "promise.broken", _("Promise broken")
+    PROMISE_KEPT = "promise.kept", _("Promise kept")
+    CHECKIN_OVERDUE = "checkin.overdue", _("Check-in overdue")
+
+
+class WebhookEndpoint(models.Model):
+    """A URL a manager registered for some events; every delivery to it is signed with its secret.
+
+    The secret is stored as it is (it signs, so it must be readable), shown to
+    the manager once, and rotatable; the history leaves it out.
+    """
+
+    url = models.CharField(_("URL"), max_length=500)
+    description = models.CharField(_("description"), max_length=200, blank=True)
+    events = models.JSONField(_("events"), default=list)
+    secret = models.CharField(max_length=100)
+    is_active = models.BooleanField(_("active"), default=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("registered by"), on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(_("registered at"), auto_now_add=True)
+    secret_rotated_at = models.DateTimeField(null=True, blank=True)
+
+    history = HistoricalRecords(excluded_fields=["secret"])
+
+    class Meta:
+        ordering = ["pk"]
+        verbose_name = _("webhook endpoint")
+        verbose_name_plural = _("webhook endpoints")
+        permissions = [("manage_webhooks", _("Can register outgoing webhooks and see their deliveries"))]
+
+    def __str__(self):
+        return self.url
+
+
+class WebhookDeliveryQuerySet(models.QuerySet):
+    def due(self, now: datetime):
+        """Waiting (or failed and retried) and due now, for an endpoint that is not paused."""
+        return self.filter(
+            status__in=[WebhookDelivery.Status.PENDING, WebhookDelivery.Status.FAILED],
+            next_attempt_at__lte=now,
+            endpoint_id__in=WebhookEndpoint.objects.filter(is_active=True).values("pk"),
+        )
+
+
+class WebhookDelivery(models.Model):
+    """One event for one endpoint: a row of the outbox, sent (signed, retried with backoff) by contactcare.webhooks.
+
+    (endpoint, event_key) is unique: an event is delivered to an endpoint once,
+    however often it is emitted. The payload holds ids and non-personal fields
+    only; `customer_id` (a bare id) lets erasing a customer delete its deliveries.
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Waiting")
+        SENDING = "sending", _("Being sent")
+        SENT = "sent", _("Sent")
+        FAILED = "failed", _("Failed, will be retried")
+        DEAD = "dead", _("Given up")
+
+    uuid = models.UUIDField(unique=True)  # the delivery's id for the receiver (payload "id", X-ContactCare-Delivery)
+    endpoint = models.ForeignKey(WebhookEndpoint, on_delete=models.CASCADE, related_name="deliveries")
+    event = models.CharField(_("event"), max_length=30)
+    event_key = models.CharField(max_length=120)  # "contact.logged:42"
+    customer_id = models.BigIntegerField(null=True, blank=True, db_index=True)
+    occurred_at = models.DateTimeField(_("occurred at"))
+    payload = models.JSONField(default=dict)  # the event's "data"
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PENDING)
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    next_attempt_at = models.DateTimeField(_("next attempt"), null=True, blank=True)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    last_status_code = models.PositiveSmallIntegerField(_("last answer"), null=True, blank=True)
+    last_error = models.CharField(_("last error"), max_length=200, blank=True)  # a status or exception class only
+    created_at = models.DateTimeField(auto_now_add=True)
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+
+    objects = WebhookDeliveryQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("webhook delivery")
+        verbose_name_plural = _("webhook deliveries")
+        constraints = [models.UniqueConstraint(fields=["endpoint", "event_key"], name="webhook_delivery_once")]
+        indexes = [
+            models.Index(fields=["status", "next_attempt_at"], name="webhook_delivery_outbox_idx"),
+            models.Index(fields=["endpoint", "-created_at"], name="webhook_delivery_recent_idx"),
+        ]
+
+    def __str__(self):
+        return self.event_key

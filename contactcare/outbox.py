@@ -54,7 +54,7 @@ def id_set(ids: Sequence[int]) -> RawSQL:
 def where_sql(queryset: QuerySet) -> tuple[str, list]:
     """The WHERE clause of a one-table queryset, to reuse a QuerySet's definition in an UPDATE … RETURNING."""
     query = queryset.query
-    if len(query.alias_map) > 1:
+    if sum(1 for alias in query.alias_map if query.alias_refcount[alias]) > 1:  # joins trimmed away do not count
         raise ValueError("where_sql takes a filter on the model's own columns (no joins)")
     compiler = query.get_compiler(using=queryset.db)
     sql, params = compiler.compile(query.where)
@@ -77,12 +77,17 @@ def enqueue(notifications: Iterable[Notification]) -> None:
 
 def dispatch_soon() -> None:
     """After commit, ask a worker to send what is pending now. If the broker is down, the next sweep sends it."""
+    publish_soon(dispatch_task)
+
+
+def publish_soon(task) -> None:
+    """After commit, publish `task` (no arguments); a broker outage is logged, never raised (the sweep catches up)."""
 
     def publish():
         try:
-            dispatch_task.delay()
+            task.delay()
         except Exception as error:  # noqa: BLE001 - a broker outage must not reach the user
-            logger.warning("broker unavailable, notifications wait for the next sweep: %s", type(error).__name__)
+            logger.warning("broker unavailable, %s waits for the next sweep: %s", task.name, type(error).__name__)
 
     transaction.on_commit(publish, robust=True)
 
@@ -122,24 +127,29 @@ class _Mail:
     rows: list[_Claimed] = field(default_factory=list)
 
 
-def _backoff(attempts: int) -> timedelta:
+def backoff(attempts: int) -> timedelta:
+    """How long to wait after the `attempts`-th failure: 2, 4, 8 … minutes, at most an hour (e-mails and webhooks)."""
     return timedelta(minutes=min(2**attempts, 60))
 
 
-def _claim(now: datetime, limit: int) -> list[_Claimed]:
-    """Take up to `limit` due notifications in one UPDATE … RETURNING, so no other worker sends them.
+def claim(due: QuerySet, *, now: datetime, limit: int, returning: Sequence[str], claimed_status: str) -> list[tuple]:
+    """Take up to `limit` rows of `due` in one UPDATE … RETURNING, so no other worker sends them.
 
-    "Due" is `NotificationQuerySet.due_for_sending`, reused as the subquery;
-    PostgreSQL skips rows another worker is claiming at the same moment.
+    `due` (a filter on the outbox table's own columns) is the definition of
+    "due", reused as the subquery and re-checked on each row as it is
+    updated; PostgreSQL skips rows another worker is claiming at the same
+    moment. The rows are set to `claimed_status` with `claimed_at = now`.
+    Shared by the e-mails (Notification) and the webhooks (WebhookDelivery).
     """
-    due = Notification.objects.due_for_sending(now).order_by("next_attempt_at", "pk").values("pk")[:limit]
-    due_sql, due_params = due.query.sql_with_params()
+    model = due.model
+    picked = due.order_by("next_attempt_at", "pk").values("pk")[:limit]
+    due_sql, due_params = picked.query.sql_with_params()
     if connection.features.has_select_for_update_skip_locked:
         due_sql += " FOR UPDATE SKIP LOCKED"
-    table = connection.ops.quote_name(Notification._meta.db_table)
-    columns = ", ".join(f"{table}.{name}" for name in ("id", "recipient_id", "kind", "subject", "link", "attempts"))
-    returning = f"RETURNING {columns}"
-    status = [Notification.Status.SENDING, db_value(Notification, "claimed_at", now)]
+    still_due, still_params = where_sql(due)
+    table = connection.ops.quote_name(model._meta.db_table)
+    columns = ", ".join(f"{table}.{connection.ops.quote_name(name)}" for name in returning)
+    claimed = [claimed_status, db_value(model, "claimed_at", now)]
     if connection.vendor == "postgresql":
         # The due rows are picked once, in a CTE of their own: as `id IN (subquery)` the planner, on statistics
         # from before a sweep added 100,000 notices, chose a nested loop that re-ran the locking subquery per
@@ -147,18 +157,30 @@ def _claim(now: datetime, limit: int) -> list[_Claimed]:
         sql = (
             f"WITH due (id) AS MATERIALIZED ({due_sql}) "  # noqa: S608 - names from the model, values bound
             f"UPDATE {table} SET status = %s, claimed_at = %s FROM due "
-            f"WHERE {table}.id = due.id AND {table}.status = %s {returning}"
+            f"WHERE {table}.id = due.id AND {still_due} RETURNING {columns}"
         )
-        params = [*due_params, *status, Notification.Status.PENDING]
+        params = [*due_params, *claimed, *still_params]
     else:
         sql = (
             f"UPDATE {table} SET status = %s, claimed_at = %s "  # noqa: S608 - names from the model, values bound
-            f"WHERE id IN ({due_sql}) AND status = %s {returning}"
+            f"WHERE id IN ({due_sql}) AND {still_due} RETURNING {columns}"
         )
-        params = [*status, *due_params, Notification.Status.PENDING]
-    with transaction.atomic(), connection.cursor() as cursor:
+        params = [*claimed, *due_params, *still_params]
+    with transaction.atomic(using=due.db), connection.cursor() as cursor:
         cursor.execute(sql, params)
-        return [_Claimed(*row) for row in cursor.fetchall()]
+        return cursor.fetchall()
+
+
+def _claim(now: datetime, limit: int) -> list[_Claimed]:
+    """Take up to `limit` due notifications (`NotificationQuerySet.due_for_sending`) for this run alone."""
+    rows = claim(
+        Notification.objects.due_for_sending(now),
+        now=now,
+        limit=limit,
+        returning=("id", "recipient_id", "kind", "subject", "link", "attempts"),
+        claimed_status=Notification.Status.SENDING,
+    )
+    return [_Claimed(*row) for row in rows]
 
 
 def _mails(claimed: list[_Claimed]) -> list[_Mail]:
@@ -221,7 +243,7 @@ def _failed(rows: list[_Claimed], now: datetime, error: Exception) -> None:
         ),
         attempts=F("attempts") + 1,
         last_error=type(error).__name__,
-        next_attempt_at=now + _backoff(attempts),
+        next_attempt_at=now + backoff(attempts),
     )
     logger.warning("%s notifications not sent (attempt %s): %s", len(rows), attempts, type(error).__name__)
 

@@ -58,6 +58,7 @@ STEERING = [
     "contacts.add_customerimport",
     "contactcare.export_customer_data",
     "contactcare.erase_customer",
+    "contactcare.manage_webhooks",
     "cti.manage_ctiline",  # the telephone system's token, the "Simulate a call" page (issue 12)
 ]
 GRANTS: dict[str, list[str]] = {

@@ -15,6 +15,7 @@ urlpatterns = [
     path("customers/", include("contacts.urls")),
     path("", include("followups.urls")),
     path("reports/", include("reports.urls")),
+    path("webhooks/", include("contactcare.webhook_urls")),
     path("calls/", include("cti.urls")),
     path(
         "accounts/login/",

@@ -27,6 +27,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from contactcare import webhooks
 from contactcare.models import Notification, PrivacyAudit
 from contacts.imports import rows_read
 from contacts.models import ContactMoment, Customer, CustomerDetail, CustomerImport
@@ -316,6 +317,7 @@ def customer_erase(*, customer: Customer, actor, reason: str) -> Customer:
     customer.preferred_address = customer.phone = customer.email = ""
     with_actor(customer, actor, "erased").save()
     CustomerDetail.objects.filter(pk__in=detail_ids).delete()
+    webhooks.deliveries_forget_customers(customer_ids=[customer.pk, *(row.pk for row in merged)])
     ContactMoment.objects.filter(pk__in=moment_ids).update(summary=neutral["text"])
     Promise.objects.filter(pk__in=promise_ids).update(description=neutral["text"])
     Promise.objects.filter(pk__in=promise_ids).exclude(cancel_reason="").update(cancel_reason=neutral["reason"])

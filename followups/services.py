@@ -31,7 +31,7 @@ from contacts.services import (
     with_actor,
 )
 
-from . import notifications
+from . import notifications, webhook_events
 from .models import CheckIn, CheckInPolicy, Promise
 from .planning import country_supported, due_date, non_business_day, offsets_parse
 
@@ -107,6 +107,7 @@ def contact_log(
     else:
         checkins_plan(moment=moment, actor=actor)
     submission_complete(submission, moment)
+    webhook_events.contact_logged(moment)
     return moment
 
 
@@ -521,6 +522,7 @@ def promise_keep(*, promise: Promise, actor, now: datetime | None = None) -> Pro
     promise.status = Promise.Status.KEPT
     promise.kept_at = now or timezone.now()
     with_actor(promise, actor, "kept").save(update_fields=["status", "kept_at"])
+    webhook_events.promise_kept(promise)
     return promise
 
 
@@ -555,6 +557,7 @@ def promises_mark_broken(*, now: datetime) -> int:
     the system (a sweep); no person's name is written.
     """
     unswept = Promise.objects.broken(now).filter(broken_at__isnull=True)
+    webhook_events.promises_broken(unswept)  # first, one INSERT … SELECT: the UPDATE below changes what `unswept` picks
     where, params = outbox.where_sql(unswept)
     if connection.vendor == "postgresql":  # both in one statement: the UPDATE's rows feed the INSERT directly
         return notifications.promises_broken_marked(where=where, where_params=params, now=now)

@@ -12,10 +12,10 @@ from django.db.migrations.recorder import MigrationRecorder
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from contactcare import outbox
+from contactcare import outbox, webhooks
 from contactcare.models import SweepRun
 
-from . import notifications, services
+from . import notifications, services, webhook_events
 
 BROKEN_PROMISES = "promises-broken"
 DISPATCH = outbox.DISPATCH
@@ -26,6 +26,8 @@ HEARTBEAT = BROKEN_PROMISES
 WEEKLY_REPORT = "weekly-report"  # recorded by reports.services
 RETENTION_LIST = "retention-list"  # followups.retention: the month's list, and erasing what was confirmed
 RETENTION_ERASE = "retention-erase"
+WEBHOOKS_DISPATCH = webhooks.DISPATCH
+WEBHOOKS_CHECKINS_OVERDUE = webhooks.CHECKINS_OVERDUE
 
 # What the Status page calls each sweep, and what the number of its last run counts.
 SWEEP_NAMES = {
@@ -35,6 +37,8 @@ SWEEP_NAMES = {
     WEEKLY_REPORT: _("Weekly report e-mails"),
     RETENTION_LIST: _("Retention list"),
     RETENTION_ERASE: _("Retention erasure"),
+    WEBHOOKS_DISPATCH: _("Sending webhooks"),
+    WEBHOOKS_CHECKINS_OVERDUE: _("Webhooks for overdue check-ins"),
 }
 
 
@@ -51,6 +55,10 @@ def sweep_result(name: str, count: int) -> str:
         WEEKLY_REPORT: lambda n: ngettext("%(count)s report e-mail written", "%(count)s report e-mails written", n),
         RETENTION_LIST: lambda n: ngettext("%(count)s customer listed", "%(count)s customers listed", n),
         RETENTION_ERASE: lambda n: ngettext("%(count)s customer erased", "%(count)s customers erased", n),
+        WEBHOOKS_DISPATCH: lambda n: ngettext("%(count)s webhook delivered", "%(count)s webhooks delivered", n),
+        WEBHOOKS_CHECKINS_OVERDUE: lambda n: ngettext(
+            "%(count)s webhook delivery written", "%(count)s webhook deliveries written", n
+        ),
     }
     if name not in texts:
         return str(count)
@@ -66,6 +74,11 @@ def broken_promises_sweep() -> int:
 
 def notifications_dispatch_sweep() -> int:
     return outbox.dispatch_sweep()
+
+
+def checkins_overdue_webhooks_sweep() -> int:
+    """`checkin.overdue` for the check-ins whose due date passed, once each (issue 12)."""
+    return run(WEBHOOKS_CHECKINS_OVERDUE, lambda now: webhook_events.checkins_overdue(now=now))
 
 
 def digests_sweep() -> int:

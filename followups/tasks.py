@@ -44,3 +44,9 @@ def retention_list_task() -> int:
 def retention_erase_task() -> int:
     """Erase what a manager confirmed, a batch per run; the next run continues."""
     return sweeps.run(sweeps.RETENTION_ERASE, lambda now: retention.retention_erase_confirmed(now=now))
+
+
+@shared_task(**RETRY)
+def checkins_overdue_webhooks_task() -> int:
+    """`checkin.overdue` webhooks (issue 12), hourly; the deliveries' unique key keeps each to once."""
+    return sweeps.checkins_overdue_webhooks_sweep()

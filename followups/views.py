@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from contactcare import webhooks
 from contactcare.formats import day
 from contactcare.forms import add_service_error
 from contactcare.models import Notification
@@ -404,7 +405,7 @@ def notification_list(request):
 
 @permission_required("contactcare.view_followup_status", raise_exception=True)
 def status(request):
-    context = {"status": selectors.followup_status(), "now": timezone.now()}
+    context = {"status": selectors.followup_status(), "now": timezone.now(), "webhooks": webhooks.webhook_status()}
     if request.user.has_perm(retention.ERASE_PERMISSION):  # the month's retention list, while it waits
         context["retention_waiting"] = retention.retention_review_waiting()
     return render(request, "followups/status.html", context)

@@ -3,6 +3,8 @@
 from datetime import timedelta
 
 import pytest
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
 from django.core.exceptions import ValidationError
 from django.utils import timezone, translation
 
@@ -236,26 +238,41 @@ def test_an_unknown_event_is_refused(line):
     assert "Unknown event" in refused.value.message_dict["event"][0]
 
 
-def test_a_new_call_pops_the_card_for_the_people_it_rings(line, monkeypatch, django_capture_on_commit_callbacks):
-    from contactcare import push
+@pytest.fixture
+def in_memory_layer(settings):
+    settings.CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+    from channels.layers import channel_layers
 
-    popped = []
-    monkeypatch.setattr(push, "screen_pop", lambda *, user_ids, call_pk: popped.append((list(user_ids), call_pk)))
+    channel_layers.backends.pop("default", None)
+    yield get_channel_layer()
+    channel_layers.backends.pop("default", None)
+
+
+def test_a_new_call_pops_the_card_for_the_people_it_rings(line, in_memory_layer, django_capture_on_commit_callbacks):
+    sanne = line.team.members.get(username="sanne")
+    async_to_sync(in_memory_layer.group_add)(f"user.{sanne.pk}", "sannes-tab")
+
     with django_capture_on_commit_callbacks(execute=True):
         call = call_event(line=line, event="newCall", data=fields(**{"user[]": ["sanne"]}))
     with django_capture_on_commit_callbacks(execute=True):
         call_event(line=line, event="newCall", data=fields(**{"user[]": ["sanne"]}))  # a replay pops nothing
 
-    assert popped == [([line.team.members.get(username="sanne").pk], call.pk)]
+    assert async_to_sync(in_memory_layer.receive)("sannes-tab") == {"type": "call.pop", "call": call.pk}
+    leftover = in_memory_layer.channels.get("sannes-tab")
+    assert leftover is None or leftover.empty()  # one pop, not two
 
 
-def test_a_failing_push_never_fails_the_event(line, monkeypatch, django_capture_on_commit_callbacks):
-    from contactcare import push
+def test_a_stopped_redis_never_fails_the_event(line, settings, django_capture_on_commit_callbacks):
+    from channels.layers import channel_layers
 
-    def broken(**kwargs):
-        raise ConnectionError("redis is down")
-
-    monkeypatch.setattr(push, "screen_pop", broken)
-    with django_capture_on_commit_callbacks(execute=True):
-        call = call_event(line=line, event="newCall", data=fields(**{"user[]": ["sanne"]}))
-    assert Call.objects.filter(pk=call.pk).exists()
+    # Nothing listens on port 1: the channel layer cannot connect, as when Redis is stopped.
+    settings.CHANNEL_LAYERS = {
+        "default": {"BACKEND": "channels_redis.core.RedisChannelLayer", "CONFIG": {"hosts": ["redis://127.0.0.1:1/0"]}}
+    }
+    channel_layers.backends.pop("default", None)
+    try:
+        with django_capture_on_commit_callbacks(execute=True):
+            call = call_event(line=line, event="newCall", data=fields(**{"user[]": ["sanne"]}))
+    finally:
+        channel_layers.backends.pop("default", None)
+    assert Call.objects.filter(pk=call.pk, state=Call.State.RINGING).exists()

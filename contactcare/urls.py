@@ -16,6 +16,7 @@ urlpatterns = [
     path("", include("followups.urls")),
     path("reports/", include("reports.urls")),
     path("webhooks/", include("contactcare.webhook_urls")),
+    path("api/", include("api.urls")),
     path("calls/", include("cti.urls")),
     path(
         "accounts/login/",

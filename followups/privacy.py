@@ -79,6 +79,8 @@ def customer_export_data(*, customer: Customer) -> dict:
     checkin_ids = list(CheckIn.objects.filter(customer=customer).values_list("pk", flat=True))
     # Duplicates merged into this customer: their rows (blanked by the merge) and their history (not blanked).
     merged = list(Customer.objects.filter(merged_into=customer).order_by("pk"))
+    from cti.services import calls_export_for  # cti builds on followups: imported here, not at the top
+
     return {
         "exported_at": timezone.now(),
         "customer": _row(customer),
@@ -87,6 +89,7 @@ def customer_export_data(*, customer: Customer) -> dict:
         "contacts": [_row(m) for m in moments],
         "promises": [_row(p) for p in Promise.objects.filter(pk__in=promise_ids).order_by("pk")],
         "checkins": [_row(c) for c in CheckIn.objects.filter(pk__in=checkin_ids).order_by("pk")],
+        "calls": calls_export_for(customer),  # the telephone system's calls recognised as theirs
         "notifications": [
             _row(n, skip=("attachment",))
             for n in Notification.objects.filter(link=_customer_link(customer.pk)).order_by("pk")
@@ -110,6 +113,7 @@ def _sections(data: dict) -> list[tuple[str, list[dict]]]:
         (_("Contacts"), data["contacts"]),
         (_("Promises"), data["promises"]),
         (_("Check-ins"), data["checkins"]),
+        (_("Calls"), data["calls"]),
         (_("Notifications about this customer"), data["notifications"]),
         (_("History of the customer"), history["customer"]),
         (_("History of the contacts"), history["contacts"]),

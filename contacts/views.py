@@ -15,6 +15,7 @@ from contactcare.services import AlreadySubmitted
 from . import panels, selectors, services
 from .forms import CustomerDetailForm, CustomerForm
 from .models import Customer, CustomerDetail
+from .normalize import phone_display, phone_normalize
 
 LAST_CONTACTS = 3  # the recognition panel's "Last contacts"
 
@@ -93,7 +94,12 @@ def customer_history(request, pk):
 def customer_create(request):
     # From a search without hits: what was typed goes to the field it looks like (phone, e-mail, number, name).
     terms = selectors.search_terms(request.GET.get("q", ""))
-    form = CustomerForm(request.POST or None, initial={terms.field: terms.field_value} if terms.field else {})
+    initial = {terms.field: terms.field_value} if terms.field else {}
+    # From a call ("Log now" on a callback, the screen-pop): ?phone=<number>, as people read it; not a number: ignored.
+    phone = phone_normalize(request.GET.get("phone", "")[:40])
+    if phone:
+        initial["phone"] = phone_display(phone)
+    form = CustomerForm(request.POST or None, initial=initial)
     duplicates = []
     if request.method == "POST" and form.is_valid():
         fields, key = form.customer_fields(), form.cleaned_data["submission_key"]

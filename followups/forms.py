@@ -18,7 +18,7 @@ from contactcare.forms import (
     with_submission_key,
 )
 from contactcare.templatetags.contactcare import display_name
-from contacts.forms import ContactMomentForm, moment_rows
+from contacts.forms import DATETIME_LOCAL_FORMAT, ContactMomentForm, moment_rows
 from contacts.models import ContactMoment, Customer, Topic
 from contacts.normalize import customer_number_normalize
 
@@ -86,9 +86,11 @@ PromiseFormSet = forms.formset_factory(
 
 
 class ContactLogForm(ContactMomentForm):
-    """The log-a-contact form; `checkin` carries the check-in a "Call now" completes."""
+    """The log-a-contact form; `checkin` carries the check-in a "Call now" completes, `call` the telephone
+    call (cti) the form was opened for: handed on with the `contact_logged` signal, which links it."""
 
     checkin = IdField()
+    call = IdField()
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -100,6 +102,39 @@ class ContactLogForm(ContactMomentForm):
             "summary", HTML('{% include "followups/_direction_shown.html" %}'), css_class="summary-with-direction"
         )
         layout.append("checkin")  # crispy renders only the fields its layout names
+        layout.append("call")
+
+    def moment_fields(self) -> dict:
+        fields = super().moment_fields()
+        fields.pop("call", None)
+        return fields
+
+    @classmethod
+    def call_prefill(cls, params) -> dict:
+        """What a link to the form may fill in (the screen-pop's and "Log now"'s `?call=&channel=&direction=&at=`):
+        each value checked by this form's own field, and left out when it is not valid. `at` is an ISO 8601
+        time (with an offset, or local), shown in the desk's time zone."""
+        fields, initial = cls.base_fields, {}
+        for name in ("call", "channel", "direction"):
+            raw = params.get(name)
+            if raw in (None, ""):
+                continue
+            try:
+                value = fields[name].clean(raw)
+            except ValidationError:
+                continue
+            if value not in (None, ""):
+                initial[name] = value
+        at = params.get("at") or ""
+        if at and at.isascii() and len(at) <= 40:
+            try:
+                when = datetime.fromisoformat(at)
+                when = timezone.localtime(when) if timezone.is_aware(when) else when
+                text = when.replace(second=0, microsecond=0).strftime(DATETIME_LOCAL_FORMAT)
+                initial["occurred_at"] = fields["occurred_at"].clean(text)
+            except (ValueError, OverflowError, ValidationError):
+                pass
+        return initial
 
 
 class CustomerNumberField(forms.ModelChoiceField):

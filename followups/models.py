@@ -223,6 +223,16 @@ class PromiseIs:
     def kept_late() -> Q:
         return Q(status=Promise.Status.KEPT, kept_at__gt=F("due_at"))
 
+    @staticmethod
+    def callback() -> Q:
+        """A call back owed for a missed call (the other kind: a promise made in a contact)."""
+        return Q(kind=Promise.Kind.CALLBACK)
+
+    @staticmethod
+    def in_team_queue() -> Q:
+        """An open callback nobody holds yet: it waits in its team's queue (My day's "Callbacks for the team")."""
+        return PromiseIs.open() & PromiseIs.callback() & Q(owner__isnull=True)
+
 
 class PromiseQuerySet(models.QuerySet):
     def open(self):
@@ -237,28 +247,57 @@ class PromiseQuerySet(models.QuerySet):
     def kept_late(self):
         return self.filter(PromiseIs.kept_late())
 
+    def callbacks(self):
+        return self.filter(PromiseIs.callback())
+
     def for_display(self):
         return self.select_related("customer", "owner", "team", "moment")
 
 
 class Promise(models.Model):
-    """What was promised to a customer, by whom, due when. Open → kept / cancelled; open past due = broken."""
+    """What was promised to a customer, by whom, due when. Open → kept / cancelled; open past due = broken.
+
+    A *callback* is a promise too (the same states, sweep and notices): a missed call the team owes a
+    call back, due a few business hours after the call (`followups.services.callback_for_missed_call`).
+    """
+
+    class Kind(models.TextChoices):
+        PROMISE = "promise", _("Promise")
+        CALLBACK = "callback", _("Call back")
 
     class Status(models.TextChoices):
         OPEN = "open", _("Open")
         KEPT = "kept", _("Kept")
         CANCELLED = "cancelled", _("Cancelled")
 
+    # A callback (issue 12) comes from a missed call: maybe from an unknown number (no customer), made in no
+    # contact (no moment), for the team's queue when the telephone system did not say who was rung (no owner).
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices, default=Kind.PROMISE)
     customer = models.ForeignKey(
-        Customer, verbose_name=_("customer"), on_delete=models.PROTECT, related_name="promises"
+        Customer, verbose_name=_("customer"), null=True, blank=True, on_delete=models.PROTECT, related_name="promises"
     )
     moment = models.ForeignKey(
-        ContactMoment, verbose_name=_("made in contact"), on_delete=models.PROTECT, related_name="promises"
+        ContactMoment,
+        verbose_name=_("made in contact"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="promises",
     )
     description = models.CharField(_("what was promised"), max_length=300)
     owner = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("owner"), on_delete=models.PROTECT, related_name="promises"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("owner"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="promises",
+        help_text=_("Empty: in the team's queue."),
     )
+    # The number to call back (E.164), for callbacks; empty for promises.
+    number = models.CharField(_("number to call back"), max_length=16, blank=True)
+    # How many missed calls this callback answers: a second missed call before it is kept adds one.
+    missed_count = models.PositiveSmallIntegerField(_("missed calls"), default=0)
     team = models.ForeignKey(
         Team, verbose_name=_("team"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -288,6 +327,18 @@ class Promise(models.Model):
             models.CheckConstraint(
                 condition=Q(status="kept", kept_at__isnull=False) | ~Q(status="kept"), name="promise_kept_has_time"
             ),
+            # A promise is made to a customer in a contact by someone; a callback needs someone to call.
+            models.CheckConstraint(
+                condition=Q(kind="promise", customer__isnull=False, moment__isnull=False, owner__isnull=False)
+                | (Q(kind="callback") & (Q(customer__isnull=False) | ~Q(number=""))),
+                name="promise_kind_complete",
+            ),
+            # A second missed call from a number joins the team's open callback: never two at once.
+            models.UniqueConstraint(
+                fields=["team", "number"],
+                condition=Q(kind="callback", status="open") & ~Q(number=""),
+                name="promise_one_open_callback_per_team_number",
+            ),
         ]
         indexes = [
             models.Index(fields=["owner", "status", "due_at"], name="promise_owner_due_idx"),
@@ -305,13 +356,21 @@ class Promise(models.Model):
                 condition=Q(status="open"),
                 name="promise_team_open_idx",
             ),
+            # a logged call back keeps the open callbacks on the customer's number; erase finds them by number
+            models.Index(fields=["number"], condition=Q(kind="callback"), name="promise_callback_number_idx"),
         ]
 
     def __str__(self):
         return self.description
 
     def get_absolute_url(self):
+        if self.customer_id is None:  # a callback to an unknown number: it waits on My day
+            return reverse("followups:my-day")
         return id_url("contacts:customer-detail", self.customer_id)
+
+    @property
+    def is_callback(self) -> bool:
+        return self.kind == self.Kind.CALLBACK
 
 
 # --- Retention (issue 10) ----------------------------------------------------------

@@ -36,7 +36,8 @@ _MAX_ID = 2**63 - 1
 
 @dataclass(frozen=True)
 class Section:
-    key: str  # the id in my_day.html and in ?section=: "overdue", "today", "queue", "broken", "promises-today"
+    key: str  # the id in my_day.html and in ?section=: "overdue", "today", "queue", "broken", "promises-today",
+    # "callbacks"
     kind: str  # CHECKIN or PROMISE
 
 
@@ -45,7 +46,8 @@ DUE_TODAY = Section("today", CHECKIN)
 QUEUE = Section("queue", CHECKIN)
 BROKEN = Section("broken", PROMISE)
 PROMISES_TODAY = Section("promises-today", PROMISE)
-SECTIONS = {section.key: section for section in (OVERDUE, DUE_TODAY, QUEUE, BROKEN, PROMISES_TODAY)}
+TEAM_CALLBACKS = Section("callbacks", PROMISE)  # missed calls nobody holds yet, in the user's teams
+SECTIONS = {section.key: section for section in (OVERDUE, DUE_TODAY, QUEUE, BROKEN, PROMISES_TODAY, TEAM_CALLBACKS)}
 
 
 def _end_of_day(now: datetime) -> datetime:
@@ -64,6 +66,8 @@ def section_condition(section: Section, *, user, now: datetime) -> Q:
         return Q(assignee__isnull=True, team__in=teams, due_date__lte=today) & CheckInIs.open()
     if section == BROKEN:
         return Q(owner=user) & PromiseIs.broken(now)
+    if section == TEAM_CALLBACKS:  # every one, due or broken: a missed call is called back as soon as can be
+        return PromiseIs.in_team_queue() & Q(team__in=Team.objects.filter(members=user).values("pk"))
     return Q(owner=user, due_at__gte=now, due_at__lt=_end_of_day(now)) & PromiseIs.open()  # PROMISES_TODAY
 
 
@@ -106,7 +110,8 @@ _ROW_COLUMNS = {
     PROMISE: (
         ("customer", "owner"),
         ("status", "description", "due_at", "kept_at", "customer__full_name",
-         "owner__username", "owner__first_name", "owner__last_name"),
+         "owner__username", "owner__first_name", "owner__last_name",
+         "kind", "number", "made_at", "missed_count"),
     ),
 }  # fmt: skip
 
@@ -161,6 +166,7 @@ class MyDayCounts:
     queue: int = 0
     broken: int = 0
     promises_today: int = 0
+    team_callbacks: int = 0
 
     @property
     def total(self) -> int:
@@ -176,6 +182,7 @@ class MyDayCounts:
             (QUEUE.key, self.queue),
             (BROKEN.key, self.broken),
             (PROMISES_TODAY.key, self.promises_today),
+            (TEAM_CALLBACKS.key, self.team_callbacks),
         ]
 
     def of(self, section: Section) -> int:
@@ -190,9 +197,10 @@ def my_day_counts(*, user, now: datetime) -> MyDayCounts:
         due_today=Count("pk", filter=when[DUE_TODAY.key]),
         queue=Count("pk", filter=when[QUEUE.key]),
     )
-    promises = Promise.objects.filter(when[BROKEN.key] | when[PROMISES_TODAY.key]).aggregate(
+    promises = Promise.objects.filter(when[BROKEN.key] | when[PROMISES_TODAY.key] | when[TEAM_CALLBACKS.key]).aggregate(
         broken=Count("pk", filter=when[BROKEN.key]),
         promises_today=Count("pk", filter=when[PROMISES_TODAY.key]),
+        team_callbacks=Count("pk", filter=when[TEAM_CALLBACKS.key]),
     )
     return MyDayCounts(**checkins, **promises)
 
@@ -213,11 +221,12 @@ class MyDay:
     queue = property(lambda self: self.pages[QUEUE.key])
     broken = property(lambda self: self.pages[BROKEN.key])
     promises_today = property(lambda self: self.pages[PROMISES_TODAY.key])
+    team_callbacks = property(lambda self: self.pages[TEAM_CALLBACKS.key])
 
 
 def my_day(*, user, now: datetime, section: Section | None = None, after: Cursor | None = None) -> MyDay:
     """A person's work for today: every section's count and its first page (or, for `section`, the page
-    after `after`). Two count queries and one per section with items: at most seven, however many items.
+    after `after`). Two count queries and one per section with items: at most eight, however many items.
     """
     counts = my_day_counts(user=user, now=now)
     pages = {}

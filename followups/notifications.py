@@ -65,7 +65,7 @@ def promise_assigned(*, promise: Promise) -> None:
                 key=f"promise:{promise.pk}",
                 subject=subject,
                 body=body,
-                link=_customer_link(promise.customer_id),
+                link=promise.get_absolute_url(),  # My day for a callback to an unknown number
                 next_attempt_at=timezone.now(),
             )
         ]
@@ -73,8 +73,13 @@ def promise_assigned(*, promise: Promise) -> None:
 
 
 def _broken_texts() -> dict[str, str]:
-    """The sentences of a broken-promise notice, translated, with %(…)s where SQL puts the row's values."""
+    """The sentences of a broken-promise notice, translated, with %(…)s where SQL puts the row's values.
+
+    A callback (a missed call not called back in time) has its own: it may be for an unknown number
+    (%(customer)s is then the number) and in the team's queue (nobody's: the team lead is told).
+    """
     with translation.override(settings.LANGUAGE_CODE):
+        callback_next = "\n\n" + gettext("Call back now, and log the call: logging it keeps the callback.")
         return {
             "subject": gettext("Promise broken: %(customer)s"),
             "body": gettext(
@@ -82,14 +87,25 @@ def _broken_texts() -> dict[str, str]:
             )
             + "\n\n"
             + gettext("Keep it now, or call the customer to say when it will happen."),
+            "callback_subject": gettext("Callback not made: %(customer)s"),
+            "callback_body": gettext(
+                "%(customer)s called and nobody answered; the call back has not been made in time. "
+                "It is %(owner)s's callback."
+            )
+            + callback_next,
+            "callback_queue_body": gettext(
+                "%(customer)s called and nobody answered; the call back has not been made in time. "
+                "It waits in the team's queue."
+            )
+            + callback_next,
         }
 
 
-def _broken_text_sql(template: str) -> str:
-    """REPLACE(REPLACE(…, '%(customer)s', c.full_name), …): a notice's sentence with the row's values put in."""
+def _broken_text_one_sql(template: str) -> str:
+    """REPLACE(REPLACE(…, '%(customer)s', c.full_name), …): one sentence with the row's values put in."""
     sql = "CAST(%s AS TEXT)"
     for placeholder, column in (
-        ("%(customer)s", "c.full_name"),
+        ("%(customer)s", "COALESCE(c.full_name, p.number)"),  # a callback to an unknown number: the number
         ("%(description)s", "p.description"),
         ("%(owner)s", "COALESCE(NULLIF(TRIM(o.first_name || ' ' || o.last_name), ''), o.username)"),
     ):
@@ -97,6 +113,30 @@ def _broken_text_sql(template: str) -> str:
             literal = placeholder.replace("%", "%%")  # a literal % in SQL that also takes parameters
             sql = f"REPLACE({sql}, '{literal}', {column})"
     return sql
+
+
+def _broken_text_sql(texts: dict[str, str], part: str) -> tuple[str, list[str]]:
+    """The SQL of a notice's subject or body for each row (a promise, or a callback owned or queued), and its
+    parameters in order."""
+    if part == "subject":
+        cases = [("p.kind = 'callback'", texts["callback_subject"])]
+    else:
+        cases = [
+            ("p.kind = 'callback' AND p.owner_id IS NULL", texts["callback_queue_body"]),
+            ("p.kind = 'callback'", texts["callback_body"]),
+        ]
+    whens = " ".join(f"WHEN {condition} THEN {_broken_text_one_sql(text)}" for condition, text in cases)
+    return f"CASE {whens} ELSE {_broken_text_one_sql(texts[part])} END", [*(t for _, t in cases), texts[part]]
+
+
+def _broken_link_sql() -> tuple[str, list[str]]:
+    """A broken notice's link: the customer's page, or My day for a callback to an unknown number."""
+    link_before, link_after = _link_around_id(_customer_link)
+    return (
+        "CASE WHEN p.customer_id IS NULL THEN CAST(%s AS TEXT) "
+        "ELSE CAST(%s AS TEXT) || CAST(p.customer_id AS TEXT) || CAST(%s AS TEXT) END",
+        [reverse("followups:my-day"), link_before, link_after],
+    )
 
 
 def promises_broken_marked(*, where: str, where_params: list, now: datetime) -> int:
@@ -110,23 +150,25 @@ def promises_broken_marked(*, where: str, where_params: list, now: datetime) -> 
     """
     q = connection.ops.quote_name
     texts = _broken_texts()
-    link_before, link_after = _link_around_id(_customer_link)
+    (subject_sql, subject_params), (body_sql, body_params) = (_broken_text_sql(texts, p) for p in ("subject", "body"))
+    link_sql, link_params = _broken_link_sql()
     promise, customer, user, team = (q(model._meta.db_table) for model in (Promise, Customer, User, Team))
+    # A callback may have no customer (an unknown number) and no owner (the team's queue): outer joins, and
+    # the owner's row of the recipients is then empty (the team lead is told; nobody when the team has none).
     sql = f"""WITH broken AS (
             UPDATE {promise} SET broken_at = due_at WHERE {where}
-            RETURNING id, owner_id, team_id, customer_id, description
+            RETURNING id, owner_id, team_id, customer_id, description, kind, number
         ), noticed AS (
             INSERT INTO {q(Notification._meta.db_table)}
                 (recipient_id, kind, key, subject, body, html_body, link, attachment_name,
                  status, attempts, last_error, next_attempt_at, created_at)
-            SELECT r.recipient_id, %s, CAST(%s AS TEXT) || CAST(p.id AS TEXT), {_broken_text_sql(texts["subject"])},
-                   {_broken_text_sql(texts["body"])}, '',
-                   CAST(%s AS TEXT) || CAST(p.customer_id AS TEXT) || CAST(%s AS TEXT), '', %s, 0, '', %s, %s
+            SELECT r.recipient_id, %s, CAST(%s AS TEXT) || CAST(p.id AS TEXT), {subject_sql},
+                   {body_sql}, '', {link_sql}, '', %s, 0, '', %s, %s
             FROM broken p
             LEFT JOIN {team} t ON t.id = p.team_id
             CROSS JOIN LATERAL (VALUES (p.owner_id), (NULLIF(t.lead_id, p.owner_id))) r (recipient_id)
-            JOIN {customer} c ON c.id = p.customer_id
-            JOIN {user} o ON o.id = p.owner_id
+            LEFT JOIN {customer} c ON c.id = p.customer_id
+            LEFT JOIN {user} o ON o.id = p.owner_id
             JOIN {user} u ON u.id = r.recipient_id
             WHERE u.is_active
             ON CONFLICT DO NOTHING
@@ -136,10 +178,9 @@ def promises_broken_marked(*, where: str, where_params: list, now: datetime) -> 
         *where_params,
         Notification.Kind.PROMISE_BROKEN,
         "promise:",
-        texts["subject"],
-        texts["body"],
-        link_before,
-        link_after,
+        *subject_params,
+        *body_params,
+        *link_params,
         Notification.Status.PENDING,
         now,
         now,
@@ -162,28 +203,29 @@ def promises_broken(*, promise_ids: list[int], now: datetime) -> None:
         return
     q = connection.ops.quote_name
     texts = _broken_texts()
-    link_before, link_after = _link_around_id(_customer_link)
+    (subject_sql, subject_params), (body_sql, body_params) = (_broken_text_sql(texts, p) for p in ("subject", "body"))
+    link_sql, link_params = _broken_link_sql()
     ids = outbox.id_set(promise_ids)
     ids_sql, ids_params = ids.sql, list(ids.params)
     promise, customer, user, team = (q(model._meta.db_table) for model in (Promise, Customer, User, Team))
 
-    text = _broken_text_sql
-
+    # Outer joins for a callback's missing customer and owner, as in promises_broken_marked.
     sql = f"""INSERT INTO {q(Notification._meta.db_table)}
             (recipient_id, kind, key, subject, body, html_body, link, attachment_name,
              status, attempts, last_error, next_attempt_at, created_at)
-        SELECT r.recipient_id, %s, CAST(%s AS TEXT) || CAST(p.id AS TEXT), {text(texts["subject"])},
-               {text(texts["body"])}, '', CAST(%s AS TEXT) || CAST(p.customer_id AS TEXT) || CAST(%s AS TEXT), '',
+        SELECT r.recipient_id, %s, CAST(%s AS TEXT) || CAST(p.id AS TEXT), {subject_sql},
+               {body_sql}, '', {link_sql}, '',
                %s, 0, '', %s, %s
         FROM (
-            SELECT id AS promise_id, owner_id AS recipient_id FROM {promise} WHERE id IN ({ids_sql})
+            SELECT id AS promise_id, owner_id AS recipient_id FROM {promise}
+            WHERE id IN ({ids_sql}) AND owner_id IS NOT NULL
             UNION
             SELECT pt.id, t.lead_id FROM {promise} pt JOIN {team} t ON t.id = pt.team_id
             WHERE pt.id IN ({ids_sql}) AND t.lead_id IS NOT NULL
         ) r
         JOIN {promise} p ON p.id = r.promise_id
-        JOIN {customer} c ON c.id = p.customer_id
-        JOIN {user} o ON o.id = p.owner_id
+        LEFT JOIN {customer} c ON c.id = p.customer_id
+        LEFT JOIN {user} o ON o.id = p.owner_id
         JOIN {user} u ON u.id = r.recipient_id
         WHERE u.is_active
         ON CONFLICT DO NOTHING"""  # noqa: S608 - table names from the models, every value bound
@@ -191,10 +233,9 @@ def promises_broken(*, promise_ids: list[int], now: datetime) -> None:
     params = [
         Notification.Kind.PROMISE_BROKEN,
         "promise:",
-        texts["subject"],
-        texts["body"],
-        link_before,
-        link_after,
+        *subject_params,
+        *body_params,
+        *link_params,
         Notification.Status.PENDING,
         created,
         created,
@@ -245,6 +286,15 @@ def _digest_sections(today, now: datetime, end_of_day: datetime, people) -> tupl
     ):
         section = "broken" if promise.due_at < now else "promises"
         firsts.setdefault(promise.owner_id, {}).setdefault(section, []).append(promise)
+    # The callbacks waiting in each person's teams' queue (My day's "Callbacks for the team"): counted only,
+    # the digest links to My day for them. One query, grouped by team member.
+    for row in (
+        Promise.objects.filter(PromiseIs.in_team_queue(), team__members__in=people)
+        .values("team__members")
+        .annotate(callbacks=Count("pk", distinct=True))
+        .order_by()
+    ):
+        counts.setdefault(row["team__members"], {}).update(team_callbacks=row["callbacks"])
     return counts, firsts
 
 
@@ -278,7 +328,8 @@ def digests_create(*, now: datetime) -> int:
         }
         for section in sections.values():
             section["more"] = section["count"] - len(section["items"])
-        subject, body = _render("digest", {"user": users[user_id], "today": today, "now": now, **sections})
+        context = {"user": users[user_id], "today": today, "now": now, **sections}
+        subject, body = _render("digest", {**context, "team_callbacks": numbers.get("team_callbacks", 0)})
         rows.append(
             Notification(
                 recipient_id=user_id,

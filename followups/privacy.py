@@ -70,12 +70,20 @@ def _history(model: type[models.Model], condition: Q) -> list[dict]:
     return [_row(row) for row in model.history.model.objects.filter(condition).order_by("history_date", "pk")]
 
 
+def _promises_of(customer: Customer, phones: tuple[str, ...] = ()) -> Q:
+    """The customer's promises and callbacks, and the callbacks of missed calls from their phone number (or
+    `phones`) that no customer was found for: those are about this person too."""
+    numbers = [number for number in (customer.phone, *phones) if number and number.startswith("+")]
+    by_number = Q(kind=Promise.Kind.CALLBACK, customer__isnull=True, number__in=numbers) if numbers else Q(pk__in=[])
+    return Q(customer=customer) | by_number
+
+
 def customer_export_data(*, customer: Customer) -> dict:
     """Everything held on one customer, with the edit history of each part (a selector: reads only)."""
     # Contacts read once, rows and ids together: the merged customers below then cost no extra query.
     moments = list(ContactMoment.objects.filter(customer=customer).order_by("occurred_at", "pk"))
     moment_ids = [m.pk for m in moments]
-    promise_ids = list(Promise.objects.filter(customer=customer).values_list("pk", flat=True))
+    promise_ids = list(Promise.objects.filter(_promises_of(customer)).values_list("pk", flat=True))
     checkin_ids = list(CheckIn.objects.filter(customer=customer).values_list("pk", flat=True))
     # Duplicates merged into this customer: their rows (blanked by the merge) and their history (not blanked).
     merged = list(Customer.objects.filter(merged_into=customer).order_by("pk"))
@@ -306,6 +314,15 @@ def customer_erase(*, customer: Customer, actor, reason: str) -> Customer:
     number = f"{ERASED_NUMBER_PREFIX}{customer.pk}"
     numbers = [customer.customer_number, *(row.customer_number for row in merged)]
 
+    # Callbacks of missed calls from the person's number(s) that no customer was found for become theirs
+    # first, so that what follows (closing, blanking the number) covers them.
+    phones = tuple(
+        Customer.history.model.objects.filter(id__in=[customer.pk, *(row.pk for row in merged)])
+        .exclude(phone="")
+        .values_list("phone", flat=True)
+        .distinct()
+    )
+    Promise.objects.filter(_promises_of(customer, phones) & Q(customer__isnull=True)).update(customer=customer)
     _close_open_followups(customer, actor, now)
     from cti.services import calls_erase_for  # cti builds on followups: imported here, not at the top
 
@@ -323,7 +340,7 @@ def customer_erase(*, customer: Customer, actor, reason: str) -> Customer:
     CustomerDetail.objects.filter(pk__in=detail_ids).delete()
     webhooks.deliveries_forget_customers(customer_ids=[customer.pk, *(row.pk for row in merged)])
     ContactMoment.objects.filter(pk__in=moment_ids).update(summary=neutral["text"])
-    Promise.objects.filter(pk__in=promise_ids).update(description=neutral["text"])
+    Promise.objects.filter(pk__in=promise_ids).update(description=neutral["text"], number="")
     Promise.objects.filter(pk__in=promise_ids).exclude(cancel_reason="").update(cancel_reason=neutral["reason"])
     CheckIn.objects.filter(pk__in=checkin_ids).exclude(skip_reason="").update(skip_reason=neutral["reason"])
 
@@ -335,7 +352,7 @@ def customer_erase(*, customer: Customer, actor, reason: str) -> Customer:
     moment_history = ContactMoment.history.model.objects.filter(Q(customer_id=customer.pk) | Q(id__in=moment_ids))
     moment_history.update(summary=neutral["text"])
     promise_history = Promise.history.model.objects.filter(Q(customer_id=customer.pk) | Q(id__in=promise_ids))
-    promise_history.update(description=neutral["text"])
+    promise_history.update(description=neutral["text"], number="")
     promise_history.exclude(cancel_reason="").update(cancel_reason=neutral["reason"])
     checkin_history = CheckIn.history.model.objects.filter(Q(customer_id=customer.pk) | Q(id__in=checkin_ids))
     checkin_history.exclude(skip_reason="").update(skip_reason=neutral["reason"])

@@ -197,7 +197,7 @@ def team_board(*, team: Team, filters: TeamFilters, now: datetime, page_checkins
     promises = Promise.objects.broken(now).filter(team=team)
     if filters.queue:
         checkins = checkins.filter(assignee__isnull=True)
-        promises = promises.none()  # a promise always has an owner
+        promises = promises.filter(owner__isnull=True)  # callbacks of missed calls nobody holds yet
     elif filters.person is not None:
         checkins = checkins.filter(assignee=filters.person)
         promises = promises.filter(owner=filters.person)

@@ -7,12 +7,14 @@ for tasks and commands) and records it in the history rows it writes.
 import logging
 from collections.abc import Iterable
 from datetime import date, datetime, timedelta
+from decimal import Decimal
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
-from django.db import connection, transaction
-from django.utils import timezone
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Q
+from django.utils import timezone, translation
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_update_with_history
@@ -21,7 +23,7 @@ from contactcare import outbox
 from contactcare.formats import day
 from contactcare.services import submission_claim, submission_complete
 from contacts.models import ContactMoment, Customer, Topic
-from contacts.normalize import text_normalize
+from contacts.normalize import phone_normalize, text_normalize
 from contacts.repeats import contact_counted_change
 from contacts.services import (
     contact_moment_clean,
@@ -31,9 +33,16 @@ from contacts.services import (
     with_actor,
 )
 
-from . import notifications, webhook_events
-from .models import CheckIn, CheckInPolicy, Promise
-from .planning import country_supported, due_date, non_business_day, offsets_parse
+from . import notifications, signals, webhook_events
+from .models import CheckIn, CheckInPolicy, Promise, PromiseIs
+from .planning import (
+    business_hours_add,
+    country_supported,
+    desk_opening_hours,
+    due_date,
+    non_business_day,
+    offsets_parse,
+)
 
 logger = logging.getLogger(__name__)
 User = get_user_model()
@@ -75,6 +84,7 @@ def contact_log(
     promises: Iterable[dict] = (),
     checkin: CheckIn | None = None,
     submission_key=None,
+    call_id: int | None = None,
     **fields,
 ) -> ContactMoment:
     """Log a contact moment with its promises and check-ins: all written together, or nothing.
@@ -86,6 +96,10 @@ def contact_log(
     `submission_key`, a repeat of the same form (double click, Back + save)
     raises AlreadySubmitted with the contact it logged. Nothing here needs the
     broker; notifications are rows, e-mailed by the dispatch sweep.
+
+    An outbound phone call keeps the customer's open callbacks (`callbacks_keep`).
+    Once committed, `signals.contact_logged` is sent with `call_id` (the telephone
+    call the form was opened for, None otherwise): the cti app links its call.
     """
     submission = submission_claim(actor=actor, key=submission_key)
     merged_into = Customer.objects.select_for_update().filter(pk=customer.pk).values_list("merged_into", flat=True)
@@ -106,8 +120,11 @@ def contact_log(
         checkin_complete(checkin=checkin, moment=moment, actor=actor)
     else:
         checkins_plan(moment=moment, actor=actor)
+    if moment.channel == ContactMoment.Channel.PHONE and moment.direction == ContactMoment.Direction.OUTBOUND:
+        callbacks_keep(moment=moment, customer=customer, actor=actor)
     submission_complete(submission, moment)
     webhook_events.contact_logged(moment)
+    transaction.on_commit(lambda: signals.contact_logged.send(sender=None, moment=moment, actor=actor, call_id=call_id))
     return moment
 
 
@@ -485,15 +502,19 @@ def checkin_reschedule(
 # --- Promises -----------------------------------------------------------------
 
 
-def promise_make(*, moment: ContactMoment, actor, description: str, owner, due_at: datetime) -> Promise:
-    now = timezone.now()
-    if due_at <= now:
-        raise ValidationError({"due_at": _("A promise must be due in the future.")}, code="past")
+def _due_within_horizon(due_at: datetime, now: datetime) -> None:
     if due_at > horizon(now):
         raise ValidationError(
             {"due_at": _("A promise is due within %(days)s days.") % {"days": settings.FOLLOWUP_HORIZON_DAYS}},
             code="too_far",
         )
+
+
+def promise_make(*, moment: ContactMoment, actor, description: str, owner, due_at: datetime) -> Promise:
+    now = timezone.now()
+    if due_at <= now:
+        raise ValidationError({"due_at": _("A promise must be due in the future.")}, code="past")
+    _due_within_horizon(due_at, now)
     if not owner.is_active:
         raise ValidationError({"owner": _("This person can no longer take promises.")}, code="inactive")
     promise = Promise(
@@ -537,6 +558,132 @@ def promise_cancel(*, promise: Promise, reason: str, actor) -> Promise:
     _validate_reason(promise, "cancel_reason", exclude=["customer", "moment", "owner", "team", "created_by"])
     with_actor(promise, actor, promise.cancel_reason).save(update_fields=["status", "cancel_reason", "cancelled_at"])
     return promise
+
+
+# --- Callbacks: a missed call becomes a promise (issue 12) ---------------------------
+
+CALLBACK_CLOCK_SKEW = timedelta(minutes=5)  # a telephone system's clock may run a little ahead of ours
+
+
+def _callback_number(number: str, customer: Customer | None) -> str:
+    """The number to call back, E.164: the caller's, else the customer's phone; "" when there is none."""
+    return phone_normalize(number or "") or (customer.phone if customer is not None else "") or ""
+
+
+def _callback_open_for(*, team, number: str, customer: Customer | None) -> Promise | None:
+    """The team's open callback for this customer or on this number, locked (the one a second call joins)."""
+    same = Q(number=number) if number else Q(pk__in=[])
+    if customer is not None:
+        same |= Q(customer=customer)
+    return (
+        Promise.objects.filter(PromiseIs.open() & PromiseIs.callback() & same, team=team)
+        .select_for_update()
+        .order_by("due_at", "pk")
+        .first()
+    )
+
+
+def _callback_called_again(promise: Promise, *, customer: Customer | None, actor) -> Promise:
+    promise.missed_count += 1
+    fields = ["missed_count"]
+    if promise.customer_id is None and customer is not None:  # the number has become a customer meanwhile
+        promise.customer = customer
+        fields.append("customer")
+    with_actor(promise, actor, "called again").save(update_fields=fields)
+    return promise
+
+
+@transaction.atomic
+def callback_for_missed_call(
+    *, team, number: str, customer: Customer | None, person, missed_at: datetime, actor
+) -> Promise:
+    """The team's "Call back" for a missed call: a promise due CALLBACK_BUSINESS_HOURS business hours later.
+
+    A second missed call from the same customer (or, for an unknown number,
+    the same number) while the team's callback is still open joins it: the
+    same promise comes back, with "called again" and the actor in its
+    history. Two calls at once cannot make two: a partial unique constraint
+    holds one open callback per team and number; the one that loses the race
+    joins the winner's. The owner is `person` (whom the telephone system
+    rang) when active, else nobody: the team's queue. A call missed long ago
+    (a telephone system catching up) still makes its callback, already due or
+    broken: the call was missed all the same. An anonymous call has nothing
+    to call back and is refused ("no_number"); so is a call without a team.
+    """
+    now = timezone.now()
+    if team is None:
+        raise ValidationError(_("A callback belongs to a team."), code="no_team")
+    if missed_at.tzinfo is None:
+        raise ValidationError({"made_at": ValidationError(_("The time of the call has no time zone."), code="naive")})
+    if missed_at > now + CALLBACK_CLOCK_SKEW:
+        raise ValidationError({"made_at": ValidationError(_("A call cannot be missed in the future."), code="future")})
+    number = _callback_number(number, customer)
+    if not number and customer is None:
+        raise ValidationError({"number": ValidationError(_("There is no number to call back."), code="no_number")})
+    existing = _callback_open_for(team=team, number=number, customer=customer)
+    if existing is not None:
+        return _callback_called_again(existing, customer=customer, actor=actor)
+    try:
+        due_at = business_hours_add(
+            missed_at,
+            Decimal(str(settings.CALLBACK_BUSINESS_HOURS)),
+            country=DEFAULT_HOLIDAY_COUNTRY,
+            opening=desk_opening_hours(),
+        )
+    except (ValueError, OverflowError) as error:
+        raise ValidationError({"due_at": _("This call's callback cannot be planned.")}, code="unplannable") from error
+    _due_within_horizon(due_at, now)
+    with translation.override(settings.LANGUAGE_CODE):  # stored text, in the desk's language like notices
+        description = _("Call back after a missed call")
+    promise = Promise(
+        kind=Promise.Kind.CALLBACK,
+        customer=customer,
+        moment=None,
+        description=description,
+        owner=person if person is not None and person.is_active else None,
+        number=number,
+        missed_count=1,
+        team=team,
+        due_at=due_at,
+        created_by=actor,
+        made_at=missed_at,
+    )
+    validate(promise, exclude=["customer", "moment", "owner", "team", "created_by"])
+    try:
+        with transaction.atomic():  # a savepoint: losing the race leaves this transaction usable
+            with_actor(promise, actor).save()
+    except IntegrityError:
+        existing = _callback_open_for(team=team, number=number, customer=customer)
+        if existing is None:
+            raise
+        return _callback_called_again(existing, customer=customer, actor=actor)
+    if promise.owner_id is not None and promise.owner_id != actor.pk:
+        notifications.promise_assigned(promise=promise)
+    return promise
+
+
+def callbacks_keep(*, moment: ContactMoment, customer: Customer, actor) -> list[Promise]:
+    """The callbacks an outbound phone call to `customer` keeps, kept at the call's time.
+
+    Every open callback of the customer (any team: the customer was called
+    back), and every open callback on the customer's phone number that has no
+    customer yet (it gets this one). Only callbacks for calls missed before
+    the contact happened: a contact logged afterwards for an earlier call does
+    not answer a later missed call. On time or late follows `PromiseIs`.
+    """
+    same = Q(customer=customer)
+    if customer.phone:
+        same |= Q(customer__isnull=True, number=customer.phone)
+    kept = []
+    callbacks = Promise.objects.filter(PromiseIs.open() & PromiseIs.callback() & same).filter(
+        made_at__lte=moment.occurred_at
+    )
+    for promise in callbacks.select_for_update().order_by("pk"):
+        if promise.customer_id is None:
+            promise.customer = customer
+            with_actor(promise, actor, "customer found").save(update_fields=["customer"])
+        kept.append(promise_keep(promise=promise, actor=actor, now=moment.occurred_at))
+    return kept
 
 
 # --- Sweeps -------------------------------------------------------------------

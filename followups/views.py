@@ -74,6 +74,7 @@ def contact_log(request, pk):
                     promises=[p.cleaned_data for p in made],
                     checkin=checkin,
                     submission_key=form.cleaned_data["submission_key"],
+                    call_id=form.cleaned_data.get("call"),
                     **form.moment_fields(),
                 )
             except AlreadySubmitted:
@@ -106,6 +107,8 @@ def contact_log(request, pk):
             initial.update(channel=ContactMoment.Channel.PHONE, direction=ContactMoment.Direction.OUTBOUND)
         if checkin:
             initial.update(checkin=checkin.pk, team=checkin.team_id or initial["team"])
+        # From the screen-pop or "Log now" on a callback: the call's channel, direction and time, and its id.
+        initial.update(ContactLogForm.call_prefill(request.GET))
         form = ContactLogForm(teams=teams, initial=initial)
         promises = PromiseFormSet(**promise_kwargs)
     context = {

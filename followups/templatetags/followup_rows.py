@@ -23,6 +23,11 @@ _WORDS = {
     "kept_late": gettext_noop("kept late"),
     "keep": gettext_noop("Kept"),
     "cancel": gettext_noop("Cancel…"),
+    "call_back": gettext_noop("Call back"),
+    "log_now": gettext_noop("Log now"),
+    "missed_call": gettext_noop("missed call"),
+    "team_queue": gettext_noop("team queue"),
+    "unknown_number": gettext_noop("unknown number"),
 }
 
 

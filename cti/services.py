@@ -330,7 +330,7 @@ def _callback(call: Call, *, now: datetime, actor) -> None:
         logger.warning("cti callback not made", extra={"call_id": call.pk}, exc_info=True)
 
 
-def _on_new_call(call: Call, created: bool, event: CallEvent) -> list:
+def _on_new_call(call: Call, created: bool, event: CallEvent, *, pop: bool = True) -> list:
     ringing = _people_named(call.team, event.users)
     if created:
         if ringing:
@@ -338,7 +338,7 @@ def _on_new_call(call: Call, created: bool, event: CallEvent) -> list:
         if len(ringing) == 1:
             call.user = ringing[0]
             call.save(update_fields=["user"])
-        if call.direction == Call.Direction.INBOUND and ringing:
+        if pop and call.direction == Call.Direction.INBOUND and ringing:
             user_ids, pk = [p.pk for p in ringing], call.pk
             transaction.on_commit(lambda: _screen_pop(user_ids, pk))
         return ringing
@@ -405,8 +405,8 @@ def call_event(*, line: CtiLine, event: str, data: dict, now: datetime | None = 
             _on_new_call(call, created, parsed)
         _on_answer(call, created, parsed, now)
     else:
-        if created:
-            _on_new_call(call, created, parsed)
+        if created:  # the first we hear of it is its end: nobody is to be shown a call that is over
+            _on_new_call(call, created, parsed, pop=False)
         _on_hangup(call, parsed, now, actor)
     logger.info(
         "cti event",
@@ -465,7 +465,8 @@ def calls_erase_for(customer_ids, actor) -> int:
 
 
 def calls_export_for(customer: Customer) -> list[dict]:
-    """A customer's calls for a privacy export."""
+    """A customer's calls for a privacy export: recognised as theirs, or from their number."""
+    mine = Q(customer=customer) | (Q(caller_number=customer.phone) if customer.phone else Q(pk__in=[]))
     return [
         {
             "started_at": call.started_at.isoformat(),
@@ -476,5 +477,5 @@ def calls_export_for(customer: Customer) -> list[dict]:
             "ended_at": call.ended_at.isoformat() if call.ended_at else "",
             "team": str(call.team),
         }
-        for call in Call.objects.filter(customer=customer).select_related("team").order_by("started_at")
+        for call in Call.objects.filter(mine).select_related("team").order_by("started_at", "pk")
     ]

@@ -25,6 +25,7 @@ from .models import CtiLine
 
 logger = logging.getLogger(__name__)
 PAGE_SIZE = 50
+FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 
 # --- The endpoint ------------------------------------------------------------------
 
@@ -38,7 +39,9 @@ def _error(status: int, message: str, fields: dict | None = None) -> JsonRespons
 
 def _event_data(request) -> dict:
     """The event's fields from a JSON or a form-encoded body (ValueError when unreadable)."""
-    if request.content_type == "application/json":
+    if request.content_type == "application/json" or (
+        request.content_type not in FORM_TYPES and request.body.lstrip().startswith(b"{")
+    ):
         data = json.loads(request.body.decode("utf-8"))
         if not isinstance(data, dict):
             raise ValueError("not an object")

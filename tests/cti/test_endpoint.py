@@ -50,6 +50,12 @@ def test_json_events(client, token):
     assert call.callback is not None
 
 
+def test_json_sent_without_its_content_type_is_read_too(client, token):
+    body = json.dumps({"event": "newCall", **EVENT})
+    assert client.post(url(token), body, content_type="text/plain").status_code == 200
+    assert Call.objects.get().call_id == EVENT["callId"]
+
+
 def test_a_json_call_id_may_be_a_number(client, token):
     assert post_json(client, token, {"event": "newCall", **EVENT, "callId": 123456789}).status_code == 200
     assert Call.objects.get().call_id == "123456789"

@@ -79,3 +79,14 @@ def test_erasing_a_customer_erases_their_calls(line, manager_user):
 
     assert list(Call.objects.values_list("call_id", flat=True)) == ["other"]
     assert not Call.objects.filter(caller_number="+31612345678").exists()
+
+
+def test_the_privacy_export_lists_the_customers_calls(line):
+    customer = CustomerFactory(phone="+31612345678")
+    call_event(line=line, event="newCall", data=DATA)
+    call_event(line=line, event="newCall", data={**DATA, "callId": "other", "from": "0687654321"})
+
+    data = privacy.customer_export_data(customer=customer)
+
+    assert [c["number"] for c in data["calls"]] == ["+31612345678"]
+    assert data["calls"][0]["state"] == "ringing"

@@ -262,6 +262,17 @@ def test_a_new_call_pops_the_card_for_the_people_it_rings(line, in_memory_layer,
     assert leftover is None or leftover.empty()  # one pop, not two
 
 
+def test_a_hangup_we_hear_of_first_pops_nothing(line, in_memory_layer, django_capture_on_commit_callbacks):
+    sanne = line.team.members.get(username="sanne")
+    async_to_sync(in_memory_layer.group_add)(f"user.{sanne.pk}", "sannes-tab")
+
+    with django_capture_on_commit_callbacks(execute=True):
+        call_event(line=line, event="hangup", data=fields(cause="noAnswer", **{"user[]": ["sanne"]}))
+
+    leftover = in_memory_layer.channels.get("sannes-tab")
+    assert leftover is None or leftover.empty()
+
+
 def test_a_stopped_redis_never_fails_the_event(line, settings, django_capture_on_commit_callbacks):
     from channels.layers import channel_layers
 

@@ -56,6 +56,8 @@ class RelatedIdField(serializers.IntegerField):
 
 
 class CustomerSerializer(serializers.ModelSerializer):
+    email = serializers.CharField(read_only=True, help_text="Lower-case; empty when not known.")
+    phone = serializers.CharField(read_only=True, help_text="E.164 (+31612345678); empty when not known.")
     merged_into = serializers.IntegerField(source="merged_into_id", read_only=True, allow_null=True)
 
     class Meta:

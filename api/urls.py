@@ -1,3 +1,4 @@
+from django.contrib.auth.decorators import login_required
 from django.urls import path
 
 from . import docs, token_views, views, views_reads
@@ -7,8 +8,8 @@ app_name = "api"
 v1 = "v1/"
 urlpatterns = [
     path("schema/", docs.SchemaView.as_view(), name="schema"),
-    path("docs/", docs.SwaggerView.as_view(url_name="api:schema"), name="docs"),
-    path("redoc/", docs.RedocView.as_view(url_name="api:schema"), name="redoc"),
+    path("docs/", login_required(docs.SwaggerView.as_view(url_name="api:schema")), name="docs"),
+    path("redoc/", login_required(docs.RedocView.as_view(url_name="api:schema")), name="redoc"),
     path("tokens/", token_views.token_list, name="token-list"),
     path("tokens/<id:pk>/revoke/", token_views.token_revoke, name="token-revoke"),
     path(f"{v1}customers/", views.CustomerList.as_view(), name="customer-list"),
@@ -33,4 +34,6 @@ urlpatterns = [
     path(f"{v1}promises/<id:pk>/cancel/", views.PromiseCancel.as_view(), name="promise-cancel"),
     path(f"{v1}my-day/", views_reads.MyDay.as_view(), name="my-day"),
     path(f"{v1}reports/weekly/", views_reads.WeeklyReport.as_view(), name="report-weekly"),
+    # Anything else under /api/ is a 404 in JSON, not the site's HTML page (an id of 0, a typo in a path).
+    path("<path:rest>", views.not_found, name="not-found"),
 ]

@@ -8,6 +8,14 @@ from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
+from rest_framework.decorators import (
+    api_view,
+    authentication_classes,
+    permission_classes,
+    schema,
+    throttle_classes,
+)
+from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 
 from contacts import selectors as contact_selectors
@@ -46,6 +54,15 @@ def _not_merged(customer: Customer) -> None:
         raise service_error(
             ValidationError(_("This customer was merged into another customer; change that one."), code="merged")
         )
+
+
+@api_view(["GET", "POST", "PATCH", "PUT", "DELETE"])
+@authentication_classes([])
+@permission_classes([])
+@throttle_classes([])
+@schema(None)
+def not_found(request, rest):
+    raise NotFound
 
 
 # --- Customers -----------------------------------------------------------------------

@@ -25,7 +25,8 @@ class StaffPhoneAdmin(IdGuardAdminMixin, ServiceAdminMixin, admin.ModelAdmin):
     search_fields = ["number", "user__username"]
 
     def service_save(self, request, obj, form, change):
-        saved = services.staff_phone_set(user=obj.user, number=obj.number, actor=request.user)
+        existing = StaffPhone.objects.filter(pk=obj.pk).first() if change else None
+        saved = services.staff_phone_set(user=obj.user, number=obj.number, actor=request.user, phone=existing)
         obj.pk, obj.number = saved.pk, saved.number
 
 

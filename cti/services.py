@@ -237,14 +237,24 @@ def line_token_rotate(*, team: Team, actor, now: datetime | None = None) -> tupl
 
 
 @transaction.atomic
-def staff_phone_set(*, user, number: str, actor) -> StaffPhone:
-    """Record that `number` (a phone number or extension) rings `user`."""
+def staff_phone_set(*, user, number: str, actor, phone: StaffPhone | None = None) -> StaffPhone:
+    """Record that `number` (a phone number or extension) rings `user` (changing `phone` when given)."""
     normalised = extension_normalize(number)
     if not normalised:
         raise ValidationError({"number": _("Type a phone number or an extension (digits).")}, code="invalid")
     if len(normalised) > StaffPhone._meta.get_field("number").max_length:
         raise ValidationError({"number": _("This number is too long.")}, code="too_long")
-    phone, _created = StaffPhone.objects.update_or_create(number=normalised, defaults={"user": user})
+    taken = StaffPhone.objects.filter(number=normalised).exclude(pk=getattr(phone, "pk", None))
+    if taken.exists():
+        raise ValidationError({"number": _("This number already rings someone else.")}, code="taken")
+    phone = phone if phone is not None and phone.pk else StaffPhone()
+    phone.user, phone.number = user, normalised
+    try:
+        with transaction.atomic():
+            phone.save()
+    except IntegrityError as error:  # the same number given at the same moment
+        raise ValidationError({"number": _("This number already rings someone else.")}, code="taken") from error
+    logger.info("cti staff phone set", extra={"user_id": user.pk, "actor_id": getattr(actor, "pk", None)})
     return phone
 
 

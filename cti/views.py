@@ -88,9 +88,10 @@ def caller_log(request):
     form = CallerLogForm(request.GET or None, teams=teams)
     today = timezone.localdate()
     day, team = today, None
-    if form.is_bound and form.is_valid():
-        day = form.cleaned_data["day"] or today
-        team = form.cleaned_data["team"]
+    if form.is_bound:
+        form.is_valid()  # a bad day or team is shown as an error; the other field still counts
+        day = form.cleaned_data.get("day") or today
+        team = form.cleaned_data.get("team")
     calls = selectors.caller_log(user=request.user, day=day, team=team)
     page = Paginator(calls, PAGE_SIZE).get_page(request.GET.get("page"))
     rows = list(page.object_list)

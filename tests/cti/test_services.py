@@ -287,3 +287,26 @@ def test_a_stopped_redis_never_fails_the_event(line, settings, django_capture_on
     finally:
         channel_layers.backends.pop("default", None)
     assert Call.objects.filter(pk=call.pk, state=Call.State.RINGING).exists()
+
+
+def test_a_staff_phone_is_stored_normalised_and_rings_one_person(line):
+    sanne, piet = (line.team.members.get(username=name) for name in ("sanne", "piet"))
+    phone = services.staff_phone_set(user=sanne, number="020-1234567", actor=sanne)
+    assert phone.number == "+31201234567"
+
+    with translation.override("en"), pytest.raises(ValidationError, match="already rings"):
+        services.staff_phone_set(user=piet, number="+31 20 123 4567", actor=piet)
+    with translation.override("en"), pytest.raises(ValidationError, match="extension"):
+        services.staff_phone_set(user=piet, number="abc", actor=piet)
+
+    moved = services.staff_phone_set(user=piet, number="43", actor=piet, phone=phone)
+    assert (moved.pk, moved.number, moved.user) == (phone.pk, "43", piet)
+
+
+def test_the_staff_phone_admin_saves_through_the_service(admin_client, line):
+    from django.urls import reverse
+
+    sanne = line.team.members.get(username="sanne")
+    response = admin_client.post(reverse("admin:cti_staffphone_add"), {"user": sanne.pk, "number": "06 12345678"})
+    assert response.status_code == 302
+    assert services.StaffPhone.objects.get().number == "+31612345678"

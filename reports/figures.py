@@ -34,7 +34,7 @@ class Figure:
         return raw.get(self.key, 0)
 
 
-CONTACTS, CHECKINS, PROMISES = _("Contacts"), _("Check-ins"), _("Promises")
+CONTACTS, CHECKINS, PROMISES, CALLS = _("Contacts"), _("Check-ins"), _("Promises"), _("Calls")
 # A whole sentence per direction: Dutch inflects the adjective ("inkomende
 # contacten"), so "{direction} contacts" cannot be glued from the label.
 _BY_CHANNEL = {
@@ -67,6 +67,7 @@ _DERIVED = {
     "sentiment_start_avg": ("sentiment_start_sum", "contacts", 1),
     "sentiment_end_avg": ("sentiment_end_sum", "contacts", 1),
     "ended_better_share": ("ended_better", "contacts", 100),
+    "callbacks_on_time_share": ("callbacks_on_time", "callbacks_due", 100),
 }
 
 FIGURES = [
@@ -167,6 +168,32 @@ FIGURES = [
     Figure("kept_late", _("Kept late"), _("Due promises kept after their due time (they broke first)."), PROMISES),
     Figure("broken", _("Broken"), _("Due promises still open after their due time (as of now)."), PROMISES),
     Figure("cancelled", _("Cancelled"), _("Due promises cancelled, with a reason."), PROMISES),
+    # Issue 12: the telephone system. Callbacks are promises, but counted here, not among the promises above.
+    Figure(
+        "missed_calls",
+        _("Missed calls"),
+        _("Calls the telephone system reported in the week that nobody answered."),
+        CALLS,
+    ),
+    Figure(
+        "callbacks_due",
+        _("Callbacks due"),
+        _("Callbacks (a missed call to call back) whose due time falls in the week. Not counted among the promises."),
+        CALLS,
+    ),
+    Figure(
+        "callbacks_on_time",
+        _("Callbacks kept in time"),
+        _("Due callbacks kept at or before their due time: the customer was called back in time."),
+        CALLS,
+    ),
+    Figure(
+        "callbacks_on_time_share",
+        _("Callbacks kept in time (share)"),
+        _("Callbacks kept in time as a share of the callbacks due."),
+        CALLS,
+        "%",
+    ),
 ]
 BY_KEY = {figure.key: figure for figure in FIGURES}
 # The columns of the per-team comparison and the per-person table.

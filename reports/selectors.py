@@ -30,6 +30,7 @@ from django.utils.translation import gettext
 from contactcare.db_router import replica_reads
 from contacts.models import ContactMoment, Team, contact_alive
 from contacts.repeats import repeat_expression
+from cti.models import Call
 from followups.models import CheckIn, CheckInIs, Promise, PromiseIs
 
 from .figures import FIGURES
@@ -83,13 +84,20 @@ def _checkin_counts(today) -> dict:
     }
 
 
+# The promise figures count what people promised in contacts; callbacks (missed calls) have their own
+# figures, from the same query: "Callbacks due" and "Callbacks kept in time" (figures.py).
+_PROMISE = ~PromiseIs.callback()
+
+
 def _promise_counts(now) -> dict:
     return {
-        "promises_due": Count("pk"),
-        "kept_on_time": Count("pk", filter=PromiseIs.kept_on_time()),
-        "kept_late": Count("pk", filter=PromiseIs.kept_late()),
-        "broken": Count("pk", filter=PromiseIs.broken(now)),
-        "cancelled": Count("pk", filter=Q(status=Promise.Status.CANCELLED)),
+        "promises_due": Count("pk", filter=_PROMISE),
+        "kept_on_time": Count("pk", filter=_PROMISE & PromiseIs.kept_on_time()),
+        "kept_late": Count("pk", filter=_PROMISE & PromiseIs.kept_late()),
+        "broken": Count("pk", filter=_PROMISE & PromiseIs.broken(now)),
+        "cancelled": Count("pk", filter=_PROMISE & Q(status=Promise.Status.CANCELLED)),
+        "callbacks_due": Count("pk", filter=PromiseIs.callback()),
+        "callbacks_on_time": Count("pk", filter=PromiseIs.callback() & PromiseIs.kept_on_time()),
     }
 
 
@@ -138,10 +146,20 @@ def _trend_checkin_counts(today) -> dict:
 
 def _trend_promise_counts(now) -> dict:
     return {
-        "kept_on_time": Count("pk", filter=PromiseIs.kept_on_time()),
-        "kept_late": Count("pk", filter=PromiseIs.kept_late()),
-        "broken": Count("pk", filter=PromiseIs.broken(now)),
+        "kept_on_time": Count("pk", filter=_PROMISE & PromiseIs.kept_on_time()),
+        "kept_late": Count("pk", filter=_PROMISE & PromiseIs.kept_late()),
+        "broken": Count("pk", filter=_PROMISE & PromiseIs.broken(now)),
     }
+
+
+def _missed_call_rows(weeks: list[IsoWeek], *, by: str, teams: list[int] | None) -> list[dict]:
+    """Missed calls per week and team (or the person the telephone system rang): one aggregate on the calls."""
+    calls = Call.objects.missed().filter(_span("started_at", weeks))
+    if teams is not None:
+        calls = calls.filter(team__in=teams)
+    group = "team" if by == "team" else "user"
+    rows = calls.annotate(period=_period("started_at", weeks)).values("period", group)
+    return [{**row, "group": row.pop(group)} for row in rows.annotate(missed_calls=Count("pk")).order_by()]
 
 
 def raw_counts(
@@ -202,10 +220,11 @@ def raw_counts(
     promise_counts = _trend_promise_counts(now) if trend else _promise_counts(now)
     add(_rows(promises, ["period", group_field["promises"]], promise_counts), group_field["promises"])
     if not trend:
-        made = scope(Promise.objects.filter(_span("made_at", weeks), _made_in_alive_contact("moment"))).annotate(
-            period=_period("made_at", weeks)
-        )
+        made = scope(
+            Promise.objects.filter(_span("made_at", weeks), _PROMISE, _made_in_alive_contact("moment"))
+        ).annotate(period=_period("made_at", weeks))
         add(_rows(made, ["period", group_field["promises"]], {"promises_made": Count("pk")}), group_field["promises"])
+        add(_missed_call_rows(weeks, by=by, teams=teams), "group")
     return result
 
 

@@ -34,8 +34,8 @@ class CheckInAdmin(IdGuardAdminMixin, ReadOnlyAdminMixin, SimpleHistoryAdmin):
 
 @admin.register(Promise)
 class PromiseAdmin(IdGuardAdminMixin, ReadOnlyAdminMixin, SimpleHistoryAdmin):
-    list_display = ["description", "customer", "owner", "due_at", "status", "broken_at", "kept_at"]
-    list_filter = ["status", "team"]
+    list_display = ["description", "kind", "customer", "owner", "due_at", "status", "broken_at", "kept_at"]
+    list_filter = ["status", "kind", "team"]
     list_select_related = ["customer", "owner"]
     raw_id_fields = ["customer", "moment", "owner", "created_by"]
     date_hierarchy = "due_at"

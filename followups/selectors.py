@@ -285,7 +285,8 @@ class FollowupChange:
     when: datetime
     who: object  # the user who made the change (None: not recorded)
     item: str  # "checkin" or "promise"
-    event: str  # planned, promised, reassigned, rescheduled, skipped, done, superseded, kept, cancelled, changed
+    event: str  # planned, promised, reassigned, rescheduled, skipped, done, superseded, kept, cancelled, changed,
+    # called_again
     customer: Customer
     label: str  # the check-in's kind ("day 3") or what was promised
     due: object  # the check-in's date or the promise's due time, after the change
@@ -352,6 +353,8 @@ def _history_event(row, *, holder: str, due: str, created: str) -> tuple[str, st
     if getattr(row, f"{holder}_id") != row.previous_holder_id:
         name = f"{row.previous_first_name or ''} {row.previous_last_name or ''}".strip() or row.previous_username or ""
         return "reassigned", name
+    if row.history_change_reason == "called again":  # a callback: another missed call joined it
+        return "called_again", ""
     return None
 
 

@@ -165,7 +165,7 @@ def _missed_call_rows(weeks: list[IsoWeek], *, by: str, teams: list[int] | None)
 def raw_counts(
     *, weeks: list[IsoWeek], now: datetime, by: str = "team", teams: list[int] | None = None, trend: bool = False
 ) -> dict:
-    """{(week label, group value): {raw figure: number}} for the given weeks, in four queries.
+    """{(week label, group value): {raw figure: number}} for the given weeks, in five queries.
 
     `by` is "team", or "person" (contacts by who logged them, check-ins by
     assignee, promises by owner). `teams` limits the rows to those teams.
@@ -272,10 +272,10 @@ def weekly_report(
     """The report for `week` and the week before, for `team`, or for everything when `team` is None.
 
     `teams` are the teams the reader may see, compared side by side.
-    Queries: four for the two weeks of those teams (summary, check-ins,
-    promises due, promises made), two for the twelve-week trend, four more
-    for the people of one team, one for their names: constant, whatever the
-    amount of data.
+    Queries: five for the two weeks of those teams (summary, check-ins,
+    promises due, promises made, missed calls), two for the twelve-week trend,
+    five more for the people of one team, one for their names: constant,
+    whatever the amount of data.
     """
     previous = week.previous()
     limit = None if team is None else [t.pk for t in teams]
@@ -320,7 +320,7 @@ def weekly_report(
 
 @replica_reads()
 def report_tables(*, week: IsoWeek, now: datetime, teams: list[Team]) -> list[tuple[str, dict, dict]]:
-    """(scope name, this week's figures, last week's) for all teams together and each team: four queries."""
+    """(scope name, this week's figures, last week's) for all teams together and each team: five queries."""
     previous = week.previous()
     counts = raw_counts(weeks=[previous, week], now=now)
 

@@ -202,3 +202,14 @@ def test_the_description_is_in_the_desk_language(team, system):
         callback = missed(team=team, actor=system)
     assert callback.description
     assert settings.LANGUAGE_CODE  # stored in the desk's language, like the notices
+
+
+def test_the_followup_history_says_another_missed_call_joined(team, customer, anna, system):
+    from followups.selectors import followup_history
+
+    missed(team=team, customer=customer, actor=system)
+    missed(team=team, customer=customer, actor=anna)
+
+    events = [(change.event, change.who) for change in followup_history(customer=customer)]
+    assert events[0] == ("called_again", anna)
+    assert ("promised", system) in events

@@ -47,6 +47,8 @@ def add_common_errors(result, generator, request, public):
                 responses.setdefault(
                     code, {"description": description, "content": {"application/json": {"schema": ref}}}
                 )
+            # A NUL byte in the query or path is refused at the edge, for the whole site, in plain text.
+            responses["400"].setdefault("content", {})["text/plain"] = {"schema": {"type": "string"}}
             if method == "post":
                 operation.setdefault("parameters", []).append(IDEMPOTENCY_HEADER)
     return result

@@ -23,7 +23,7 @@ EXCLUDED = schemathesis.checks.CHECKS.get_by_names(["ignored_auth", "positive_da
 
 pytestmark = pytest.mark.django_db
 # Examples per operation and role: ~20 operations x 3 roles; the default keeps the suite near a minute.
-EXAMPLES = int(os.environ.get("API_SCHEMA_EXAMPLES", "6"))
+EXAMPLES = int(os.environ.get("API_SCHEMA_EXAMPLES", "10"))
 
 
 def test_the_schema_validates_without_warnings(tmp_path):

@@ -40,11 +40,16 @@ run: setup ## Set up and start ContactCare at http://127.0.0.1:8000 (PORT=8123 f
 	@echo ""
 	$(DEV_ENV) PORT=$(PORT) SITE_URL=$${SITE_URL:-http://127.0.0.1:$(PORT)} $(VENV)/bin/honcho start -f Procfile.dev
 
-# The full stack without Docker (Procfile.stack): gunicorn, a Celery worker and
+# The full stack without Docker (Procfile.stack): gunicorn, daphne for the screen-pop, a Celery worker and
 # Celery beat against the PostgreSQL and Redis in DATABASE_URL and CELERY_BROKER_URL.
-STACK_ENV = DEBUG=0 ALLOWED_HOSTS=$${ALLOWED_HOSTS:-127.0.0.1,localhost} SECURE_HTTPS=$${SECURE_HTTPS:-0}
+# The screen-pop (push: daphne on PUSH_PORT) shares the broker's Redis unless CHANNEL_LAYER_URL says otherwise
+# (its keys have their own prefix); without a proxy in front, browsers open its port directly (PUSH_URL).
+PUSH_PORT ?= 8001
+STACK_ENV = DEBUG=0 ALLOWED_HOSTS=$${ALLOWED_HOSTS:-127.0.0.1,localhost} SECURE_HTTPS=$${SECURE_HTTPS:-0} \
+	PUSH_PORT=$(PUSH_PORT) CHANNEL_LAYER_URL=$${CHANNEL_LAYER_URL:-$$CELERY_BROKER_URL} \
+	PUSH_URL=$${PUSH_URL-ws://127.0.0.1:$(PUSH_PORT)/ws/calls/}
 
-stack: install ## Production-like: gunicorn + worker + beat on PostgreSQL and Redis (needs DATABASE_URL, CELERY_BROKER_URL, SECRET_KEY)
+stack: install ## Production-like: gunicorn + push (daphne) + worker + beat on PostgreSQL and Redis (needs DATABASE_URL, CELERY_BROKER_URL, SECRET_KEY)
 	@test -n "$$DATABASE_URL" && test -n "$$CELERY_BROKER_URL" && test -n "$$SECRET_KEY" || \
 	  { echo "make stack needs DATABASE_URL (PostgreSQL), CELERY_BROKER_URL (Redis) and SECRET_KEY"; exit 1; }
 	$(STACK_ENV) $(PY) manage.py migrate --no-input

@@ -351,6 +351,16 @@ PUSH_SEND_TIMEOUT_MS = env.int("PUSH_SEND_TIMEOUT_MS", default=500)
 # Set it (e.g. wss://push.example.org/ws/calls/) only when the push process has its own host;
 # it is then allowed in the Content-Security-Policy's connect-src.
 PUSH_URL = env("PUSH_URL", default="")
+if PUSH_URL:
+    from urllib.parse import urlsplit
+
+    _push = urlsplit(PUSH_URL)
+    if _push.scheme not in ("ws", "wss") or not _push.netloc:
+        raise ImproperlyConfigured("PUSH_URL is a ws:// or wss:// URL (e.g. wss://push.example.org/ws/calls/).")
+    # The page may open a socket there: connect-src names that origin beside 'self'.
+    CONTENT_SECURITY_POLICY = CONTENT_SECURITY_POLICY.replace(
+        "connect-src 'self'", f"connect-src 'self' {_push.scheme}://{_push.netloc}", 1
+    )
 
 # --- Telephone system (CTI; issue 12) ------------------------------------------
 # The telephone system's events are small; a body over this many bytes is refused (413).

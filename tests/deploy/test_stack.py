@@ -32,8 +32,8 @@ DOCKERFILE = ROOT / "Dockerfile"
 PROCFILE = ROOT / "Procfile.stack"
 BIN = Path(sys.executable).parent
 
-SERVICES = {"db", "redis", "migrate", "web", "worker", "beat"}
-APP_SERVICES = {"migrate", "web", "worker", "beat"}
+SERVICES = {"db", "redis", "migrate", "web", "push", "worker", "beat"}  # push: the screen-pop (tests/push)
+APP_SERVICES = {"migrate", "web", "push", "worker", "beat"}
 # Gunicorn access-log atoms that carry what people typed: the request line with
 # its query string (%(r)s), the query string (%(q)s) and the referer (%(f)s).
 PERSONAL_LOG_ATOMS = ("%(r)s", "%(q)s", "%(f)s")
@@ -150,7 +150,7 @@ def test_compose_accepts_the_file(compose):
     assert result.returncode == 0, result.stderr
 
 
-def test_compose_has_the_six_services_each_with_a_healthcheck(compose_config):
+def test_compose_has_the_seven_services_each_with_a_healthcheck(compose_config):
     services = compose_config["services"]
 
     assert set(services) == SERVICES
@@ -264,8 +264,8 @@ def test_every_command_names_something_that_exists(compose_config):
             assert command in available, f"manage.py {command} does not exist"
             seen["manage.py"] += 1
 
-    # The checks above did check something: migrate.sh's commands, all three celery processes, gunicorn.
-    assert seen["program"] == len(commands) == 11, seen
+    # The checks above did check something: migrate.sh's commands, all three celery processes, gunicorn, daphne.
+    assert seen["program"] == len(commands) == 14, seen
     assert seen["script"] >= 1 and seen["manage.py"] >= 3 and seen["celery"] >= 6 and seen["wsgi"] >= 2, seen
 
 

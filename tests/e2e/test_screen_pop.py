@@ -1,9 +1,10 @@
 """The screen-pop in a real browser: a call from the (simulated) telephone system pops the caller's card in
 every open tab within a second, without a reload, and one key opens the pre-filled form.
 
-Pages and websockets are served by daphne (`contactcare.asgi`), started as its own process on the test
-database, as `make run`'s runserver serves them. `manage.py cti_simulate` sends the PBX's events over HTTP
-to the endpoint in that process; the endpoint's screen-pop reaches the tabs through the in-memory layer.
+Pages, static files and websockets are served by `make run`'s own server (Procfile.dev's `web`: runserver,
+which daphne makes ASGI), started as its own process on the test database, without Redis. `manage.py
+cti_simulate` sends the PBX's events over HTTP to the endpoint in that process; the endpoint's screen-pop
+reaches the tabs through the in-memory channel layer, as in `make run`.
 """
 
 import os
@@ -47,9 +48,17 @@ def _free_port() -> int:
         return probe.getsockname()[1]
 
 
+def dev_server_command() -> str:
+    """Procfile.dev's `web` line (what `make run` starts), without the autoreloader's second process."""
+    for line in (BASE_DIR / "Procfile.dev").read_text().splitlines():
+        if line.startswith("web:"):
+            return line.removeprefix("web:").strip().replace(".venv/bin/python", sys.executable) + " --noreload"
+    raise AssertionError("Procfile.dev has no web process")
+
+
 @pytest.fixture(scope="module")
-def daphne_url(django_db_setup, django_db_blocker, tmp_path_factory):
-    """daphne serving the project (pages, static files, /ws/calls/) on the test database, in its own process."""
+def server_url(django_db_setup, django_db_blocker, tmp_path_factory):
+    """`make run`'s server (runserver under daphne) on the test database, in its own process."""
     with django_db_blocker.unblock():
         database_url = _database_url()
     port = _free_port()
@@ -63,10 +72,11 @@ def daphne_url(django_db_setup, django_db_blocker, tmp_path_factory):
         "CELERY_BROKER_URL": "memory://",
         "STATICFILES_BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage",
         "ALLOWED_HOSTS": "127.0.0.1,localhost",
+        "PORT": str(port),
     }
-    log = (tmp_path_factory.mktemp("daphne") / "daphne.log").open("w")
+    log = (tmp_path_factory.mktemp("server") / "server.log").open("w")
     server = subprocess.Popen(
-        [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), "contactcare.asgi:application"],
+        ["sh", "-c", f"exec {dev_server_command()}"],
         cwd=BASE_DIR,
         env=env,
         stdout=log,
@@ -83,7 +93,7 @@ def daphne_url(django_db_setup, django_db_blocker, tmp_path_factory):
             pass
         if server.poll() is not None or time.monotonic() > deadline:
             server.kill()
-            pytest.fail(f"daphne did not start; see {log.name}")
+            pytest.fail(f"the server did not start; see {log.name}")
         time.sleep(0.2)
     yield url
     server.terminate()
@@ -136,19 +146,19 @@ def simulate(url, desk, number):
     return Call.objects.get(team=desk["team"], call_id=call_id)
 
 
-def test_a_call_pops_the_card_in_both_tabs_and_enter_opens_the_prefilled_log_form(page, daphne_url, desk):
+def test_a_call_pops_the_card_in_both_tabs_and_enter_opens_the_prefilled_log_form(page, server_url, desk):
     customer = CustomerFactory(full_name="Anna de Vries", preferred_address="mevrouw De Vries", phone=NUMBER)
     CustomerDetailFactory(customer=customer, text="Hard of hearing", is_pinned=True)
-    first, second = two_tabs(page, daphne_url, desk["sanne"])
+    first, second = two_tabs(page, server_url, desk["sanne"])
     first.bring_to_front()
     reloads = first.evaluate("performance.getEntriesByType('navigation').length")
 
     # A first call warms the fresh server process up (its first request loads views and templates: ~1 s
     # here); the one measured is the second, with the first card still there: cards stack.
-    earlier = simulate(daphne_url, desk, "+31687654321")
+    earlier = simulate(server_url, desk, "+31687654321")
     expect(first.locator(f"#screen-pop-{earlier.pk}")).to_be_visible()
     started = time.monotonic()
-    call = simulate(daphne_url, desk, NUMBER)
+    call = simulate(server_url, desk, NUMBER)
     for tab in (first, second):
         expect(tab.locator(f"#screen-pop-{call.pk}")).to_be_visible(timeout=int(POP_WITHIN * 1000))
     elapsed = time.monotonic() - started
@@ -160,7 +170,7 @@ def test_a_call_pops_the_card_in_both_tabs_and_enter_opens_the_prefilled_log_for
         expect(card).to_contain_text("Hard of hearing")
         expect(tab.locator("#screen-pop-status")).to_contain_text("Incoming call: mevrouw De Vries")
     assert first.evaluate("performance.getEntriesByType('navigation').length") == reloads  # no reload
-    assert_accessible(first, daphne_url, "screen-pop cards")
+    assert_accessible(first, server_url, "screen-pop cards")
 
     # The card's main button has the focus: Enter opens the log form, filled in with the call.
     expect(first.locator(f"#screen-pop-{call.pk} [data-pop-primary]")).to_be_focused()
@@ -178,13 +188,13 @@ def test_a_call_pops_the_card_in_both_tabs_and_enter_opens_the_prefilled_log_for
     second.wait_for_url(f"**/customers/{customer.pk}/log/?call={call.pk}**")
 
 
-def test_an_unknown_number_opens_the_new_customer_form_and_cards_stack_and_dismiss(page, daphne_url, desk):
-    log_in(page, daphne_url, desk["sanne"])
+def test_an_unknown_number_opens_the_new_customer_form_and_cards_stack_and_dismiss(page, server_url, desk):
+    log_in(page, server_url, desk["sanne"])
     expect(page.locator("#screen-pops[data-connected]")).to_be_attached(timeout=5000)
     page.fill("#q", "typing")  # someone typing keeps the focus: the card must not take it
 
-    unknown = simulate(daphne_url, desk, "+31687654321")
-    anonymous = simulate(daphne_url, desk, "anonymous")
+    unknown = simulate(server_url, desk, "+31687654321")
+    anonymous = simulate(server_url, desk, "anonymous")
 
     cards = page.locator("#screen-pops .screen-pop")
     expect(cards).to_have_count(2)

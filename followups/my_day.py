@@ -46,8 +46,8 @@ DUE_TODAY = Section("today", CHECKIN)
 QUEUE = Section("queue", CHECKIN)
 BROKEN = Section("broken", PROMISE)
 PROMISES_TODAY = Section("promises-today", PROMISE)
-TEAM_CALLBACKS = Section("callbacks", PROMISE)  # missed calls nobody holds yet, in the user's teams
-SECTIONS = {section.key: section for section in (OVERDUE, DUE_TODAY, QUEUE, BROKEN, PROMISES_TODAY, TEAM_CALLBACKS)}
+CALLBACKS = Section("callbacks", PROMISE)  # missed calls to call back: the user's own, and their teams' unowned
+SECTIONS = {section.key: section for section in (OVERDUE, DUE_TODAY, QUEUE, BROKEN, PROMISES_TODAY, CALLBACKS)}
 
 
 def _end_of_day(now: datetime) -> datetime:
@@ -64,11 +64,21 @@ def section_condition(section: Section, *, user, now: datetime) -> Q:
     if section == QUEUE:  # nobody holds it yet, in one of the user's teams
         teams = Team.objects.filter(members=user).values("pk")
         return Q(assignee__isnull=True, team__in=teams, due_date__lte=today) & CheckInIs.open()
-    if section == BROKEN:
+    if section == BROKEN:  # the user's own callbacks too, once broken
         return Q(owner=user) & PromiseIs.broken(now)
-    if section == TEAM_CALLBACKS:  # every one, due or broken: a missed call is called back as soon as can be
-        return PromiseIs.in_team_queue() & Q(team__in=Team.objects.filter(members=user).values("pk"))
-    return Q(owner=user, due_at__gte=now, due_at__lt=_end_of_day(now)) & PromiseIs.open()  # PROMISES_TODAY
+    if section == CALLBACKS:
+        return own_callbacks_condition(user=user, now=now) | (
+            PromiseIs.in_team_queue() & Q(team__in=Team.objects.filter(members=user).values("pk"))
+        )
+    # PROMISES_TODAY: the user's callbacks are in CALLBACKS, whenever they are due
+    return Q(owner=user, due_at__gte=now, due_at__lt=_end_of_day(now)) & PromiseIs.open() & ~PromiseIs.callback()
+
+
+def own_callbacks_condition(*, user, now: datetime) -> Q:
+    """The user's own callbacks in CALLBACKS: open and not yet broken, due today or later. A missed call is
+    called back as soon as can be, so it is listed from the moment it was missed, not from the day it is due;
+    the team's unowned ones are listed broken or not (nobody else will see them)."""
+    return Q(owner=user, due_at__gte=now) & PromiseIs.open() & PromiseIs.callback()
 
 
 @dataclass(frozen=True)
@@ -166,12 +176,13 @@ class MyDayCounts:
     queue: int = 0
     broken: int = 0
     promises_today: int = 0
-    team_callbacks: int = 0
+    callbacks: int = 0
+    own_callbacks: int = 0  # of `callbacks`, those the user holds (the rest wait in the team's queue)
 
     @property
     def total(self) -> int:
         """The top bar's badge: the user's own items, not the team's queue."""
-        return self.overdue + self.due_today + self.broken + self.promises_today
+        return self.overdue + self.due_today + self.broken + self.promises_today + self.own_callbacks
 
     @property
     def sections(self) -> list[tuple[str, int]]:
@@ -182,7 +193,7 @@ class MyDayCounts:
             (QUEUE.key, self.queue),
             (BROKEN.key, self.broken),
             (PROMISES_TODAY.key, self.promises_today),
-            (TEAM_CALLBACKS.key, self.team_callbacks),
+            (CALLBACKS.key, self.callbacks),
         ]
 
     def of(self, section: Section) -> int:
@@ -197,10 +208,11 @@ def my_day_counts(*, user, now: datetime) -> MyDayCounts:
         due_today=Count("pk", filter=when[DUE_TODAY.key]),
         queue=Count("pk", filter=when[QUEUE.key]),
     )
-    promises = Promise.objects.filter(when[BROKEN.key] | when[PROMISES_TODAY.key] | when[TEAM_CALLBACKS.key]).aggregate(
+    promises = Promise.objects.filter(when[BROKEN.key] | when[PROMISES_TODAY.key] | when[CALLBACKS.key]).aggregate(
         broken=Count("pk", filter=when[BROKEN.key]),
         promises_today=Count("pk", filter=when[PROMISES_TODAY.key]),
-        team_callbacks=Count("pk", filter=when[TEAM_CALLBACKS.key]),
+        callbacks=Count("pk", filter=when[CALLBACKS.key]),
+        own_callbacks=Count("pk", filter=own_callbacks_condition(user=user, now=now)),
     )
     return MyDayCounts(**checkins, **promises)
 
@@ -221,7 +233,7 @@ class MyDay:
     queue = property(lambda self: self.pages[QUEUE.key])
     broken = property(lambda self: self.pages[BROKEN.key])
     promises_today = property(lambda self: self.pages[PROMISES_TODAY.key])
-    team_callbacks = property(lambda self: self.pages[TEAM_CALLBACKS.key])
+    callbacks = property(lambda self: self.pages[CALLBACKS.key])
 
 
 def my_day(*, user, now: datetime, section: Section | None = None, after: Cursor | None = None) -> MyDay:

@@ -56,13 +56,17 @@ def _count(queryset: QuerySet) -> Subquery:
 
 
 def top_bar(*, user, now: datetime, heartbeat: str) -> TopBar:
-    """One query: the badge (My day's own sections: overdue, due today, broken, due later today), the unread
-    notifications, and the last run of the `heartbeat` sweep with the database's age for the banner."""
+    """One query: the badge (My day's own sections: overdue, due today, broken, due later today, own
+    callbacks), the unread notifications, and the last run of the `heartbeat` sweep with the database's
+    age for the banner."""
     _, end_of_today = day_bounds(timezone.localdate(now))
     own_checkins = CheckIn.objects.filter(
         Q(assignee=user) & CheckInIs.open() & Q(due_date__lte=timezone.localdate(now))
     )
-    own_promises = Promise.objects.filter(Q(owner=user) & PromiseIs.open() & Q(due_at__lt=end_of_today))
+    # My day's own promise sections: due before the end of today, and the user's callbacks whenever due
+    own_promises = Promise.objects.filter(
+        Q(owner=user) & PromiseIs.open() & (Q(due_at__lt=end_of_today) | PromiseIs.callback())
+    )
     row = (
         get_user_model()
         .objects.filter(pk=user.pk)

@@ -6,6 +6,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from followups.models import Promise
+from followups.my_day import my_day_counts
 from followups.services import callback_for_missed_call
 from followups.top_bar import top_bar
 from tests.factories import CustomerFactory, TeamFactory, UserFactory
@@ -33,10 +34,10 @@ def test_a_members_my_day_shows_the_teams_unowned_callbacks(client, team, anna, 
     response = client.get(reverse("followups:my-day"), headers=EN)
 
     day = response.context["day"]
-    assert {p.pk for p in day.team_callbacks.items} == {known.pk, unknown.pk}
+    assert {p.pk for p in day.callbacks.items} == {known.pk, unknown.pk}
     html = response.content.decode()
     section = html.partition('id="section-callbacks"')[2].partition("</section>")[0]
-    assert "Callbacks for the team" in html
+    assert "Missed calls to call back" in html
     assert "Call back" in section
     assert "Fenna Bakker" in section
     assert "020 123 4567" in section  # the unknown number, as people read it
@@ -52,17 +53,34 @@ def test_an_owned_callback_is_on_its_owners_own_list_not_the_queue(client, team,
     client.force_login(anna)
     day = client.get(reverse("followups:my-day"), headers=EN).context["day"]
     assert [p.pk for p in day.broken.items] == [callback.pk]
-    assert day.team_callbacks.count == 0
+    assert day.callbacks.count == 0
 
     client.force_login(bram)
     day = client.get(reverse("followups:my-day"), headers=EN).context["day"]
-    assert (day.broken.count, day.team_callbacks.count) == (0, 0)
+    assert (day.broken.count, day.callbacks.count) == (0, 0)
 
 
-def test_the_top_bar_counts_an_owned_callback_due_today_but_not_the_queue(team, anna, system, customer):
-    miss(team, system, customer=customer, person=anna, ago=timedelta(days=3))
-    miss(team, system, number="+31201234567")
-    assert top_bar(user=anna, now=timezone.now(), heartbeat="x").my_day_count == 1
+def test_an_owned_callback_is_listed_from_the_moment_of_the_missed_call_whenever_it_is_due(
+    client, team, anna, system, customer
+):
+    callback = miss(team, system, customer=customer, person=anna)  # due within two business hours, maybe tomorrow
+
+    client.force_login(anna)
+    day = client.get(reverse("followups:my-day"), headers=EN).context["day"]
+
+    assert [p.pk for p in day.callbacks.items] == [callback.pk]
+    assert (day.promises_today.count, day.counts.own_callbacks) == (0, 1)  # listed once
+    assert day.counts.total == 1
+
+
+def test_the_top_bar_counts_owned_callbacks_as_my_day_does_but_not_the_queue(team, anna, system, customer):
+    miss(team, system, customer=customer, person=anna, ago=timedelta(days=3))  # broken
+    miss(team, system, number="+31301234567", person=anna)  # not yet due
+    miss(team, system, number="+31201234567")  # the team's
+
+    now = timezone.now()
+    assert top_bar(user=anna, now=now, heartbeat="x").my_day_count == 2
+    assert my_day_counts(user=anna, now=now).total == 2
 
 
 def test_a_kept_callback_leaves_my_day(client, team, anna, system, customer):
@@ -72,7 +90,7 @@ def test_a_kept_callback_leaves_my_day(client, team, anna, system, customer):
     assert response.status_code in (200, 302)
     callback.refresh_from_db()
     assert callback.status == Promise.Status.KEPT
-    assert client.get(reverse("followups:my-day")).context["day"].team_callbacks.count == 0
+    assert client.get(reverse("followups:my-day")).context["day"].callbacks.count == 0
 
 
 def test_my_day_with_callbacks_runs_a_constant_number_of_queries(client, system, django_assert_max_num_queries):
@@ -90,8 +108,8 @@ def test_my_day_with_callbacks_runs_a_constant_number_of_queries(client, system,
     with django_assert_max_num_queries(10) as many:
         many_day = client.get(reverse("followups:my-day")).context["day"]
 
-    assert (few_day.team_callbacks.count, len(few_day.team_callbacks.items)) == (3, 3)
-    assert (many_day.team_callbacks.count, len(many_day.team_callbacks.items)) == (60, 25)
+    assert (few_day.callbacks.count, len(few_day.callbacks.items)) == (3, 3)
+    assert (many_day.callbacks.count, len(many_day.callbacks.items)) == (60, 25)
     assert len(few) == len(many)
 
 
@@ -100,11 +118,11 @@ def test_show_more_pages_through_the_teams_callbacks(client, system):
     team = TeamFactory(members=[user])
     made = [miss(team, system, number=number) for number in numbers(30)]
     client.force_login(user)
-    first = client.get(reverse("followups:my-day")).context["day"].team_callbacks
+    first = client.get(reverse("followups:my-day")).context["day"].callbacks
     second = (
         client.get(reverse("followups:my-day"), {"section": "callbacks", "after": first.next_cursor})
         .context["day"]
-        .team_callbacks
+        .callbacks
     )
     assert [p.pk for p in first.items + second.items] == [p.pk for p in sorted(made, key=lambda p: (p.due_at, p.pk))]
 

@@ -28,6 +28,9 @@ _PHONE_INTERNATIONAL = re.compile(r"(?:\+|\b00)[1-9][\d\s-]{7,}\d")
 # times (10:00), weeks (2026-W47) and ids (/customers/42/) have no such run.
 _PHONE_NATIONAL = re.compile(r"(?<![\w+.])\(?0(?:[ \t()-]{0,2}\d){9}(?!\d)")
 
+# The telephone system's endpoint has its secret token in the path (cti, issue 12): never in a log.
+_CTI_TOKEN = re.compile(r"(/calls/events/)[^/\s\"?]+")
+
 # Attributes of a record that become fields of their own: gunicorn's access
 # lines (contactcare.gunicorn_conf) and Celery's task context.
 EXTRA_FIELDS = ("method", "path", "status", "bytes", "duration_ms", "task", "task_id")
@@ -35,6 +38,7 @@ EXTRA_FIELDS = ("method", "path", "status", "bytes", "duration_ms", "task", "tas
 
 def redact(text: str) -> str:
     text = _QUERY_STRING.sub("?[redacted]", text)
+    text = _CTI_TOKEN.sub(r"\1[token]", text)
     text = _EMAIL.sub("[e-mail]", text)
     text = _PHONE_INTERNATIONAL.sub("[number]", text)
     return _PHONE_NATIONAL.sub("[number]", text)

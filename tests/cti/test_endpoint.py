@@ -151,3 +151,10 @@ def test_hostile_fields_never_make_a_500(client, token, event, data, as_json):
             return  # the test client cannot encode it; a PBX could not send it either
     assert response.status_code in {200, 400, 404, 409, 413}
     assert response["Content-Type"].startswith("application/json") or response.status_code == 400
+
+
+def test_the_token_never_reaches_a_log():
+    from contactcare.logs import redact
+
+    line = 'POST /calls/events/Hq3-abc_DEF123/ HTTP/1.1" 200'
+    assert redact(line) == 'POST /calls/events/[token]/ HTTP/1.1" 200'

@@ -86,7 +86,9 @@ class Timestamp(Func):
         )
 
     def as_sqlite(self, compiler, conn, **extra):
-        return self.as_sql(compiler, conn, template="strftime('%%Y-%%m-%%dT%%H:%%M:%%SZ', %(expressions)s)")
+        # The format as a parameter: a literal % in the SQL breaks Django's debug cursor (sql % params).
+        sql, params = self.as_sql(compiler, conn, template="strftime(%%s, %(expressions)s)")
+        return sql, ["%Y-%m-%dT%H:%M:%SZ", *params]
 
 
 # --- Emitting ------------------------------------------------------------------------
@@ -624,9 +626,10 @@ def dispatch(*, now: datetime, limit: int | None = None) -> int:
             .select_related("endpoint")
             .order_by("next_attempt_at", "pk")
         )
+        untried: dict[datetime, list[int]] = {}
         for delivery in deliveries:
             if delivery.endpoint_id in resting or time.monotonic() >= deadline:
-                _release([delivery.pk], resting.get(delivery.endpoint_id, now))
+                untried.setdefault(resting.get(delivery.endpoint_id, now), []).append(delivery.pk)
                 continue
             outcome = post(delivery.endpoint.url, delivery, delivery.endpoint.secret)
             again = _record(delivery, outcome, now)
@@ -634,7 +637,9 @@ def dispatch(*, now: datetime, limit: int | None = None) -> int:
                 sent += 1
             else:
                 resting[delivery.endpoint_id] = again or now + outbox.backoff(delivery.attempts + 1)
-        if limit:  # one batch of the given size (tests, and a manager's "retry now")
+        for until, pks in untried.items():
+            _release(pks, until)
+        if limit:  # just one batch of the size asked for
             break
     return sent
 

@@ -40,7 +40,7 @@ def contact_logged(moment: ContactMoment) -> int:
     )
 
 
-def _promise_rows(promises: QuerySet[Promise], occurred) -> QuerySet:
+def _promise_rows(promises: QuerySet[Promise], *, occurred, broken_at) -> QuerySet:
     return promises.order_by().values(
         wh_key=Cast("pk", output_field=CharField()),
         wh_customer=F("customer_id"),
@@ -51,7 +51,7 @@ def _promise_rows(promises: QuerySet[Promise], occurred) -> QuerySet:
             status=F("status"),
             due_at=Timestamp("due_at"),
             kept_at=Timestamp("kept_at"),
-            broken_at=Timestamp("due_at"),  # a promise breaks at its due time
+            broken_at=broken_at,
             customer_id=F("customer_id"),
             customer_number=F("customer__customer_number"),
             contact_id=F("moment_id"),
@@ -63,14 +63,16 @@ def _promise_rows(promises: QuerySet[Promise], occurred) -> QuerySet:
 
 def promise_kept(promise: Promise) -> int:
     """`promise.kept`, when a promise is recorded kept (by a person, or by logging the callback)."""
-    return webhooks.emit_rows(
-        WebhookEvent.PROMISE_KEPT, _promise_rows(Promise.objects.filter(pk=promise.pk), F("kept_at"))
-    )
+    kept = Promise.objects.filter(pk=promise.pk)
+    rows = _promise_rows(kept, occurred=F("kept_at"), broken_at=Timestamp("broken_at"))
+    return webhooks.emit_rows(WebhookEvent.PROMISE_KEPT, rows)
 
 
 def promises_broken(unswept: QuerySet[Promise]) -> int:
     """`promise.broken` for every promise the broken-promise sweep is about to record: one statement."""
-    return webhooks.emit_rows(WebhookEvent.PROMISE_BROKEN, _promise_rows(unswept, F("due_at")))
+    # Written before the sweep's UPDATE records `broken_at`: a promise breaks at its due time.
+    rows = _promise_rows(unswept, occurred=F("due_at"), broken_at=Timestamp("due_at"))
+    return webhooks.emit_rows(WebhookEvent.PROMISE_BROKEN, rows)
 
 
 def checkins_overdue(*, now: datetime) -> int:

@@ -66,7 +66,7 @@ def test_a_kept_promise_says_when_and_carries_no_text(manager):
         "status": "kept",
         "due_at": webhooks.timestamp(promise.due_at),
         "kept_at": webhooks.timestamp(kept_at),
-        "broken_at": webhooks.timestamp(promise.due_at),
+        "broken_at": None,  # kept in time: it never broke
         "customer_id": promise.customer_id,
         "customer_number": promise.customer.customer_number,
         "contact_id": promise.moment_id,
@@ -74,6 +74,16 @@ def test_a_kept_promise_says_when_and_carries_no_text(manager):
         "owner_id": promise.owner_id,
     }
     assert "Vries" not in webhooks.body(delivery).decode()
+
+
+def test_a_promise_kept_late_says_when_it_broke(manager):
+    register(manager, URL, events=[WebhookEvent.PROMISE_KEPT])
+    promise = PromiseFactory(due_at=timezone.now() - timedelta(hours=1))
+    services.promises_mark_broken(now=timezone.now())
+
+    services.promise_keep(promise=promise, actor=manager)
+
+    assert WebhookDelivery.objects.get().payload["broken_at"] == webhooks.timestamp(promise.due_at)
 
 
 def test_a_callback_without_customer_or_owner_is_announced_with_nulls_and_without_its_number(manager):

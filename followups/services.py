@@ -668,15 +668,17 @@ def callbacks_keep(*, moment: ContactMoment, customer: Customer, actor) -> list[
     Every open callback of the customer (any team: the customer was called
     back), and every open callback on the customer's phone number that has no
     customer yet (it gets this one). Only callbacks for calls missed before
-    the contact happened: a contact logged afterwards for an earlier call does
-    not answer a later missed call. On time or late follows `PromiseIs`.
+    the contact happened (to the minute, as contacts are typed): a contact
+    logged afterwards for an earlier call does not answer a later missed
+    call. On time or late follows `PromiseIs`.
     """
     same = Q(customer=customer)
     if customer.phone:
         same |= Q(customer__isnull=True, number=customer.phone)
     kept = []
+    # A contact's time is typed to the minute: a call back in the minute of the missed call counts.
     callbacks = Promise.objects.filter(PromiseIs.open() & PromiseIs.callback() & same).filter(
-        made_at__lte=moment.occurred_at
+        made_at__lt=moment.occurred_at + timedelta(minutes=1)
     )
     for promise in callbacks.select_for_update().order_by("pk"):
         if promise.customer_id is None:

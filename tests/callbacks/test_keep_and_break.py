@@ -156,3 +156,14 @@ def test_a_queued_callback_of_a_team_without_lead_tells_nobody_but_shows_broken(
     assert promises_mark_broken(now=timezone.now()) == 1
     assert not Notification.objects.filter(kind=Notification.Kind.PROMISE_BROKEN).exists()
     assert Promise.objects.broken(timezone.now()).filter(pk=callback.pk).exists()
+
+
+def test_a_call_back_typed_in_the_minute_of_the_missed_call_keeps_it(team, customer, anna, system):
+    # the log form's time has minutes only: 10:15 for a call back at 10:15:40 after a call missed at 10:15:20
+    callback = miss(team, customer, None, system, ago=timedelta(seconds=20))
+    typed = callback.made_at.replace(second=0, microsecond=0)
+
+    log(customer, anna, when=typed)
+
+    callback.refresh_from_db()
+    assert callback.status == Promise.Status.KEPT

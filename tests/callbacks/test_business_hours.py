@@ -1,5 +1,8 @@
 """Business-hours arithmetic (followups.planning.business_hours_add): opening hours on business days only."""
 
+import os
+import subprocess
+import sys
 from datetime import UTC, datetime, time, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
@@ -104,18 +107,15 @@ def test_opening_hours_parse():
     assert OpeningHours.parse(" 08:30-17:45 ") == OpeningHours(time(8, 30), time(17, 45))
 
 
-def test_the_setting_is_checked_at_startup(monkeypatch):
-    import importlib
-
-    from django.core.exceptions import ImproperlyConfigured
-
-    import contactcare.settings as project_settings
-
-    monkeypatch.setenv("DESK_OPENING_HOURS", "17:00-09:00")
-    with pytest.raises(ImproperlyConfigured):
-        importlib.reload(project_settings)
-    monkeypatch.delenv("DESK_OPENING_HOURS")
-    importlib.reload(project_settings)
+@pytest.mark.parametrize(("name", "value"), [("DESK_OPENING_HOURS", "17:00-09:00"), ("CALLBACK_BUSINESS_HOURS", "0")])
+def test_the_settings_are_checked_at_startup(name, value):
+    # In a process of its own: settings are read once per process.
+    env = {**os.environ, name: value, "DEBUG": "1"}
+    started = subprocess.run(
+        [sys.executable, "-c", "import contactcare.settings"], env=env, capture_output=True, text=True, timeout=60
+    )
+    assert started.returncode != 0
+    assert "ImproperlyConfigured" in started.stderr and name in started.stderr
 
 
 # --- Properties -------------------------------------------------------------------

@@ -1,7 +1,10 @@
 """What every API view shares: token or session, the screens' permissions, throttling, cursor pages, JSON only,
 and the Idempotency-Key on every POST."""
 
+import contextlib
+
 from django.contrib.auth.decorators import login_not_required
+from django.http.request import RawPostDataException
 from rest_framework import generics
 from rest_framework.authentication import SessionAuthentication
 from rest_framework.parsers import JSONParser
@@ -29,14 +32,18 @@ class ApiView(generics.GenericAPIView):
         return login_not_required(super().as_view(**initkwargs))
 
     def idempotency_customer(self, data) -> int | None:
-        """The customer a stored answer is about (erasing them drops it); views that know it say so."""
-        return None
+        """The customer a stored answer is about (erasing them drops it): its `customer`, or its contact's."""
+        if not isinstance(data, dict):
+            return None
+        contact = data.get("contact")
+        return data.get("customer") or (contact.get("customer") if isinstance(contact, dict) else None)
 
     def dispatch(self, request, *args, **kwargs):
         """DRF's dispatch, with the POST handler run once per Idempotency-Key (after authentication, permission
         and throttling, so a key is always someone's)."""
         if request.method == "POST":
-            request.body  # noqa: B018 - read now: the key's fingerprint needs the body after DRF parsed it
+            with contextlib.suppress(RawPostDataException):  # a multipart form was read already: a 415 follows
+                request.body  # noqa: B018 - read now: the key's fingerprint needs the body after DRF parsed it
         self.args, self.kwargs = args, kwargs
         request = self.initialize_request(request, *args, **kwargs)
         self.request = request

@@ -21,6 +21,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.http.request import RawPostDataException
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from rest_framework import status
@@ -37,7 +38,10 @@ _KEY = re.compile(rf"^[\x21-\x7e]{{1,{IDEMPOTENCY_KEY_MAX_LENGTH}}}$", re.ASCII)
 
 def request_fingerprint(request) -> str:
     """SHA-256 of method, path and body; a JSON body by its meaning (key order and spacing do not count)."""
-    body = request.body
+    try:
+        body = request.body
+    except RawPostDataException:  # a multipart form, read by the middleware: never a JSON write of ours
+        body = b"\x00form"
     with contextlib.suppress(ValueError, UnicodeDecodeError, RecursionError):
         body = json.dumps(json.loads(body), sort_keys=True, separators=(",", ":")).encode()
     digest = hashlib.sha256()

@@ -308,9 +308,6 @@ class CheckInItem(ApiView):
     def get_queryset(self):
         return access.checkins_for(user=self.request.user)
 
-    def idempotency_customer(self, data):
-        return data.get("customer") if isinstance(data, dict) else None
-
     def get(self, request, pk):
         return Response(self.get_serializer(self.get_object()).data)
 
@@ -390,9 +387,6 @@ class PromiseItem(ApiView):
 
     def get_queryset(self):
         return access.promises_for(user=self.request.user)
-
-    def idempotency_customer(self, data):
-        return data.get("customer") if isinstance(data, dict) else None
 
     def get(self, request, pk):
         return Response(self.get_serializer(self.get_object()).data)

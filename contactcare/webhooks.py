@@ -442,15 +442,17 @@ class WebhookStatus:
     last_overdue_sweep: SweepRun | None
 
 
-def webhook_status() -> WebhookStatus:
-    """The Status page's webhook counts and the webhook sweeps' heartbeat (two queries)."""
+def webhook_status(*, sweeps: Sequence[SweepRun] | None = None) -> WebhookStatus:
+    """The Status page's webhook counts (one query) and the webhook sweeps' heartbeat (from `sweeps`, if read)."""
     status = WebhookDelivery.Status
     counts = WebhookDelivery.objects.aggregate(
         pending=Count("pk", filter=Q(status__in=[status.PENDING, status.SENDING])),
         failed=Count("pk", filter=Q(status=status.FAILED)),
         dead=Count("pk", filter=Q(status=status.DEAD)),
     )
-    runs = {run.name: run for run in SweepRun.objects.filter(name__in=[DISPATCH, CHECKINS_OVERDUE])}
+    if sweeps is None:
+        sweeps = SweepRun.objects.filter(name__in=[DISPATCH, CHECKINS_OVERDUE])
+    runs = {run.name: run for run in sweeps}
     return WebhookStatus(
         pending=counts["pending"],
         failed=counts["failed"],

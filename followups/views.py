@@ -408,7 +408,8 @@ def notification_list(request):
 
 @permission_required("contactcare.view_followup_status", raise_exception=True)
 def status(request):
-    context = {"status": selectors.followup_status(), "now": timezone.now(), "webhooks": webhooks.webhook_status()}
+    status = selectors.followup_status()
+    context = {"status": status, "now": timezone.now(), "webhooks": webhooks.webhook_status(sweeps=status.sweeps)}
     if request.user.has_perm(retention.ERASE_PERMISSION):  # the month's retention list, while it waits
         context["retention_waiting"] = retention.retention_review_waiting()
     return render(request, "followups/status.html", context)

@@ -7,6 +7,7 @@ import time
 from datetime import timedelta
 
 import pytest
+from django.core import mail
 from django.db import connection
 from django.utils import timezone
 
@@ -14,7 +15,7 @@ from contactcare import outbox, webhooks
 from contactcare.models import WebhookDelivery, WebhookEvent
 from followups import services
 
-from ..factories import CustomerFactory
+from ..factories import ContactMomentFactory, CustomerFactory, PromiseFactory, UserFactory
 from .conftest import Receiver, register, verify
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("allow_private")]
@@ -267,3 +268,28 @@ def test_the_body_is_the_same_bytes_on_every_attempt(manager, receiver):
     first, second = receiver.received
     assert first.body == second.body
     assert json.loads(first.body)["occurred_at"].endswith("Z")
+
+
+def test_a_slow_receiver_never_holds_up_the_e_mails(manager, receiver, settings):
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    receiver.delay = 3.0
+    register(manager, receiver.url)
+    owner = UserFactory(username="owner", email="owner@example.com")
+    moment = ContactMomentFactory(logged_by=owner, team=None)
+    PromiseFactory(moment=moment, team=None, due_at=timezone.now() - timedelta(minutes=5))
+    services.promises_mark_broken(now=timezone.now())
+
+    started = time.monotonic()
+    assert outbox.dispatch(now=timezone.now()) == 1  # the e-mail dispatch is another task: no webhook in it
+    assert time.monotonic() - started < 2
+    assert len(mail.outbox) == 1 and receiver.received == []
+    assert WebhookDelivery.objects.filter(event="promise.broken", status="pending").count() == 1
+
+
+def test_both_delivery_sweeps_are_scheduled_and_their_tasks_registered(settings):
+    from contactcare.celery import app
+
+    tasks = {entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()}
+    assert {"contactcare.webhooks.dispatch_task", "followups.tasks.checkins_overdue_webhooks_task"} <= tasks
+    app.loader.import_default_modules()
+    assert {"contactcare.webhooks.dispatch_task", "followups.tasks.checkins_overdue_webhooks_task"} <= set(app.tasks)

@@ -12,3 +12,11 @@ def talk_time(delta) -> str:
     hours, rest = divmod(seconds, 3600)
     minutes, seconds = divmod(rest, 60)
     return f"{hours}:{minutes:02d}:{seconds:02d}" if hours else f"{minutes}:{seconds:02d}"
+
+
+@register.simple_tag
+def call_log_url(call, customer) -> str:
+    """The log form for `customer`, pre-filled with this call: the same link as the screen-pop's (cti.pop)."""
+    from cti.pop import call_log_url as url
+
+    return url(call=call, customer=customer)

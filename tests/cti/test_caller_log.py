@@ -45,7 +45,7 @@ def test_staff_see_their_teams_calls_with_counts_and_links(client, line):
     assert response.status_code == 200
     page = response.content.decode()
     assert customer.full_name in page or customer.form_of_address in page
-    assert f"?call={Call.objects.first().pk}" in page  # Log now
+    assert f"?call={Call.objects.first().pk}&amp;channel=phone&amp;direction=in" in page  # Log now, pre-filled
     assert response.context["figures"]["total"].total == 2
     assert response.context["figures"]["total"].answered == 1
     assert response.context["figures"]["total"].missed == 1

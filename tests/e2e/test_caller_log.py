@@ -1,5 +1,7 @@
 """Issue 12 in a real browser: a manager simulates calls; the caller log shows them, with Log now and New customer."""
 
+import re
+
 import pytest
 from playwright.sync_api import expect
 
@@ -50,7 +52,10 @@ def test_simulated_calls_land_in_the_caller_log(login, page, live_server, a11y, 
     # "Log now" opens the log form for this call; "New customer" has the number in Phone
     call = Call.objects.get(state=Call.State.ENDED)
     answered.get_by_role("link", name="Log now").click()
-    expect(page).to_have_url(f"{live_server.url}/customers/{customer.pk}/log/?call={call.pk}")
+    expect(page).to_have_url(
+        re.compile(rf"/customers/{customer.pk}/log/\?call={call.pk}&channel=phone&direction=in&at=")
+    )
+    expect(page.locator("input[name=call]")).to_have_value(str(call.pk))
     page.go_back()
     page.locator("tr.call-missed").get_by_role("link", name="New customer").click()
     expect(page.locator("#id_phone")).to_have_value("+31612312312")

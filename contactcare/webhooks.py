@@ -216,8 +216,12 @@ def url_normalize(url: str) -> str:
         )
     if _CONTROL.search(url) or " " in url:
         raise ValidationError({"url": _("A URL cannot contain spaces or control characters.")}, code="invalid")
-    parts = urlsplit(url)
-    if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
+    try:
+        parts = urlsplit(url)
+        hostname = parts.hostname
+    except ValueError:  # e.g. an unclosed [ of an IPv6 address
+        raise ValidationError({"url": _("This URL's host or port cannot be read.")}, code="invalid") from None
+    if parts.scheme.lower() not in ("http", "https") or not hostname:
         raise ValidationError({"url": _("Enter a URL that starts with https:// (or http://).")}, code="scheme")
     if parts.username is not None or parts.password is not None:
         raise ValidationError(
@@ -225,7 +229,7 @@ def url_normalize(url: str) -> str:
             code="credentials",
         )
     try:
-        host = parts.hostname.encode("idna").decode("ascii")
+        host = hostname.encode("idna").decode("ascii")
         port = parts.port
     except (UnicodeError, ValueError):
         raise ValidationError({"url": _("This URL's host or port cannot be read.")}, code="invalid") from None
@@ -240,10 +244,13 @@ def url_normalize(url: str) -> str:
 
 def resolve(url: str) -> Target:
     """Where `url` (normalised) leads, if every address its host resolves to may be called; else Blocked."""
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise Blocked("scheme")
-    port = parts.port or (443 if parts.scheme == "https" else 80)
+    try:
+        parts = urlsplit(url)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise Blocked("scheme")
+        port = parts.port or (443 if parts.scheme == "https" else 80)
+    except ValueError as error:
+        raise Blocked("unreadable") from error
     try:
         found = socket.getaddrinfo(parts.hostname, port, type=socket.SOCK_STREAM)
     except (OSError, UnicodeError) as error:

@@ -72,6 +72,9 @@ def test_a_hostname_that_resolves_to_loopback_is_refused(manager, monkeypatch):
         ("javascript:alert(1)", "https://"),
         ("https://user:pw@93.184.216.34/", "user name and password"),
         ("https://93.184.216.34:99999/", "cannot be read"),
+        ("https://[::1/", "cannot be read"),
+        ("https://[not-an-address]/", "cannot be read"),
+        ("https://\uff11\uff12\uff17.0.0.1/", "internal network"),  # fullwidth digits: NFKC makes them 127
         ("https://93.184.216.34:\u0661\u0662/", "cannot be read"),  # Arabic-Indic digits as the port
         ("https://93.184.216.34/\u0661\u0662", "ASCII"),
         ("https://93.184.216.34/a\x00b", "control characters"),

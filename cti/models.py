@@ -149,6 +149,7 @@ class Call(models.Model):
         indexes = [
             models.Index(fields=["team", "started_at"], name="call_team_started_idx"),
             models.Index(fields=["user", "started_at"], name="call_user_started_idx"),
+            models.Index(fields=["started_at"], name="call_started_idx"),  # managers' log: every team's day
         ]
 
     def __str__(self):

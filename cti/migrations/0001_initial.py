@@ -179,6 +179,7 @@ class Migration(migrations.Migration):
                 "indexes": [
                     models.Index(fields=["team", "started_at"], name="call_team_started_idx"),
                     models.Index(fields=["user", "started_at"], name="call_user_started_idx"),
+                    models.Index(fields=["started_at"], name="call_started_idx"),
                 ],
                 "constraints": [
                     models.UniqueConstraint(fields=("line", "call_id"), name="call_unique_per_line"),

@@ -109,3 +109,21 @@ def test_too_many_requests_per_token_is_429_with_retry_after(desk, settings):
     assert refused.status_code == 429 and int(refused["Retry-After"]) > 0
     assert refused.json()["code"] == "throttled"
     assert other_token.get("/api/v1/my-day/").status_code == 200  # counted per token
+
+
+def test_my_day_costs_the_same_for_3_or_30_items(desk, clients):
+    from django.utils import timezone
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert clients["staff"].get("/api/v1/my-day/").status_code == 200
+        return len(captured)
+
+    clients["staff"].get("/api/v1/my-day/")  # the token's first use writes its last_used_at
+    few = queries()
+    for _ in range(30):
+        origin = ContactMomentFactory(team=desk.noord, logged_by=desk.users["staff"])
+        CheckInFactory(origin=origin, due_date=timezone.localdate(), assignee=desk.users["staff"])
+    many = queries()
+
+    assert many <= few + 1, (few, many)  # a section that was empty needs its one query once it has items

@@ -239,3 +239,33 @@ def test_a_promise_without_customer_or_owner_reads_as_nulls(desk, clients):
 
     assert response.status_code == 200
     assert (response.json()["customer"], response.json()["owner"], response.json()["moment"]) == (None, None, None)
+
+
+def test_logging_with_another_teams_check_in_logs_but_does_not_complete_it(desk, clients):
+    url = f"/api/v1/customers/{desk.other_checkin.customer_id}/contacts/"
+
+    response = clients["staff"].post(url, {"summary": "Nagebeld", "direction": "out", "checkin": desk.other_checkin.pk})
+
+    assert response.status_code == 201
+    assert response.json()["checkin_done"] is None and response.json()["warnings"]
+    assert CheckIn.objects.get(pk=desk.other_checkin.pk).status == CheckIn.Status.OPEN
+
+
+def test_logging_with_its_check_in_completes_it_as_call_now(desk, clients):
+    url = f"/api/v1/customers/{desk.customer.pk}/contacts/"
+
+    response = clients["staff"].post(url, {"summary": "Nagebeld", "direction": "out", "checkin": desk.checkin.pk})
+
+    assert response.status_code == 201
+    assert response.json()["checkin_done"]["status"] == "done"
+    assert response.json()["checkin_done"]["done_moment"] == response.json()["contact"]["id"]
+
+
+def test_doing_a_closed_check_in_logs_nothing(desk, clients):
+    clients["staff"].post(f"/api/v1/checkins/{desk.checkin.pk}/skip/", {"reason": "Op vakantie"})
+    before = ContactMoment.objects.count()
+
+    response = clients["staff"].post(f"/api/v1/checkins/{desk.checkin.pk}/done/", {"summary": "Nagebeld"})
+
+    assert response.status_code == 400 and response.json()["code"] == "closed"
+    assert ContactMoment.objects.count() == before

@@ -210,3 +210,26 @@ def test_an_unknown_number_opens_the_new_customer_form_and_cards_stack_and_dismi
     page.wait_for_url("**/customers/new/?phone=*")
     expect(page.locator("#id_phone")).to_have_value("06 87654321")
     assert unknown.customer is None
+
+
+def test_a_lost_connection_comes_back_and_a_signed_out_one_stays_closed(page, server_url, desk):
+    sockets = []
+
+    def through(route):  # every socket the page opens, passed on to the real server
+        sockets.append(route)
+        route.connect_to_server()
+
+    page.route_web_socket("**/ws/calls/", through)
+    log_in(page, server_url, desk["sanne"])
+    region = page.locator("#screen-pops")
+    expect(region).to_have_attribute("data-connected", "")
+
+    sockets[-1].close(code=1011)  # the server went away: the page opens a new socket within a second
+    expect(region).not_to_have_attribute("data-connected", "")
+    expect(region).to_have_attribute("data-connected", "", timeout=3000)
+    assert len(sockets) == 2
+
+    sockets[-1].close(code=4401)  # signed out elsewhere: no more tries
+    page.wait_for_timeout(2000)
+    assert len(sockets) == 2
+    expect(region).not_to_have_attribute("data-connected", "")

@@ -137,3 +137,14 @@ def test_the_tokens_page_is_in_the_account_menu(staff_client):
     html = staff_client.get(reverse("followups:my-day")).content.decode()
 
     assert reverse("api:token-list") in html
+
+
+def test_a_token_can_be_made_to_expire(staff_user):
+    client = _page_client(staff_user)
+
+    client.post(reverse("api:token-list"), {"name": "Trial", "expires_in": "30"})
+    refused = client.post(reverse("api:token-list"), {"name": "Odd", "expires_in": "7"})
+
+    token = ApiToken.objects.get(user=staff_user)
+    assert timedelta(days=29) < token.expires_at - timezone.now() <= timedelta(days=30)
+    assert refused.status_code == 200 and refused.context["form"].errors["expires_in"]

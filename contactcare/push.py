@@ -16,6 +16,7 @@ recorded, only the pop is lost.
 import asyncio
 import logging
 from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
 
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
@@ -50,6 +51,17 @@ def screen_pop(*, user_ids: Iterable[int], call_pk: int) -> None:
     transaction.on_commit(lambda: _send(ids, call_pk), robust=True)
 
 
+def _run(coroutine_function) -> None:
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:  # the usual case: a sync view or task, no event loop in this thread
+        async_to_sync(coroutine_function)()
+        return
+    # This thread runs an event loop (async code, or a test driving a browser): send from a thread of its own.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        pool.submit(async_to_sync(coroutine_function)).result()
+
+
 def _send(user_ids: list[int], call_pk: int) -> None:
     try:
         layer = get_channel_layer()
@@ -69,7 +81,7 @@ def _send(user_ids: list[int], call_pk: int) -> None:
         )
 
     try:
-        async_to_sync(send_all)()
+        _run(send_all)
     except Exception as error:  # noqa: BLE001 - Redis stopped, slow or refusing: the pop is lost, the call is not
         logger.warning(
             "screen-pop not sent to %s user(s) for call %s: %s", len(user_ids), call_pk, type(error).__name__

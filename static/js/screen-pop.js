@@ -45,7 +45,13 @@
   }
 
   function refreshRegion() {
-    region.classList.toggle("d-none", cards().length === 0);
+    var all = cards();
+    region.classList.toggle("d-none", all.length === 0);
+    all.forEach(function (card, position) {  // L opens the newest card: only that one shows the key
+      Array.prototype.forEach.call(card.querySelectorAll("[data-pop-key]"), function (key) {
+        key.classList.toggle("d-none", position > 0);
+      });
+    });
   }
 
   function announce(text) {

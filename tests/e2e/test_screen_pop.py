@@ -146,7 +146,7 @@ def simulate(url, desk, number):
     return Call.objects.get(team=desk["team"], call_id=call_id)
 
 
-def test_a_call_pops_the_card_in_both_tabs_and_enter_opens_the_prefilled_log_form(page, server_url, desk):
+def test_a_call_pops_the_card_in_both_tabs_and_enter_opens_the_prefilled_log_form(page, server_url, desk, screenshot):
     customer = CustomerFactory(full_name="Anna de Vries", preferred_address="mevrouw De Vries", phone=NUMBER)
     CustomerDetailFactory(customer=customer, text="Hard of hearing", is_pinned=True)
     first, second = two_tabs(page, server_url, desk["sanne"])
@@ -171,6 +171,7 @@ def test_a_call_pops_the_card_in_both_tabs_and_enter_opens_the_prefilled_log_for
         expect(tab.locator("#screen-pop-status")).to_contain_text("Incoming call: mevrouw De Vries")
     assert first.evaluate("performance.getEntriesByType('navigation').length") == reloads  # no reload
     assert_accessible(first, server_url, "screen-pop cards")
+    screenshot("screen-pop", full_page=False)
 
     # The card's main button has the focus: Enter opens the log form, filled in with the call.
     expect(first.locator(f"#screen-pop-{call.pk} [data-pop-primary]")).to_be_focused()
@@ -201,6 +202,8 @@ def test_an_unknown_number_opens_the_new_customer_form_and_cards_stack_and_dismi
     expect(cards.first).to_have_id(f"screen-pop-{anonymous.pk}")  # newest on top
     expect(cards.first).to_contain_text("Anonymous number")
     expect(cards.nth(1)).to_contain_text("Unknown number")
+    expect(cards.first.locator("kbd")).to_be_visible()  # L opens the newest card: only it shows the key
+    expect(cards.nth(1).locator("kbd")).to_be_hidden()
     expect(page.locator("#q")).to_be_focused()
     page.locator(f"#screen-pop-{anonymous.pk} [data-pop-dismiss]").click()
     expect(cards).to_have_count(1)

@@ -1,9 +1,12 @@
 """Fixtures for the screen-pop: a desk with a telephone line, calls rung through the cti service, sockets."""
 
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
+from asgiref.sync import async_to_sync
 from channels.testing import WebsocketCommunicator
+from django.db import connections
 from django.test import Client
 
 from contactcare import roles
@@ -37,6 +40,23 @@ def team_of_two(transactional_db):
 def line(team_of_two, django_user_model):
     manager = UserFactory(username="mila", role=roles.MANAGER)
     return services.line_token_rotate(team=team_of_two["team"], actor=manager)[0]
+
+
+def run(coroutine_function, *args):
+    """Run an async test scenario to its end, in a thread of its own.
+
+    Not in the test's thread: after a browser test, Playwright's event loop stays in it, and async_to_sync
+    refuses to run there. The thread's database connection is closed afterwards.
+    """
+
+    def in_thread():
+        try:
+            return async_to_sync(coroutine_function)(*args)
+        finally:
+            connections.close_all()
+
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(in_thread).result()
 
 
 def ring(line, *, number=NUMBER, users=("sanne",), call_id=None):

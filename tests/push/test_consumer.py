@@ -7,7 +7,6 @@ WebsocketCommunicator; the calls come from the cti service (`call_event`), whose
 
 import json
 
-from asgiref.sync import async_to_sync
 from channels.db import database_sync_to_async
 from channels.layers import get_channel_layer
 from django.contrib.auth import get_user_model
@@ -26,11 +25,7 @@ from tests.factories import (
     UserFactory,
 )
 
-from .conftest import NUMBER, ring, session_cookie, socket
-
-
-def run(scenario):
-    return async_to_sync(scenario)()
+from .conftest import NUMBER, ring, run, session_cookie, socket
 
 
 def test_an_anonymous_visitor_is_refused(team_of_two):

@@ -10,12 +10,12 @@ import time
 import uuid
 
 import pytest
-from asgiref.sync import async_to_sync, sync_to_async
+from asgiref.sync import sync_to_async
 from channels.layers import get_channel_layer
 
 from contactcare.push import screen_pop
 
-from .conftest import NUMBER, ring, session_cookie, socket
+from .conftest import NUMBER, ring, run, session_cookie, socket
 
 REDIS_URL = os.environ.get("CELERY_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 
@@ -71,7 +71,7 @@ def test_two_tabs_both_get_the_card_over_redis(team_of_two, line, settings):
         await get_channel_layer().flush()
         return call, messages, elapsed
 
-    call, messages, elapsed = async_to_sync(scenario)()
+    call, messages, elapsed = run(scenario)
 
     assert [m["call"] for m in messages] == [call.pk, call.pk]
     assert all("Anna de Vries" in m["html"] for m in messages)
@@ -153,8 +153,8 @@ def test_a_broken_layer_setting_is_logged_and_ignored(settings, caplog, sent_at_
 def test_nothing_is_sent_before_the_transaction_commits(django_capture_on_commit_callbacks):
     """The tab's socket reads the call on its own connection: the pop waits until the call is committed."""
     layer = get_channel_layer()
-    channel = async_to_sync(layer.new_channel)()
-    async_to_sync(layer.group_add)("user.5", channel)
+    channel = run(layer.new_channel)
+    run(layer.group_add, "user.5", channel)
 
     async def next_message():
         return await asyncio.wait_for(layer.receive(channel), timeout=0.2)
@@ -162,13 +162,13 @@ def test_nothing_is_sent_before_the_transaction_commits(django_capture_on_commit
     with django_capture_on_commit_callbacks() as callbacks:
         screen_pop(user_ids=[5, 5, "5"], call_pk=11)
     with pytest.raises(TimeoutError):
-        async_to_sync(next_message)()
+        run(next_message)
     assert len(callbacks) == 1
     callbacks[0]()
 
-    assert async_to_sync(next_message)() == {"type": "call.pop", "call": 11}  # once, for the one user
+    assert run(next_message) == {"type": "call.pop", "call": 11}  # once, for the one user
     with pytest.raises(TimeoutError):
-        async_to_sync(next_message)()
+        run(next_message)
 
 
 @pytest.mark.django_db
@@ -179,3 +179,20 @@ def test_ids_that_are_not_numbers_are_refused_quietly(caplog):
         screen_pop(user_ids=[], call_pk=1)
 
     assert caplog.text.count("ids are not integers") == 2
+
+
+def test_it_also_sends_from_a_thread_that_runs_an_event_loop():
+    """Async code, or a test after a browser test (Playwright's loop stays in the main thread)."""
+    from contactcare import push
+
+    sent = []
+
+    async def send():
+        sent.append("sent")
+
+    async def async_caller():
+        push._run(send)  # async_to_sync alone would refuse: "cannot use AsyncToSync in the same thread"
+
+    run(async_caller)
+
+    assert sent == ["sent"]

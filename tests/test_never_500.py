@@ -164,6 +164,7 @@ QUERY_PARAMS = [
 ]
 QUERY_PARAMS += ["name", "queue", "pinned"]
 QUERY_PARAMS += ["section", "after"]  # My day's "Show more" (issue 11); "after" is the Customers page's too
+QUERY_PARAMS += ["day", "call", "channel", "direction", "at", "phone"]  # caller log, call prefill (issue 12)
 ADMIN_PARAMS = [
     "q",
     "o",
@@ -187,6 +188,7 @@ ADMIN_PARAMS = [
 ]
 
 FORM_MODULES = ["contacts.forms", "followups.forms", "reports.forms", "contactcare.forms", "contactcare.login"]
+FORM_MODULES += ["cti.forms", "api.token_views", "contactcare.webhook_views"]  # issue 12
 FORMSET_PREFIXES = {"promises"}  # the promise rows on the log form
 
 

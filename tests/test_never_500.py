@@ -41,6 +41,7 @@ from contacts.models import ContactMoment, Customer, CustomerDetail, Team, Topic
 from followups.models import CheckIn, CheckInPolicy, Notification, Promise
 from reports.models import ReportDownload
 
+from .dates import business_day_ahead
 from .factories import (
     PASSWORD,
     CheckInFactory,
@@ -394,7 +395,7 @@ def _baseline(route: Route, world: World, role: str) -> dict:
     """A valid POST for the route, so that hostile values in some fields meet the rules behind the form."""
     name = route.name
     user = world.users.get(role)
-    tomorrow = (timezone.localdate() + timedelta(days=1)).isoformat()
+    tomorrow = business_day_ahead(1).isoformat()
     key = str(uuid.uuid4())
     if name in {"contacts:customer-create", "contacts:customer-update"} or "customer_" in name:
         data = {"full_name": "Ann Example", "preferred_address": "", "customer_number": "", "phone": "06 12345678"}
@@ -743,7 +744,7 @@ NEXT_VALUES = ["abc", "//evil.example", "javascript:alert(1)", "/\\evil", "https
 def _act(world, action: str):
     """(url, data, check) for one action on team Noord's items, posted with `next`."""
     checkin, promise = world.checkins[0], world.promises[0]
-    tomorrow = timezone.localdate() + timedelta(days=1)
+    tomorrow = business_day_ahead(1)
     if action == "keep":
         return reverse("followups:promise-keep", args=[promise.pk]), {}, lambda: _status(promise) == "kept"
     if action == "cancel":

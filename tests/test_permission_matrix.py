@@ -22,6 +22,7 @@ from django.utils import timezone
 from contactcare import roles
 from followups.models import CheckIn, Promise
 
+from .dates import business_day_ahead
 from .factories import CheckInFactory, ContactMomentFactory, CustomerFactory, PromiseFactory, TeamFactory, UserFactory
 from .forms import contact_log_data
 
@@ -79,7 +80,7 @@ def _state(desk: Desk) -> dict:
 
 
 def _tomorrow():
-    return timezone.localdate() + timedelta(days=1)
+    return business_day_ahead(1)
 
 
 # --- The actions on one check-in or promise ------------------------------------

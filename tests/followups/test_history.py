@@ -11,6 +11,7 @@ from contacts.models import Customer
 from followups import selectors, services
 from followups.models import CheckIn
 
+from ..dates import business_day_ahead
 from ..factories import CheckInFactory, ContactMomentFactory, CustomerFactory, PromiseFactory, TeamFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -25,12 +26,6 @@ def team(db):
     return TeamFactory(name="Noord", lead=lead, members=[lead, anna, bram]), lead, anna, bram
 
 
-def _business_day_ahead(days: int):
-    from followups.planning import next_business_day
-
-    return next_business_day(timezone.localdate() + timedelta(days=days), "NL")
-
-
 def _items(team, anna, customer=None):
     moment = ContactMomentFactory(customer=customer or CustomerFactory(), logged_by=anna, team=team)
     return CheckInFactory(origin=moment, assignee=anna, team=team), PromiseFactory(moment=moment, owner=anna, team=team)
@@ -39,7 +34,7 @@ def _items(team, anna, customer=None):
 def test_the_history_names_each_step_with_who_when_and_why(team):
     team, lead, anna, bram = team
     checkin, promise = _items(team, anna)
-    new_day = _business_day_ahead(10)
+    new_day = business_day_ahead(10)
     services.checkin_reschedule(checkin=checkin, due=new_day, reason="Klant is op vakantie", actor=anna)
     services.followups_reassign(team=team, checkin_ids=[checkin.pk], promise_ids=[promise.pk], to_user=bram, actor=lead)
     services.checkin_skip(checkin=checkin, reason="Klant wil niet gebeld worden", actor=bram)
@@ -126,7 +121,7 @@ def test_the_history_page_lists_the_check_ins_and_promises_changes(team, client)
 def test_the_customer_panel_shows_the_recent_changes(team, client):
     team, _lead, anna, _bram = team
     checkin, _ = _items(team, anna)
-    new_day = _business_day_ahead(10)
+    new_day = business_day_ahead(10)
     services.checkin_reschedule(checkin=checkin, due=new_day, reason="Klant is op vakantie", actor=anna)
     client.force_login(anna)
 

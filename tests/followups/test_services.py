@@ -12,6 +12,7 @@ from contacts.models import ContactMoment
 from followups import services
 from followups.models import CheckIn, CheckInPolicy, Notification, Promise
 
+from ..dates import business_day_ahead
 from ..factories import (
     CheckInFactory,
     CheckInPolicyFactory,
@@ -170,7 +171,7 @@ def test_skip_needs_a_reason_and_keeps_it():
 
 def test_rescheduling_keeps_the_reason_in_the_history():
     checkin = CheckInFactory()
-    next_week = timezone.localdate() + timedelta(days=7)
+    next_week = business_day_ahead(7)
 
     services.checkin_reschedule(
         checkin=checkin, due=next_week, reason="Asked to call next week", actor=checkin.assignee

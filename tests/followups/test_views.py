@@ -10,6 +10,7 @@ from contactcare import roles
 from followups import notifications
 from followups.models import CheckIn, CheckInPolicy, Notification, Promise
 
+from ..dates import business_day_ahead
 from ..factories import (
     CheckInFactory,
     ContactMomentFactory,
@@ -296,7 +297,7 @@ def test_skip_inline_with_htmx_asks_for_a_reason_then_updates_the_row(staff_clie
 def test_reschedule_without_htmx_is_a_page_and_returns_to_my_day(staff_client, staff_user):
     checkin = CheckInFactory(assignee=staff_user)
     url = reverse("followups:checkin-reschedule", args=[checkin.pk])
-    next_week = _today() + timedelta(days=7)
+    next_week = business_day_ahead(7)
 
     page = staff_client.get(url, {"next": reverse("followups:my-day")})
     past = staff_client.post(url, {"due_date": (_today() - timedelta(days=1)).isoformat(), "reason": "x"}, headers=EN)

@@ -17,6 +17,7 @@ from contacts.normalize import phone_normalize
 from followups import services
 from followups.models import CheckIn, CheckInPolicy
 
+from ..dates import business_day_ahead
 from ..factories import CheckInFactory, CustomerFactory, PromiseFactory, UserFactory
 from ..forms import contact_log_data
 
@@ -208,9 +209,7 @@ def test_every_service_history_row_has_an_author_outside_a_request():
     promise = PromiseFactory()
     other = PromiseFactory()
 
-    services.checkin_reschedule(
-        checkin=checkin, due=timezone.localdate() + timedelta(days=2), reason="asked", actor=system
-    )
+    services.checkin_reschedule(checkin=checkin, due=business_day_ahead(2), reason="asked", actor=system)
     services.checkin_skip(checkin=checkin, reason="moved abroad", actor=system)
     services.promise_keep(promise=promise, actor=system)
     services.promise_cancel(promise=other, reason="solved", actor=system)

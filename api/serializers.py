@@ -177,6 +177,8 @@ class PromiseSerializer(serializers.ModelSerializer):
     owner = serializers.IntegerField(source="owner_id", read_only=True, allow_null=True)
     team = serializers.IntegerField(source="team_id", read_only=True, allow_null=True)
     is_broken = serializers.SerializerMethodField()
+    # When it broke (its due time), or null: derived, `Promise.broken_at`.
+    broken_at = serializers.DateTimeField(read_only=True, allow_null=True)
     if _promise_has("kind"):
         kind = serializers.CharField(read_only=True)
     if _promise_has("number"):

@@ -728,7 +728,6 @@ def _promises(p: dict) -> None:
                 WHEN 'kept_late' THEN least(%(now)s::timestamptz,
                                             due_at + make_interval(hours => 1 + floor(r_when * 48)::int))
                 END""",
-            "broken_at": "CASE WHEN fate IN ('broken', 'kept_late') THEN due_at END",
             "cancelled_at": "CASE WHEN fate = 'cancelled' THEN greatest(occurred_at, due_at - interval '2 hours') END",
             "cancel_reason": "CASE WHEN fate = 'cancelled' THEN 'Klant heeft het zelf opgelost' ELSE '' END",
             "created_at": "occurred_at",
@@ -790,7 +789,11 @@ def _notifications(p: dict) -> None:
             " THEN broken_at + interval '2 hours' END",
             "created_at": "broken_at",
         },
-        "FROM followups_promise WHERE broken_at IS NOT NULL ORDER BY broken_at",
+        # when each broke (`Promise.broken_at`: its due time, if it was still open then)
+        """FROM (SELECT *, CASE WHEN (status = 'open' AND due_at < %(now)s) OR (status = 'kept' AND kept_at > due_at)
+                                THEN due_at END AS broken_at
+              FROM followups_promise) AS p
+        WHERE broken_at IS NOT NULL ORDER BY broken_at""",
         p,
     )
 
@@ -852,14 +855,14 @@ def sweep_backlog_prepare(*, count: int, now: datetime) -> int:
     _execute(
         """
         CREATE TABLE bench_sweep_saved AS
-        SELECT id, status, due_at, kept_at, broken_at FROM followups_promise
+        SELECT id, status, due_at, kept_at FROM followups_promise
         WHERE status = 'kept' ORDER BY id DESC LIMIT %s
         """,
         [count],
     )
     return _execute(
         """
-        UPDATE followups_promise p SET status = 'open', kept_at = NULL, broken_at = NULL,
+        UPDATE followups_promise p SET status = 'open', kept_at = NULL,
                due_at = %s::timestamptz - make_interval(mins => 5 + (p.id %% 4000)::int)
         FROM bench_sweep_saved s WHERE s.id = p.id
         """,
@@ -871,8 +874,7 @@ def sweep_backlog_restore() -> None:
     if _scalar("SELECT to_regclass('bench_sweep_saved') IS NOT NULL"):
         _execute(
             """
-            UPDATE followups_promise p SET status = s.status, due_at = s.due_at, kept_at = s.kept_at,
-                   broken_at = s.broken_at
+            UPDATE followups_promise p SET status = s.status, due_at = s.due_at, kept_at = s.kept_at
             FROM bench_sweep_saved s WHERE s.id = p.id
             """
         )

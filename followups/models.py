@@ -4,6 +4,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -273,8 +274,16 @@ class Promise(models.Model):
     # A callback (issue 12) comes from a missed call: maybe from an unknown number (no customer), made in no
     # contact (no moment), for the team's queue when the telephone system did not say who was rung (no owner).
     kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices, default=Kind.PROMISE)
+    # The foreign keys of owner, team and customer have no index of their own: the composite indexes below
+    # start with them (an index fewer per row to write, which the broken-promise sweep and every save pay).
     customer = models.ForeignKey(
-        Customer, verbose_name=_("customer"), null=True, blank=True, on_delete=models.PROTECT, related_name="promises"
+        Customer,
+        verbose_name=_("customer"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="promises",
+        db_index=False,
     )
     moment = models.ForeignKey(
         ContactMoment,
@@ -293,13 +302,14 @@ class Promise(models.Model):
         on_delete=models.PROTECT,
         related_name="promises",
         help_text=_("Empty: in the team's queue."),
+        db_index=False,
     )
     # The number to call back (E.164), for callbacks; empty for promises.
     number = models.CharField(_("number to call back"), max_length=16, blank=True)
     # How many missed calls this callback answers: a second missed call before it is kept adds one.
     missed_count = models.PositiveSmallIntegerField(_("missed calls"), default=0)
     team = models.ForeignKey(
-        Team, verbose_name=_("team"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        Team, verbose_name=_("team"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+", db_index=False
     )
     due_at = models.DateTimeField(_("due"))
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.OPEN)
@@ -307,9 +317,6 @@ class Promise(models.Model):
     kept_at = models.DateTimeField(_("kept at"), null=True, blank=True)
     cancelled_at = models.DateTimeField(null=True, blank=True)
     cancel_reason = models.CharField(_("reason"), max_length=200, blank=True)
-    # The moment it broke (its due time), recorded by the sweep that noticed
-    # it and told its owner and team lead; stays when the promise is kept late.
-    broken_at = models.DateTimeField(_("broke at"), null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     # When its contact happened (the report's "promises made in the week"), kept by followups.services when
     # the contact's time is corrected. Derived, so not in the history; empty only for rows written around
@@ -345,10 +352,9 @@ class Promise(models.Model):
             models.Index(fields=["team", "status", "due_at"], name="promise_team_due_idx"),
             models.Index(fields=["customer", "status"], name="promise_customer_idx"),
             models.Index(fields=["due_at"], name="promise_due_idx"),
-            # the broken-promise sweep: open, not yet recorded as broken
-            models.Index(
-                fields=["due_at"], condition=Q(status="open", broken_at__isnull=True), name="promise_unswept_idx"
-            ),
+            # the broken-promise sweep: open promises by due time (it never writes to a promise, see
+            # followups.services.promises_mark_broken)
+            models.Index(fields=["due_at"], condition=Q(status="open"), name="promise_open_due_idx"),
             # the team board reads only open promises: PromiseIs.open(), index-only
             models.Index(
                 fields=["team", "due_at", "id"],
@@ -367,6 +373,16 @@ class Promise(models.Model):
         if self.customer_id is None:  # a callback to an unknown number: it waits on My day
             return reverse("followups:my-day")
         return id_url("contacts:customer-detail", self.customer_id)
+
+    @property
+    def broken_at(self) -> datetime | None:
+        """When it broke: its due time, if it was still open then (kept late, cancelled late, or still open).
+
+        Derived, like `PromiseIs.broken`: nothing has to record it, so it is right before any sweep ran.
+        """
+        end = {self.Status.KEPT: self.kept_at, self.Status.CANCELLED: self.cancelled_at}.get(self.status)
+        end = end or timezone.now()
+        return self.due_at if self.due_at is not None and end > self.due_at else None
 
     @property
     def is_callback(self) -> bool:

@@ -13,7 +13,7 @@ from datetime import datetime, time, timedelta
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import connection
-from django.db.models import Count, F, Q, Window
+from django.db.models import Count, F, Q, QuerySet, Window
 from django.db.models.functions import RowNumber
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -139,112 +139,126 @@ def _broken_link_sql() -> tuple[str, list[str]]:
     )
 
 
-def promises_broken_marked(*, where: str, where_params: list, now: datetime) -> int:
-    """PostgreSQL: record the promises `where` picks as broken and tell their owner and team lead, in ONE statement.
+def _broken_notices_sql(candidates_sql: str, texts: dict[str, str]) -> tuple[str, list]:
+    """INSERT … SELECT of one notice per promise in `candidates` (id, recipient_id), RETURNING its key.
 
-    The UPDATE … RETURNING hands its rows straight to the INSERT … SELECT
-    (a data-modifying WITH), so the promises are read once and no id list
-    goes to Python and back; the same ON CONFLICT DO NOTHING on (recipient,
-    kind, key) as `promises_broken`, and the same texts. Returns how many
-    promises were recorded.
+    The texts are put together in SQL from the translated sentences; ON CONFLICT DO NOTHING on (recipient,
+    kind, key) keeps a promise to one notice per person however often it is swept. Only active people.
     """
     q = connection.ops.quote_name
-    texts = _broken_texts()
     (subject_sql, subject_params), (body_sql, body_params) = (_broken_text_sql(texts, p) for p in ("subject", "body"))
     link_sql, link_params = _broken_link_sql()
-    promise, customer, user, team = (q(model._meta.db_table) for model in (Promise, Customer, User, Team))
-    # A callback may have no customer (an unknown number) and no owner (the team's queue): outer joins, and
-    # the owner's row of the recipients is then empty (the team lead is told; nobody when the team has none).
-    sql = f"""WITH broken AS (
-            UPDATE {promise} SET broken_at = due_at WHERE {where}
-            RETURNING id, owner_id, team_id, customer_id, description, kind, number
-        ), noticed AS (
-            INSERT INTO {q(Notification._meta.db_table)}
-                (recipient_id, kind, key, subject, body, html_body, link, attachment_name,
-                 status, attempts, last_error, next_attempt_at, created_at)
-            SELECT r.recipient_id, %s, CAST(%s AS TEXT) || CAST(p.id AS TEXT), {subject_sql},
-                   {body_sql}, '', {link_sql}, '', %s, 0, '', %s, %s
-            FROM broken p
+    promise, customer, user = (q(model._meta.db_table) for model in (Promise, Customer, User))
+    sql = f"""INSERT INTO {q(Notification._meta.db_table)}
+            (recipient_id, kind, key, subject, body, html_body, link, attachment_name,
+             status, attempts, last_error, next_attempt_at, created_at)
+        SELECT x.recipient_id, %s, CAST(%s AS TEXT) || CAST(p.id AS TEXT), {subject_sql},
+               {body_sql}, '', {link_sql}, '', %s, 0, '', %s, %s
+        FROM {candidates_sql} x
+        JOIN {promise} p ON p.id = x.id
+        JOIN {user} u ON u.id = x.recipient_id
+        LEFT JOIN {customer} c ON c.id = p.customer_id
+        LEFT JOIN {user} o ON o.id = p.owner_id
+        WHERE u.is_active
+        ON CONFLICT DO NOTHING
+        RETURNING key"""  # noqa: S608 - table names from the models, every value bound
+    params = [Notification.Kind.PROMISE_BROKEN, "promise:", *subject_params, *body_params, *link_params]
+    return sql, params
+
+
+def _candidates_sql(ids_sql: str) -> str:
+    """The promises `ids_sql` picks, each with whom to tell: its owner while active, else the team lead."""
+    q = connection.ops.quote_name
+    promise, user, team = (q(model._meta.db_table) for model in (Promise, User, Team))
+    return f"""(SELECT p.id, p.team_id, t.lead_id,
+                   CASE WHEN o.is_active THEN p.owner_id ELSE t.lead_id END AS recipient_id
+            FROM {promise} p
             LEFT JOIN {team} t ON t.id = p.team_id
-            CROSS JOIN LATERAL (VALUES (p.owner_id), (NULLIF(t.lead_id, p.owner_id))) r (recipient_id)
-            LEFT JOIN {customer} c ON c.id = p.customer_id
             LEFT JOIN {user} o ON o.id = p.owner_id
-            JOIN {user} u ON u.id = r.recipient_id
-            WHERE u.is_active
-            ON CONFLICT DO NOTHING
-        )
-        SELECT count(*) FROM broken"""  # noqa: S608 - table names from the models, every value bound
-    params = [
-        *where_params,
-        Notification.Kind.PROMISE_BROKEN,
-        "promise:",
-        *subject_params,
-        *body_params,
-        *link_params,
-        Notification.Status.PENDING,
-        now,
-        now,
-    ]
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        marked = cursor.fetchone()[0]
+            WHERE p.id IN ({ids_sql}))"""  # noqa: S608 - table names from the models
+
+
+def promises_broken(*, promises: QuerySet[Promise], now: datetime) -> int:
+    """Tell whom it concerns that the `promises` broke, once; returns how many promises were newly told about.
+
+    - The owner gets a notice per promise (the team lead instead when there is no active owner: a
+      callback in the team's queue, a colleague who left), with the customer, the promise and a link.
+    - The team lead gets one notice per team and run, "12 promises of Team Noord broke", linking to
+      the team board, instead of one per promise (after an outage that would be thousands).
+
+    Set-based however many broke: on PostgreSQL one statement (the promises are picked once, the
+    notices written by one INSERT … SELECT whose RETURNING feeds the per-team count), then one INSERT
+    of the leads' notices. The unique key (recipient, kind, key) makes a second run, or a race of two,
+    write nothing more, and only what this run newly wrote is counted for the leads.
+    """
+    texts = _broken_texts()
+    created = outbox.db_value(Notification, "created_at", now)
+    ids_sql, ids_params = promises.order_by().values("pk").query.sql_with_params()
+    if connection.vendor == "postgresql":
+        candidates = "candidates"
+        insert_sql, insert_params = _broken_notices_sql(candidates, texts)
+        sql = f"""WITH candidates AS MATERIALIZED {_candidates_sql(ids_sql)},
+            noticed AS ({insert_sql})
+            SELECT x.team_id, x.lead_id, x.recipient_id IS NOT DISTINCT FROM x.lead_id, count(*)
+            FROM noticed n JOIN candidates x ON n.key = %s || CAST(x.id AS TEXT)
+            GROUP BY 1, 2, 3"""  # noqa: S608 - built from the models' table names, every value bound
+        params = [*ids_params, *insert_params, Notification.Status.PENDING, created, created, "promise:"]
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            told = cursor.fetchall()
+    else:  # SQLite (the embedded `make run`): no INSERT inside WITH, so the count is made from the keys
+        ids = list(promises.order_by().values_list("pk", flat=True))
+        if not ids:
+            return 0
+        picked = outbox.id_set(ids)
+        candidates = _candidates_sql(picked.sql)
+        insert_sql, insert_params = _broken_notices_sql(candidates, texts)
+        with connection.cursor() as cursor:
+            cursor.execute(insert_sql, [*insert_params, Notification.Status.PENDING, created, created, *picked.params])
+            keys = [row[0] for row in cursor.fetchall()]
+            noticed = [int(key.removeprefix("promise:")) for key in keys]
+            counted: dict[tuple, int] = {}
+            if noticed:
+                picked = outbox.id_set(noticed)
+                cursor.execute(f"SELECT * FROM {_candidates_sql(picked.sql)} x", picked.params)  # noqa: S608
+                for _id, team_id, lead_id, recipient_id in cursor.fetchall():
+                    group = (team_id, lead_id, recipient_id == lead_id)
+                    counted[group] = counted.get(group, 0) + 1
+            told = [(*group, count) for group, count in counted.items()]
+    _leads_told(
+        {(team_id, lead_id): count for team_id, lead_id, to_lead, count in told if lead_id and not to_lead}, now=now
+    )
+    marked = sum(row[3] for row in told)
     if marked:
         outbox.dispatch_soon()
     return marked
 
 
-def promises_broken(*, promise_ids: list[int], now: datetime) -> None:
-    """Tell the owner and the team lead of each promise that it broke: one INSERT … SELECT, once per person.
-
-    ON CONFLICT DO NOTHING on (recipient, kind, key): a second run, or a race
-    of two, writes nothing more. Only active people are told.
-    """
-    if not promise_ids:
+def _leads_told(counts: dict[tuple[int, int], int], *, now: datetime) -> None:
+    """One notice per team lead and team for this run: how many of the team's promises broke, and where."""
+    if not counts:
         return
-    q = connection.ops.quote_name
-    texts = _broken_texts()
-    (subject_sql, subject_params), (body_sql, body_params) = (_broken_text_sql(texts, p) for p in ("subject", "body"))
-    link_sql, link_params = _broken_link_sql()
-    ids = outbox.id_set(promise_ids)
-    ids_sql, ids_params = ids.sql, list(ids.params)
-    promise, customer, user, team = (q(model._meta.db_table) for model in (Promise, Customer, User, Team))
-
-    # Outer joins for a callback's missing customer and owner, as in promises_broken_marked.
-    sql = f"""INSERT INTO {q(Notification._meta.db_table)}
-            (recipient_id, kind, key, subject, body, html_body, link, attachment_name,
-             status, attempts, last_error, next_attempt_at, created_at)
-        SELECT r.recipient_id, %s, CAST(%s AS TEXT) || CAST(p.id AS TEXT), {subject_sql},
-               {body_sql}, '', {link_sql}, '',
-               %s, 0, '', %s, %s
-        FROM (
-            SELECT id AS promise_id, owner_id AS recipient_id FROM {promise}
-            WHERE id IN ({ids_sql}) AND owner_id IS NOT NULL
-            UNION
-            SELECT pt.id, t.lead_id FROM {promise} pt JOIN {team} t ON t.id = pt.team_id
-            WHERE pt.id IN ({ids_sql}) AND t.lead_id IS NOT NULL
-        ) r
-        JOIN {promise} p ON p.id = r.promise_id
-        LEFT JOIN {customer} c ON c.id = p.customer_id
-        LEFT JOIN {user} o ON o.id = p.owner_id
-        JOIN {user} u ON u.id = r.recipient_id
-        WHERE u.is_active
-        ON CONFLICT DO NOTHING"""  # noqa: S608 - table names from the models, every value bound
-    created = outbox.db_value(Notification, "created_at", now)
-    params = [
-        Notification.Kind.PROMISE_BROKEN,
-        "promise:",
-        *subject_params,
-        *body_params,
-        *link_params,
-        Notification.Status.PENDING,
-        created,
-        created,
-        *ids_params,
-        *ids_params,
-    ]
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-    outbox.dispatch_soon()
+    teams = Team.objects.in_bulk([team_id for team_id, _lead in counts])
+    leads = User.objects.filter(pk__in=[lead for _team, lead in counts], is_active=True)
+    active = set(leads.values_list("pk", flat=True))
+    rows = []
+    for (team_id, lead_id), count in counts.items():
+        if lead_id not in active:
+            continue
+        subject, body = _render("promises_broken_team", {"count": count, "team": teams[team_id]})
+        rows.append(
+            Notification(
+                recipient_id=lead_id,
+                kind=Notification.Kind.PROMISE_BROKEN,
+                key=f"team:{team_id}:{now.isoformat()}",
+                subject=subject,
+                body=body,
+                link=reverse("followups:team-board", args=[team_id]),
+                next_attempt_at=now,
+                created_at=now,
+            )
+        )
+    Notification.objects.bulk_create(rows, ignore_conflicts=True)
 
 
 # --- The morning digest -----------------------------------------------------------

@@ -12,14 +12,13 @@ from decimal import Decimal
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone, translation
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_update_with_history
 
-from contactcare import outbox
 from contactcare.formats import day
 from contactcare.services import submission_claim, submission_complete
 from contacts.models import ContactMoment, Customer, Topic
@@ -659,6 +658,10 @@ def callback_for_missed_call(
         return _callback_called_again(existing, customer=customer, actor=actor)
     if promise.owner_id is not None and promise.owner_id != actor.pk:
         notifications.promise_assigned(promise=promise)
+    if promise.due_at <= now:  # a call missed long ago: broken already, maybe before the sweep's window
+        this = Promise.objects.filter(pk=promise.pk)
+        webhook_events.promises_broken(this)
+        notifications.promises_broken(promises=this, now=now)
     return promise
 
 
@@ -692,30 +695,23 @@ def callbacks_keep(*, moment: ContactMoment, customer: Customer, actor) -> list[
 
 
 @transaction.atomic
-def promises_mark_broken(*, now: datetime) -> int:
-    """Record every open promise that has passed its due time, and tell its owner and team lead once.
+def promises_mark_broken(*, now: datetime, since: datetime | None = None) -> int:
+    """Tell the owners and team leads about the promises that broke, once; returns how many were newly told about.
 
-    Set-based however big the backlog: one UPDATE … RETURNING records the
-    moment each broke (its due time) on the promises not yet recorded
-    (`PromiseIs.broken`, the one definition), one INSERT … SELECT writes the
-    notices; both in one transaction, so a crash keeps neither. On
-    PostgreSQL they are one statement (the UPDATE's rows feed the INSERT). A second run
-    (or a race of two) finds nothing left to record, and the notifications'
-    unique key stops a second message. Like the batch it replaces, it writes
-    no history row: `broken_at` on the promise is the record. The actor is
-    the system (a sweep); no person's name is written.
+    A promise is broken when it is open past its due time (`PromiseIs.broken`, derived, never stored:
+    `Promise.broken_at` is its due time then). So this sweep writes nothing to the promises: what it
+    records is the notices, whose unique key (recipient, kind, "promise:<id>") makes a second run, or a
+    race of two, tell nobody twice. `since` (the previous run's start, less an overlap) limits the
+    search to promises that fell due since; without it, every open promise past its due time is
+    looked at. Set-based however big the backlog: one INSERT … SELECT of the webhook deliveries, one
+    statement for the notices (see `notifications.promises_broken`). No history row is written; the
+    actor is the system.
     """
-    unswept = Promise.objects.broken(now).filter(broken_at__isnull=True)
-    webhook_events.promises_broken(unswept)  # first, one INSERT … SELECT: the UPDATE below changes what `unswept` picks
-    where, params = outbox.where_sql(unswept)
-    if connection.vendor == "postgresql":  # both in one statement: the UPDATE's rows feed the INSERT directly
-        return notifications.promises_broken_marked(where=where, where_params=params, now=now)
-    table = connection.ops.quote_name(Promise._meta.db_table)
-    with connection.cursor() as cursor:
-        cursor.execute(f"UPDATE {table} SET broken_at = due_at WHERE {where} RETURNING id", params)  # noqa: S608
-        ids = [row[0] for row in cursor.fetchall()]
-    notifications.promises_broken(promise_ids=ids, now=now)
-    return len(ids)
+    newly = Promise.objects.broken(now)
+    if since is not None:
+        newly = newly.filter(due_at__gte=since)
+    webhook_events.promises_broken(newly)
+    return notifications.promises_broken(promises=newly, now=now)
 
 
 # --- Team leads -----------------------------------------------------------------

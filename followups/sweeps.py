@@ -68,8 +68,16 @@ def sweep_result(name: str, count: int) -> str:
 run = outbox.run  # the heartbeat; re-exported for one round (reports.services calls sweeps.run)
 
 
+# How far back a run looks before the previous run's start: a promise saved while that run was running
+# (a transaction still open) is looked at again. The notices' unique key keeps it to one notice.
+BROKEN_PROMISES_OVERLAP = timedelta(minutes=10)
+
+
 def broken_promises_sweep() -> int:
-    return run(BROKEN_PROMISES, lambda now: services.promises_mark_broken(now=now))
+    """The promises that fell due since the previous run (all that are open past due, the first time)."""
+    last = SweepRun.objects.filter(name=BROKEN_PROMISES).values_list("last_started_at", flat=True).first()
+    since = last - BROKEN_PROMISES_OVERLAP if last is not None else None
+    return run(BROKEN_PROMISES, lambda now: services.promises_mark_broken(now=now, since=since))
 
 
 def notifications_dispatch_sweep() -> int:

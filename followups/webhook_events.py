@@ -9,7 +9,7 @@ SELECT through `contactcare.webhooks.emit_rows`, whatever the number of rows).
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db.models import CharField, F, QuerySet, Value
+from django.db.models import Case, CharField, F, QuerySet, Value, When
 from django.db.models.functions import Cast, Concat, JSONObject
 from django.utils import timezone
 
@@ -17,7 +17,7 @@ from contactcare import webhooks
 from contactcare.models import WebhookEvent
 from contacts.models import ContactMoment
 
-from .models import CheckIn, Promise
+from .models import CheckIn, Promise, PromiseIs
 
 Timestamp = webhooks.Timestamp
 
@@ -64,13 +64,14 @@ def _promise_rows(promises: QuerySet[Promise], *, occurred, broken_at) -> QueryS
 def promise_kept(promise: Promise) -> int:
     """`promise.kept`, when a promise is recorded kept (by a person, or by logging the callback)."""
     kept = Promise.objects.filter(pk=promise.pk)
-    rows = _promise_rows(kept, occurred=F("kept_at"), broken_at=Timestamp("broken_at"))
+    late = Case(When(PromiseIs.kept_late(), then=Timestamp("due_at")))  # `Promise.broken_at`, in SQL
+    rows = _promise_rows(kept, occurred=F("kept_at"), broken_at=late)
     return webhooks.emit_rows(WebhookEvent.PROMISE_KEPT, rows)
 
 
 def promises_broken(unswept: QuerySet[Promise]) -> int:
     """`promise.broken` for every promise the broken-promise sweep is about to record: one statement."""
-    # Written before the sweep's UPDATE records `broken_at`: a promise breaks at its due time.
+    # A promise breaks at its due time (`Promise.broken_at`).
     rows = _promise_rows(unswept, occurred=F("due_at"), broken_at=Timestamp("due_at"))
     return webhooks.emit_rows(WebhookEvent.PROMISE_BROKEN, rows)
 

@@ -105,18 +105,28 @@ def test_it_is_kept_by_hand_like_any_promise(callback, anna):
     assert callback.status == Promise.Status.KEPT
 
 
-def test_the_sweep_breaks_a_queued_callback_and_tells_the_team_lead(callback, lead):
-    now = timezone.now()
+def test_the_sweep_breaks_a_queued_callback_and_tells_the_team_lead(team, customer, lead, system):
+    callback = callback_for_missed_call(
+        team=team, number=NUMBER, customer=customer, person=None, missed_at=timezone.now(), actor=system
+    )
+    assert not Notification.objects.filter(kind=Notification.Kind.PROMISE_BROKEN).exists()
+    after = callback.due_at + timedelta(minutes=1)
 
-    assert promises_mark_broken(now=now) == 1
+    assert promises_mark_broken(now=after) == 1
 
-    callback.refresh_from_db()
-    assert callback.broken_at == callback.due_at
+    assert Promise.objects.broken(after).get() == callback
     notice = Notification.objects.get(kind=Notification.Kind.PROMISE_BROKEN)
     assert notice.recipient == lead
     assert "Fenna Bakker" in notice.subject
     assert notice.link == callback.customer.get_absolute_url()
-    assert promises_mark_broken(now=now) == 0  # once
+    assert promises_mark_broken(now=after) == 0  # once
+
+
+def test_a_callback_for_a_call_missed_long_ago_is_broken_when_made_and_told_at_once(callback, lead):
+    notice = Notification.objects.get(kind=Notification.Kind.PROMISE_BROKEN)
+    assert (notice.recipient, notice.key) == (lead, f"promise:{callback.pk}")
+    assert callback.broken_at == callback.due_at
+    assert promises_mark_broken(now=timezone.now()) == 0  # the sweep finds it told already
 
 
 def test_the_sweep_tells_the_owner_and_the_lead_of_an_owned_callback(team, customer, anna, lead, system):
@@ -153,7 +163,7 @@ def test_a_queued_callback_of_a_team_without_lead_tells_nobody_but_shows_broken(
         missed_at=timezone.now() - timedelta(days=3),
         actor=system,
     )
-    assert promises_mark_broken(now=timezone.now()) == 1
+    assert promises_mark_broken(now=timezone.now()) == 0  # nobody to tell
     assert not Notification.objects.filter(kind=Notification.Kind.PROMISE_BROKEN).exists()
     assert Promise.objects.broken(timezone.now()).filter(pk=callback.pk).exists()
 

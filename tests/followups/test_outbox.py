@@ -180,7 +180,8 @@ def test_id_set_takes_more_ids_than_sqlite_takes_parameters():
     assert Notification.objects.filter(pk__in=outbox.id_set(ids)).count() == 1
 
 
-def test_the_team_lead_is_told_in_the_same_one_e_mail_per_person(counting):
+def test_the_team_lead_gets_one_notice_for_the_run_and_the_owner_one_e_mail_listing_three(counting, settings):
+    settings.LANGUAGE_CODE = "en"
     owner, lead = UserFactory(email="owner@example.com"), UserFactory(email="lead@example.com")
     team = TeamFactory(members=[owner], lead=lead)
     moment = ContactMomentFactory(logged_by=owner, team=team)
@@ -190,7 +191,7 @@ def test_the_team_lead_is_told_in_the_same_one_e_mail_per_person(counting):
     outbox.dispatch(now=timezone.now())
 
     assert sorted((m.to[0], m.subject) for m in mail.outbox) == [
-        ("lead@example.com", "3 new notifications"),
+        ("lead@example.com", f"3 promises of {team.name} broke"),
         ("owner@example.com", "3 new notifications"),
     ]
 
@@ -222,9 +223,11 @@ def test_two_sweeps_and_two_dispatches_at_once_notice_and_send_each_promise_once
     sent = _at_once(lambda: outbox.dispatch(now=timezone.now()))
 
     assert sum(marked) == 60
-    assert Notification.objects.count() == 120
-    assert sum(sent) == 120
-    assert Notification.objects.filter(status="sent").count() == 120
+    to_lead = Notification.objects.filter(recipient=lead)
+    assert sum(int(n.subject.split()[0]) for n in to_lead) == 60  # one notice per run that told anyone, counting
+    assert Notification.objects.filter(recipient=owner).count() == 60
+    assert sum(sent) == 60 + to_lead.count()
+    assert Notification.objects.exclude(status="sent").count() == 0
     # Each run sends one e-mail per person it claimed notices for: one or two each, however the runs split them.
     per_person = {address: [m.to[0] for m in mail.outbox].count(address) for address in {m.to[0] for m in mail.outbox}}
     assert set(per_person) == {"lead@example.com", "owner@example.com"}

@@ -248,7 +248,7 @@ def test_an_open_promise_past_due_is_broken_without_any_sweep():
 
     assert not Promise.objects.broken(timezone.now()).exists()
     assert Promise.objects.broken(promise.due_at + timedelta(seconds=1)).get() == promise
-    assert promise.broken_at is None
+    assert promise.broken_at is None  # not yet due
 
 
 def test_cancelling_needs_a_reason_and_a_cancelled_promise_cannot_be_kept():

@@ -39,17 +39,32 @@ def _broken_promise_in_a_team():
     return PromiseFactory(moment=moment, due_at=timezone.now() - timedelta(minutes=5)), owner, lead
 
 
-def test_the_sweep_records_when_a_promise_broke_and_tells_owner_and_lead():
+def test_the_sweep_tells_the_owner_of_each_promise_and_the_lead_once_per_team(settings):
+    settings.LANGUAGE_CODE = "en"
     promise, owner, lead = _broken_promise_in_a_team()
 
     marked = services.promises_mark_broken(now=timezone.now())
 
     promise.refresh_from_db()
     assert marked == 1
-    assert promise.broken_at == promise.due_at
-    told = Notification.objects.filter(kind="promise_broken")
-    assert {n.recipient for n in told} == {owner, lead}
-    assert all(promise.customer.full_name in n.subject for n in told)
+    assert promise.broken_at == promise.due_at  # derived: when it broke is its due time
+    to_owner = Notification.objects.get(kind="promise_broken", recipient=owner)
+    assert promise.customer.full_name in to_owner.subject
+    to_lead = Notification.objects.get(kind="promise_broken", recipient=lead)
+    assert to_lead.subject == f"1 promise of {promise.team.name} broke"
+    assert "its owner has been told" in to_lead.body
+    assert to_lead.link == reverse("followups:team-board", args=[promise.team_id])
+
+
+def test_broken_at_is_the_due_time_of_a_promise_that_was_open_then():
+    now = timezone.now()
+    due = now - timedelta(hours=2)
+    assert Promise(status="open", due_at=due).broken_at == due
+    assert Promise(status="open", due_at=now + timedelta(hours=1)).broken_at is None
+    assert Promise(status="kept", due_at=due, kept_at=due - timedelta(minutes=1)).broken_at is None
+    assert Promise(status="kept", due_at=due, kept_at=due + timedelta(minutes=1)).broken_at == due
+    assert Promise(status="cancelled", due_at=due, cancelled_at=due + timedelta(hours=1)).broken_at == due
+    assert Promise(status="cancelled", due_at=due, cancelled_at=due - timedelta(hours=1)).broken_at is None
 
 
 def test_the_sweep_run_twice_notifies_once():
@@ -65,8 +80,10 @@ def test_the_sweep_run_twice_notifies_once():
 def test_notifications_are_unique_even_if_two_sweeps_race():
     promise, _owner, _lead = _broken_promise_in_a_team()
 
-    notifications.promises_broken(promise_ids=[promise.pk], now=timezone.now())
-    notifications.promises_broken(promise_ids=[promise.pk], now=timezone.now())  # as if a second worker got there too
+    these = Promise.objects.filter(pk=promise.pk)
+    assert notifications.promises_broken(promises=these, now=timezone.now()) == 1
+    # as if a second worker got there too: the owner's notice exists, so the lead is not told again either
+    assert notifications.promises_broken(promises=these, now=timezone.now()) == 0
 
     assert Notification.objects.filter(kind="promise_broken").count() == 2
 
@@ -88,7 +105,8 @@ def test_one_sweep_run_takes_the_same_queries_for_30_and_for_300_broken_promises
         assert services.promises_mark_broken(now=timezone.now()) == 300
 
     assert Notification.objects.filter(kind="promise_broken", recipient=owner).count() == 330
-    assert Notification.objects.filter(kind="promise_broken", recipient=lead).count() == 330
+    to_lead = Notification.objects.filter(kind="promise_broken", recipient=lead).order_by("pk")
+    assert [n.subject.split()[0] for n in to_lead] == ["30", "300"]  # one per run, with the count
 
 
 def test_the_broken_notice_names_customer_promise_and_owner_and_links_to_the_customer(settings):
@@ -116,13 +134,31 @@ def test_a_second_worker_that_marked_the_same_promises_adds_no_notice():
     services.promises_mark_broken(now=timezone.now())
 
     # as if a second run had recorded the same promises before the first committed its notices
-    notifications.promises_broken(promise_ids=[p.pk for p in promises], now=timezone.now())
+    again = notifications.promises_broken(
+        promises=Promise.objects.filter(pk__in=[p.pk for p in promises]), now=timezone.now()
+    )
 
-    assert Notification.objects.filter(kind="promise_broken").count() == 80
-    assert Notification.objects.filter(kind="promise_broken").values("recipient", "key").distinct().count() == 80
+    assert again == 0
+    assert Notification.objects.filter(kind="promise_broken").count() == 41  # 40 to the owner, 1 to the lead
+    assert Notification.objects.filter(kind="promise_broken").values("recipient", "key").distinct().count() == 41
 
 
-def test_inactive_people_are_not_told_and_an_owner_who_leads_is_told_once():
+def test_a_promise_saved_while_the_previous_run_ran_is_still_told():
+    owner, lead = UserFactory(), UserFactory()
+    TeamFactory(members=[owner], lead=lead)
+    sweeps.broken_promises_sweep()  # records when it started: the next run looks from then, less the overlap
+    started = SweepRun.objects.get(name=sweeps.BROKEN_PROMISES).last_started_at
+    # committed after that run had looked: due a few minutes before it started
+    late = _broken_promises(1, owner)[0]
+    Promise.objects.filter(pk=late.pk).update(due_at=started - timedelta(minutes=5))
+    # long before the window, and never told (written around the services): the next run does not look there
+    Promise.objects.filter(pk=_broken_promises(1, owner)[0].pk).update(due_at=started - timedelta(days=2))
+
+    assert sweeps.broken_promises_sweep() == 1
+    assert Notification.objects.get(kind="promise_broken", recipient=owner).key == f"promise:{late.pk}"
+
+
+def test_inactive_people_are_not_told_and_their_promises_go_to_the_lead_who_is_told_once():
     lead = UserFactory()
     TeamFactory(members=[lead], lead=lead)
     gone = UserFactory(is_active=False)
@@ -141,7 +177,10 @@ def test_a_sweep_after_an_outage_catches_up_on_everything_that_broke():
     PromiseFactory(due_at=timezone.now() + timedelta(hours=1))
 
     assert services.promises_mark_broken(now=timezone.now()) == 3
-    assert Promise.objects.filter(broken_at__isnull=False).count() == 3
+    told = Notification.objects.filter(kind="promise_broken", key__startswith="promise:")
+    assert sorted(told.values_list("key", flat=True)) == sorted(
+        f"promise:{p.pk}" for p in Promise.objects.broken(timezone.now())
+    )
 
 
 def test_a_promise_kept_on_time_never_breaks():

@@ -350,7 +350,6 @@ class Command(BaseCommand):
                 promise.status, promise.kept_at = Promise.Status.KEPT, due - timedelta(hours=rng.randint(1, 20))
             elif fate < 0.8:
                 promise.status, promise.kept_at = Promise.Status.KEPT, due + timedelta(hours=rng.randint(1, 30))
-                promise.broken_at = due
             elif fate < 0.85:
                 promise.status, promise.cancelled_at = Promise.Status.CANCELLED, due
                 promise.cancel_reason = "Klant heeft het zelf opgelost"

@@ -845,28 +845,32 @@ def _history(p: dict) -> None:
         insert_select(history, fill, f"FROM {table} WHERE {where} ORDER BY id", p)
 
 
+SWEEP_BACKLOG_SPREAD = timedelta(minutes=4005)  # the newly broken promises fell due over the last ~2.8 days
+
+
 def sweep_backlog_prepare(*, count: int, now: datetime) -> int:
     """Make `count` promises newly broken: open, due in the last three days, not yet noticed.
 
     Their rows are saved first (bench_sweep_saved) and put back by `sweep_backlog_restore`.
-    Taken from the newest kept promises, so their owners are everyone who works.
+    Taken from the newest promises kept on time (never broken, so never noticed), so their owners are
+    everyone who works.
     """
     sweep_backlog_restore()
     _execute(
         """
         CREATE TABLE bench_sweep_saved AS
         SELECT id, status, due_at, kept_at FROM followups_promise
-        WHERE status = 'kept' ORDER BY id DESC LIMIT %s
+        WHERE status = 'kept' AND kept_at <= due_at ORDER BY id DESC LIMIT %s
         """,
         [count],
     )
     return _execute(
         """
         UPDATE followups_promise p SET status = 'open', kept_at = NULL,
-               due_at = %s::timestamptz - make_interval(mins => 5 + (p.id %% 4000)::int)
+               due_at = %s::timestamptz - make_interval(mins => 5 + (p.id %% %s)::int)
         FROM bench_sweep_saved s WHERE s.id = p.id
         """,
-        [now],
+        [now, SWEEP_BACKLOG_SPREAD // timedelta(minutes=1) - 5],
     )
 
 

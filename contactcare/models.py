@@ -132,7 +132,10 @@ class Notification(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications", db_index=False
     )
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
-    key = models.CharField(max_length=100)  # what it is about: "promise:42", "digest:2026-11-23"
+    # What it is about: "promise:42", "digest:2026-11-23". ASCII; on PostgreSQL compared bytewise (COLLATE
+    # "C", set by migration 0005): the unique key's index is written for every notice, and a sweep after an
+    # outage writes a hundred thousand (issue 11).
+    key = models.CharField(max_length=100)
     subject = models.CharField(_("subject"), max_length=200)
     body = models.TextField(_("message"))
     html_body = models.TextField(blank=True)

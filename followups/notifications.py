@@ -140,7 +140,7 @@ def _broken_link_sql() -> tuple[str, list[str]]:
 
 
 def _broken_notices_sql(candidates_sql: str, texts: dict[str, str]) -> tuple[str, list]:
-    """INSERT … SELECT of one notice per promise in `candidates` (id, recipient_id), RETURNING its key.
+    """INSERT … SELECT of one notice per promise in `candidates` (see `_candidates_sql`), RETURNING its key.
 
     The texts are put together in SQL from the translated sentences; ON CONFLICT DO NOTHING on (recipient,
     kind, key) keeps a promise to one notice per person however often it is swept. Only active people.
@@ -148,15 +148,14 @@ def _broken_notices_sql(candidates_sql: str, texts: dict[str, str]) -> tuple[str
     q = connection.ops.quote_name
     (subject_sql, subject_params), (body_sql, body_params) = (_broken_text_sql(texts, p) for p in ("subject", "body"))
     link_sql, link_params = _broken_link_sql()
-    promise, customer, user = (q(model._meta.db_table) for model in (Promise, Customer, User))
+    customer, user = (q(model._meta.db_table) for model in (Customer, User))
     sql = f"""INSERT INTO {q(Notification._meta.db_table)}
             (recipient_id, kind, key, subject, body, html_body, link, attachment_name,
              status, attempts, last_error, next_attempt_at, created_at)
-        SELECT x.recipient_id, %s, CAST(%s AS TEXT) || CAST(p.id AS TEXT), {subject_sql},
+        SELECT p.recipient_id, %s, CAST(%s AS TEXT) || CAST(p.id AS TEXT), {subject_sql},
                {body_sql}, '', {link_sql}, '', %s, 0, '', %s, %s
-        FROM {candidates_sql} x
-        JOIN {promise} p ON p.id = x.id
-        JOIN {user} u ON u.id = x.recipient_id
+        FROM {candidates_sql} p
+        JOIN {user} u ON u.id = p.recipient_id
         LEFT JOIN {customer} c ON c.id = p.customer_id
         LEFT JOIN {user} o ON o.id = p.owner_id
         WHERE u.is_active
@@ -166,16 +165,20 @@ def _broken_notices_sql(candidates_sql: str, texts: dict[str, str]) -> tuple[str
     return sql, params
 
 
-def _candidates_sql(ids_sql: str) -> str:
-    """The promises `ids_sql` picks, each with whom to tell: its owner while active, else the team lead."""
+def _candidates_sql(where: str) -> str:
+    """The promises `where` picks (a condition on the promise table's own columns), read once, with what
+    their notices need and whom to tell: the owner while active, else the team lead."""
     q = connection.ops.quote_name
     promise, user, team = (q(model._meta.db_table) for model in (Promise, User, Team))
-    return f"""(SELECT p.id, p.team_id, t.lead_id,
-                   CASE WHEN o.is_active THEN p.owner_id ELSE t.lead_id END AS recipient_id
-            FROM {promise} p
-            LEFT JOIN {team} t ON t.id = p.team_id
-            LEFT JOIN {user} o ON o.id = p.owner_id
-            WHERE p.id IN ({ids_sql}))"""  # noqa: S608 - table names from the models
+    columns = ", ".join(
+        f"{promise}.{name}" for name in ("id", "team_id", "owner_id", "customer_id", "description", "kind", "number")
+    )
+    return f"""(SELECT {columns}, t.lead_id,
+                   CASE WHEN o.is_active THEN {promise}.owner_id ELSE t.lead_id END AS recipient_id
+            FROM {promise}
+            LEFT JOIN {team} t ON t.id = {promise}.team_id
+            LEFT JOIN {user} o ON o.id = {promise}.owner_id
+            WHERE {where})"""  # noqa: S608 - table names from the models
 
 
 def promises_broken(*, promises: QuerySet[Promise], now: datetime) -> int:
@@ -193,16 +196,15 @@ def promises_broken(*, promises: QuerySet[Promise], now: datetime) -> int:
     """
     texts = _broken_texts()
     created = outbox.db_value(Notification, "created_at", now)
-    ids_sql, ids_params = promises.order_by().values("pk").query.sql_with_params()
     if connection.vendor == "postgresql":
-        candidates = "candidates"
-        insert_sql, insert_params = _broken_notices_sql(candidates, texts)
-        sql = f"""WITH candidates AS MATERIALIZED {_candidates_sql(ids_sql)},
+        where, where_params = outbox.where_sql(promises)
+        insert_sql, insert_params = _broken_notices_sql("candidates", texts)
+        sql = f"""WITH candidates AS MATERIALIZED {_candidates_sql(where)},
             noticed AS ({insert_sql})
             SELECT x.team_id, x.lead_id, x.recipient_id IS NOT DISTINCT FROM x.lead_id, count(*)
             FROM noticed n JOIN candidates x ON n.key = %s || CAST(x.id AS TEXT)
             GROUP BY 1, 2, 3"""  # noqa: S608 - built from the models' table names, every value bound
-        params = [*ids_params, *insert_params, Notification.Status.PENDING, created, created, "promise:"]
+        params = [*where_params, *insert_params, Notification.Status.PENDING, created, created, "promise:"]
         with connection.cursor() as cursor:
             cursor.execute(sql, params)
             told = cursor.fetchall()
@@ -211,8 +213,8 @@ def promises_broken(*, promises: QuerySet[Promise], now: datetime) -> int:
         if not ids:
             return 0
         picked = outbox.id_set(ids)
-        candidates = _candidates_sql(picked.sql)
-        insert_sql, insert_params = _broken_notices_sql(candidates, texts)
+        promise = connection.ops.quote_name(Promise._meta.db_table)
+        insert_sql, insert_params = _broken_notices_sql(_candidates_sql(f"{promise}.id IN ({picked.sql})"), texts)
         with connection.cursor() as cursor:
             cursor.execute(insert_sql, [*insert_params, Notification.Status.PENDING, created, created, *picked.params])
             keys = [row[0] for row in cursor.fetchall()]
@@ -220,8 +222,9 @@ def promises_broken(*, promises: QuerySet[Promise], now: datetime) -> int:
             counted: dict[tuple, int] = {}
             if noticed:
                 picked = outbox.id_set(noticed)
-                cursor.execute(f"SELECT * FROM {_candidates_sql(picked.sql)} x", picked.params)  # noqa: S608
-                for _id, team_id, lead_id, recipient_id in cursor.fetchall():
+                where = f"{promise}.id IN ({picked.sql})"
+                cursor.execute(f"SELECT team_id, lead_id, recipient_id FROM {_candidates_sql(where)} x", picked.params)  # noqa: S608
+                for team_id, lead_id, recipient_id in cursor.fetchall():
                     group = (team_id, lead_id, recipient_id == lead_id)
                     counted[group] = counted.get(group, 0) + 1
             told = [(*group, count) for group, count in counted.items()]

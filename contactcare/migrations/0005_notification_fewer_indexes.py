@@ -22,25 +22,33 @@ def key_linguistic(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('contactcare', '0004_webhooks'),
+        ("contactcare", "0004_webhooks"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.RemoveIndex(
-            model_name='notification',
-            name='notification_kind_key_idx',
+            model_name="notification",
+            name="notification_kind_key_idx",
         ),
         migrations.AlterField(
-            model_name='notification',
-            name='recipient',
-            field=models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.CASCADE, related_name='notifications', to=settings.AUTH_USER_MODEL),
+            model_name="notification",
+            name="recipient",
+            field=models.ForeignKey(
+                db_index=False,
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="notifications",
+                to=settings.AUTH_USER_MODEL,
+            ),
         ),
         migrations.AddIndex(
-            model_name='notification',
-            index=models.Index(condition=models.Q(('kind__in', ['digest', 'weekly_report'])), fields=['kind', 'key'], name='notification_kind_key_idx'),
+            model_name="notification",
+            index=models.Index(
+                condition=models.Q(("kind__in", ["digest", "weekly_report"])),
+                fields=["kind", "key"],
+                name="notification_kind_key_idx",
+            ),
         ),
         migrations.RunPython(key_bytewise, key_linguistic),
     ]

@@ -6,43 +6,67 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('contacts', '0014_search_name_prefix_index'),
-        ('followups', '0010_promise_callback'),
+        ("contacts", "0014_search_name_prefix_index"),
+        ("followups", "0010_promise_callback"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.RemoveIndex(
-            model_name='promise',
-            name='promise_unswept_idx',
+            model_name="promise",
+            name="promise_unswept_idx",
         ),
         migrations.RemoveField(
-            model_name='historicalpromise',
-            name='broken_at',
+            model_name="historicalpromise",
+            name="broken_at",
         ),
         migrations.RemoveField(
-            model_name='promise',
-            name='broken_at',
+            model_name="promise",
+            name="broken_at",
         ),
         migrations.AlterField(
-            model_name='promise',
-            name='customer',
-            field=models.ForeignKey(blank=True, db_index=False, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='promises', to='contacts.customer', verbose_name='customer'),
+            model_name="promise",
+            name="customer",
+            field=models.ForeignKey(
+                blank=True,
+                db_index=False,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="promises",
+                to="contacts.customer",
+                verbose_name="customer",
+            ),
         ),
         migrations.AlterField(
-            model_name='promise',
-            name='owner',
-            field=models.ForeignKey(blank=True, db_index=False, help_text="Empty: in the team's queue.", null=True, on_delete=django.db.models.deletion.PROTECT, related_name='promises', to=settings.AUTH_USER_MODEL, verbose_name='owner'),
+            model_name="promise",
+            name="owner",
+            field=models.ForeignKey(
+                blank=True,
+                db_index=False,
+                help_text="Empty: in the team's queue.",
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="promises",
+                to=settings.AUTH_USER_MODEL,
+                verbose_name="owner",
+            ),
         ),
         migrations.AlterField(
-            model_name='promise',
-            name='team',
-            field=models.ForeignKey(blank=True, db_index=False, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='contacts.team', verbose_name='team'),
+            model_name="promise",
+            name="team",
+            field=models.ForeignKey(
+                blank=True,
+                db_index=False,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="+",
+                to="contacts.team",
+                verbose_name="team",
+            ),
         ),
         migrations.AddIndex(
-            model_name='promise',
-            index=models.Index(condition=models.Q(('status', 'open')), fields=['due_at'], name='promise_open_due_idx'),
+            model_name="promise",
+            index=models.Index(condition=models.Q(("status", "open")), fields=["due_at"], name="promise_open_due_idx"),
         ),
     ]

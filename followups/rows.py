@@ -18,6 +18,7 @@ from functools import lru_cache
 from urllib.parse import quote
 
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.text import Truncator
@@ -202,4 +203,49 @@ def promise_row(promise, *, now: datetime, next_url: str, csrf_token) -> SafeStr
         '<div class="d-flex flex-wrap justify-content-between gap-2"><div>{}</div>{}</div>'
         '<div class="row-form"></div></li>\n',
         classes, promise.pk, mark_safe("".join(parts)), actions,  # noqa: S308 - each part built by format_html
+    )  # fmt: skip
+
+
+def team_item(item, *, kind: str, today: date, can_reassign: bool) -> SafeString:
+    """An overdue check-in or broken promise on the team board (with customer, people and topic selected);
+    a checkbox to reassign it for those who may."""
+    words = _words(get_language())
+    name = item.customer.full_name if item.customer_id else phone_display(item.number)
+    select = ""
+    if can_reassign:
+        label = gettext("Select %(name)s") % {"name": name}
+        select = format_html(
+            '<input class="form-check-input mt-1" type="checkbox" name="{}s" value="{}" id="{}-{}" aria-label="{}">',
+            kind, item.pk, kind, item.pk, label,
+        )  # fmt: skip
+    if item.customer_id:
+        who = format_html(
+            '<a class="fw-semibold" href="{}">{}</a>', id_url("contacts:customer-detail", item.customer_id), name
+        )
+    else:
+        who = format_html('<span class="fw-semibold">{}</span>', name)
+    if kind == "checkin":
+        days = (today - item.due_date).days
+        person = _display_name(item.assignee) if item.assignee_id else words["team_queue"]
+        topic = item.origin.topic
+        what = format_html('<span class="badge text-bg-primary">{}</span>', item.kind_label)
+        due = format_html("{} {} · {}", words["due"], day(item.due_date), person)
+    else:
+        days = (today - timezone.localdate(item.due_at)).days
+        person = _display_name(item.owner) if item.owner_id else words["team_queue"]
+        topic = item.moment.topic if item.moment_id else None
+        if item.kind == "callback":
+            what = format_html('<span class="badge text-bg-warning">{}</span>', words["call_back"])
+            due = format_html(
+                "{} {} · {} {} · {}", words["missed_call"], when(item.made_at), words["due"], when(item.due_at), person
+            )
+        else:
+            what = format_html("— {}", item.description)
+            due = format_html("{} {} · {}", words["due"], when(item.due_at), person)
+    late = ngettext("%(days)s day late", "%(days)s days late", days) % {"days": days}
+    return format_html(
+        '<li class="list-group-item d-flex gap-2 align-items-start team-item">{}<div class="flex-grow-1">'
+        '{} {} <span class="badge text-bg-danger">{}</span>'
+        '<div class="small text-body-secondary">{}{}</div></div></li>\n',
+        select, who, what, late, due, format_html(" · {}", topic.name) if topic else "",
     )  # fmt: skip

@@ -28,3 +28,9 @@ def promise_row(context, promise, next=None):
     now = context.get("now") or timezone.now()
     next_url = context.get("next", "") if next is None else next
     return rows.promise_row(promise, now=now, next_url=next_url, csrf_token=context.get("csrf_token"))
+
+
+@register.simple_tag
+def team_item(item, kind, today, can_reassign):
+    """An overdue check-in or broken promise on the team board (followups.rows.team_item)."""
+    return rows.team_item(item, kind=kind, today=today, can_reassign=bool(can_reassign))

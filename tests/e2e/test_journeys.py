@@ -15,13 +15,14 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from django.urls import reverse
 from django.utils import timezone, translation
 from openpyxl import load_workbook
 from playwright.sync_api import expect
 
 from contactcare import roles
 from contactcare.templatetags.contactcare import day as shown_day
-from followups.models import CheckIn, Notification, Promise
+from followups.models import CheckIn, Notification
 from followups.planning import Offset, due_date
 from reports.weeks import IsoWeek
 
@@ -178,10 +179,13 @@ def test_team_lead_reassigns_overdue_work(login, page, live_server, redis_worker
     expect(page.locator(".team-items").first).to_contain_text("Iris Mulder")
     assert set(CheckIn.objects.filter(assignee=bram).values_list("pk", flat=True)) == {checkins[0].pk, checkins[1].pk}
 
+    # The lead's notice is one for the team's broken promises of that run, linking to the board
     page.goto(f"{live_server.url}/notifications/")
-    expect(page.locator(".notifications")).to_contain_text("Noor Visser")
+    expect(page.locator(".notifications")).to_contain_text("1 belofte van Team Noord is gebroken")
     a11y("notifications")
-    assert Promise.objects.get(pk=promise.pk).broken_at is not None
+    notice = Notification.objects.get(recipient=lotte, kind="promise_broken")
+    assert notice.link == reverse("followups:team-board", args=[team.pk])
+    assert Notification.objects.filter(recipient=promise.owner, key=f"promise:{promise.pk}").exists()
 
 
 def test_manager_reads_and_downloads_the_weekly_report(login, page, live_server, a11y, screenshot):

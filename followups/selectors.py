@@ -187,6 +187,16 @@ def _board_kinds(page: Page, *, selected: str) -> list[str]:
     return kinds + sorted(extra - set(kinds) - {PROMISE_KIND})
 
 
+_PEOPLE_COLUMNS = ("username", "first_name", "last_name")
+_BOARD_CHECKIN_COLUMNS = (
+    "kind", "due_date", "customer__full_name", "origin__topic__name", *(f"assignee__{c}" for c in _PEOPLE_COLUMNS),
+)  # fmt: skip
+_BOARD_PROMISE_COLUMNS = (
+    "kind", "description", "number", "due_at", "made_at", "customer__full_name", "moment__topic__name",
+    *(f"owner__{c}" for c in _PEOPLE_COLUMNS),
+)  # fmt: skip
+
+
 def team_board(*, team: Team, filters: TeamFilters, now: datetime, page_checkins=None, page_promises=None) -> TeamBoard:
     """What a team lead needs: overdue check-ins and broken promises (oldest first, filtered, paged),
     grouped by person and age, and each member's workload. Aggregated in the database: eight queries
@@ -257,16 +267,17 @@ def team_board(*, team: Team, filters: TeamFilters, now: datetime, page_checkins
         rows[pk].user = user
     people = [row for pk, row in rows.items() if pk is not None] + ([rows[None]] if rows[None].open else [])
 
-    checkins_page = Paginator(checkins.for_display().order_by("due_date", "pk"), 50).get_page(page_checkins)
+    # Only what a board row shows (followups.rows.team_item): each column fetched is parsed and set on a model.
+    checkins = checkins.select_related("customer", "assignee", "origin__topic").only(*_BOARD_CHECKIN_COLUMNS)
+    promises = promises.select_related("customer", "owner", "moment__topic").only(*_BOARD_PROMISE_COLUMNS)
+    checkins_page = Paginator(checkins.order_by("due_date", "pk"), 50).get_page(page_checkins)
     checkins_page.object_list = list(checkins_page.object_list)  # read once: the rows and their kinds
     return TeamBoard(
         team=team,
         today=today,
         filters=filters,
         checkins=checkins_page,
-        promises=Paginator(
-            promises.for_display().select_related("moment__topic").order_by("due_at", "pk"), 50
-        ).get_page(page_promises),
+        promises=Paginator(promises.order_by("due_at", "pk"), 50).get_page(page_promises),
         people=people,
         kinds=_board_kinds(checkins_page, selected=filters.kind),
         members=members,

@@ -324,3 +324,16 @@ def test_a_customer_number_is_looked_up_exactly_and_nowhere_else(django_assert_n
 
     with django_assert_num_queries(1):
         assert customer_search(query="k2000003") == [wanted]
+
+
+@trigram_only
+def test_names_only_similar_are_not_looked_for_below_three_real_matches():
+    # given three customers whose name starts with what is typed, and one whose name is only similar
+    real = [CustomerFactory(full_name=f"Jansen {first}") for first in ("Anna", "Bas", "Cor")]
+    CustomerFactory(full_name="Janssen Dirk")
+
+    # then the real matches are the whole answer: no guesses below them
+    assert customer_search(query="jansen") == real
+    # and with two real matches the similar name is listed below them
+    real[2].delete()
+    assert [c.full_name for c in customer_search(query="jansen")] == ["Jansen Anna", "Jansen Bas", "Janssen Dirk"]

@@ -180,9 +180,9 @@ def _staged_hits(terms: SearchTerms, *, limit: int) -> list[Customer]:
     A stage runs only when the stages before it found fewer than `limit`, so
     a common fragment ("jans", "de") is answered by its first stages. Each
     stage leaves out what the earlier ones found (they found all they had).
-    The typo stage runs only when fewer than TYPO_SEARCH_BELOW customers match
-    for real: a common fragment, or a full name with a few namesakes, never
-    pays for it.
+    The typo stage runs only when few customers match for real (fewer than
+    TYPO_SEARCH_BELOW for one word, none for a full name): a common fragment,
+    or a full name that found its customer, never pays for it.
     """
     if not terms.long_enough or not terms.searchable:
         return []
@@ -198,9 +198,16 @@ def _staged_hits(terms: SearchTerms, *, limit: int) -> list[Customer]:
         if number == 0:
             hits = [customer.merged_into or customer for customer in hits]
         found = list({customer.pk: customer for customer in [*found, *hits]}.values())  # a survivor once
-    if _typos_searched(terms) and len(found) < min(limit, TYPO_SEARCH_BELOW):
+    if _typos_searched(terms) and len(found) < min(limit, _typo_search_below(terms)):
         found += _similar(terms.name, exclude=[c.pk for c in found], limit=min(limit, SEARCH_HITS) - len(found))
     return found
+
+
+def _typo_search_below(terms: SearchTerms) -> int:
+    """Guesses (names only similar) are added below fewer real matches than this: TYPO_SEARCH_BELOW for
+    one word; for several words (a first and last name) only when nothing matched, since a full name that
+    found its customer needs no guesses."""
+    return TYPO_SEARCH_BELOW if len(terms.name.split()) == 1 else 1
 
 
 def _is_customer_number(terms: SearchTerms) -> bool:

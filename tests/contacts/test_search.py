@@ -337,3 +337,13 @@ def test_names_only_similar_are_not_looked_for_below_three_real_matches():
     # and with two real matches the similar name is listed below them
     real[2].delete()
     assert [c.full_name for c in customer_search(query="jansen")] == ["Jansen Anna", "Jansen Bas", "Janssen Dirk"]
+
+
+@trigram_only
+def test_a_full_name_that_found_its_customer_gets_no_guesses():
+    found = CustomerFactory(full_name="Mark Kerkmans")
+    CustomerFactory(full_name="Mark Kerkman")  # only similar
+
+    assert customer_search(query="mark kerkmans") == [found]
+    # nothing matched: both are guesses
+    assert {c.full_name for c in customer_search(query="mark kerkmanns")} == {"Mark Kerkmans", "Mark Kerkman"}

@@ -136,9 +136,10 @@ def claim(due: QuerySet, *, now: datetime, limit: int, returning: Sequence[str],
     """Take up to `limit` rows of `due` in one UPDATE … RETURNING, so no other worker sends them.
 
     `due` (a filter on the outbox table's own columns) is the definition of
-    "due", reused as the subquery and re-checked on each row as it is
-    updated; PostgreSQL skips rows another worker is claiming at the same
-    moment. The rows are set to `claimed_status` with `claimed_at = now`.
+    "due", used to pick the rows. PostgreSQL locks them as it picks them and
+    skips rows another worker is claiming at the same moment (a row changed
+    meanwhile is checked again by the lock); SQLite, without row locks,
+    checks each row again as it is updated. The rows are set to `claimed_status` with `claimed_at = now`.
     Shared by the e-mails (Notification) and the webhooks (WebhookDelivery).
     """
     model = due.model
@@ -146,7 +147,6 @@ def claim(due: QuerySet, *, now: datetime, limit: int, returning: Sequence[str],
     due_sql, due_params = picked.query.sql_with_params()
     if connection.features.has_select_for_update_skip_locked:
         due_sql += " FOR UPDATE SKIP LOCKED"
-    still_due, still_params = where_sql(due)
     table = connection.ops.quote_name(model._meta.db_table)
     columns = ", ".join(f"{table}.{connection.ops.quote_name(name)}" for name in returning)
     claimed = [claimed_status, db_value(model, "claimed_at", now)]
@@ -161,7 +161,8 @@ def claim(due: QuerySet, *, now: datetime, limit: int, returning: Sequence[str],
             f"WHERE {table}.id = ANY(ARRAY(SELECT id FROM due)) RETURNING {columns}"
         )
         params = [*due_params, *claimed]
-    else:
+    else:  # SQLite: no row locks, so each row is checked again as it is updated
+        still_due, still_params = where_sql(due)
         sql = (
             f"UPDATE {table} SET status = %s, claimed_at = %s "  # noqa: S608 - names from the model, values bound
             f"WHERE id IN ({due_sql}) AND {still_due} RETURNING {columns}"

@@ -18,7 +18,6 @@ from functools import lru_cache
 from urllib.parse import quote
 
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.text import Truncator
@@ -26,6 +25,7 @@ from django.utils.translation import get_language, gettext, gettext_noop, ngette
 
 from contactcare.formats import day, when
 from contactcare.id_urls import id_url
+from contactcare.templatetags.contactcare import days_before, display_name
 from contacts.normalize import phone_display
 
 # The words every row repeats, translated once per language. key -> msgid (marked for makemessages).
@@ -53,10 +53,6 @@ def _words(language: str | None) -> dict[str, str]:
     return {key: gettext(msgid) for key, msgid in _WORDS.items()}
 
 
-def words() -> dict[str, str]:
-    return _words(get_language())
-
-
 def _back(next_url: str) -> str:
     """`next|urlencode`, as the templates wrote it."""
     return quote(str(next_url or ""), safe="/")
@@ -69,12 +65,6 @@ def _csrf_input(token) -> str:
     return format_html('<input type="hidden" name="csrfmiddlewaretoken" value="{}">', token)
 
 
-def _display_name(user) -> str:
-    if user is None:
-        return ""
-    return user.get_full_name() or user.get_username()
-
-
 def checkin_row(checkin, *, today: date, next_url: str) -> SafeString:
     """A check-in (with customer, origin and origin.topic selected) in a list; its actions swap the row."""
     words = _words(get_language())
@@ -82,7 +72,7 @@ def checkin_row(checkin, *, today: date, next_url: str) -> SafeString:
     badges = ""
     if is_open:
         if checkin.due_date < today:
-            days = (today - checkin.due_date).days
+            days = days_before(checkin.due_date, today)
             text = ngettext("overdue %(days)s day", "overdue %(days)s days", days) % {"days": days}
             badges = format_html('<span class="badge text-bg-danger">{}</span>', text)
     else:
@@ -169,7 +159,7 @@ def promise_row(promise, *, now: datetime, next_url: str, csrf_token) -> SafeStr
                 ngettext("called %(counter)s time", "called %(counter)s times", count) % {"counter": count}
             )
         missed = format_html("{} {}{} · ", words["missed_call"], when(promise.made_at), times)
-    who = _display_name(promise.owner) if promise.owner_id else words["team_queue"]
+    who = display_name(promise.owner) if promise.owner_id else words["team_queue"]
     parts.append(
         format_html(
             '<div class="small text-body-secondary">{}{} {} · {}</div>', missed, words["due"], when(promise.due_at), who
@@ -225,14 +215,14 @@ def team_item(item, *, kind: str, today: date, can_reassign: bool) -> SafeString
     else:
         who = format_html('<span class="fw-semibold">{}</span>', name)
     if kind == "checkin":
-        days = (today - item.due_date).days
-        person = _display_name(item.assignee) if item.assignee_id else words["team_queue"]
+        days = days_before(item.due_date, today)
+        person = display_name(item.assignee) if item.assignee_id else words["team_queue"]
         topic = item.origin.topic
         what = format_html('<span class="badge text-bg-primary">{}</span>', item.kind_label)
         due = format_html("{} {} · {}", words["due"], day(item.due_date), person)
     else:
-        days = (today - timezone.localdate(item.due_at)).days
-        person = _display_name(item.owner) if item.owner_id else words["team_queue"]
+        days = days_before(item.due_at, today)
+        person = display_name(item.owner) if item.owner_id else words["team_queue"]
         topic = item.moment.topic if item.moment_id else None
         if item.kind == "callback":
             what = format_html('<span class="badge text-bg-warning">{}</span>', words["call_back"])

@@ -9,6 +9,7 @@ from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from contactcare.models import Notification, SweepRun
+from contactcare.templatetags.contactcare import display_name
 from contacts.models import Customer, Team
 
 from . import access
@@ -338,19 +339,10 @@ def _history_rows(model, *, holder: str, due: str, where: Q, limit: int) -> list
         .order_by("-history_date", "-history_id")[:limit]
     )
     wanted = {row.previous_history_id for row in rows if row.previous_history_id is not None}
-    before = {}
-    if wanted:
-        people = (f"{holder}__{column}" for column in ("first_name", "last_name", "username"))
-        before = model.history.select_related(holder).only("status", due, *people).in_bulk(wanted)
+    people = (f"{holder}__{column}" for column in ("first_name", "last_name", "username"))
+    before = model.history.select_related(holder).only("status", due, *people).in_bulk(wanted) if wanted else {}
     for row in rows:
-        earlier_row = before.get(row.previous_history_id)
-        person = getattr(earlier_row, holder) if earlier_row is not None else None
-        row.previous_status = earlier_row.status if earlier_row is not None else None
-        row.previous_due = getattr(earlier_row, due) if earlier_row is not None else None
-        row.previous_holder_id = getattr(earlier_row, f"{holder}_id") if earlier_row is not None else None
-        row.previous_first_name = person.first_name if person is not None else None
-        row.previous_last_name = person.last_name if person is not None else None
-        row.previous_username = person.username if person is not None else None
+        row.previous = before.get(row.previous_history_id)  # None: the item's first row, or earlier ones missing
     return rows
 
 
@@ -360,16 +352,15 @@ def _history_event(row, *, holder: str, due: str, created: str) -> tuple[str, st
         return created, ""
     if row.history_type == "-":
         return None
-    if row.previous_status is None:  # the item's earlier rows were never written (bulk-created data)
-        event = _STATUS_EVENTS.get(row.status, "changed")
-        return event, ""
-    if row.status != row.previous_status:
+    previous = row.previous
+    if previous is None:  # the item's earlier rows were never written (bulk-created data)
         return _STATUS_EVENTS.get(row.status, "changed"), ""
-    if getattr(row, due) != row.previous_due:
+    if row.status != previous.status:
+        return _STATUS_EVENTS.get(row.status, "changed"), ""
+    if getattr(row, due) != getattr(previous, due):
         return "rescheduled", ""
-    if getattr(row, f"{holder}_id") != row.previous_holder_id:
-        name = f"{row.previous_first_name or ''} {row.previous_last_name or ''}".strip() or row.previous_username or ""
-        return "reassigned", name
+    if getattr(row, f"{holder}_id") != getattr(previous, f"{holder}_id"):
+        return "reassigned", display_name(getattr(previous, holder))
     if row.history_change_reason == "called again":  # a callback: another missed call joined it
         return "called_again", ""
     return None

@@ -659,9 +659,7 @@ def callback_for_missed_call(
     if promise.owner_id is not None and promise.owner_id != actor.pk:
         notifications.promise_assigned(promise=promise)
     if promise.due_at <= now:  # a call missed long ago: broken already, maybe before the sweep's window
-        this = Promise.objects.filter(pk=promise.pk)
-        webhook_events.promises_broken(this)
-        notifications.promises_broken(promises=this, now=now)
+        _promises_told_broken(Promise.objects.filter(pk=promise.pk), now=now)
     return promise
 
 
@@ -710,8 +708,13 @@ def promises_mark_broken(*, now: datetime, since: datetime | None = None) -> int
     newly = Promise.objects.broken(now)
     if since is not None:
         newly = newly.filter(due_at__gte=since)
-    webhook_events.promises_broken(newly)
-    return notifications.promises_broken(promises=newly, now=now)
+    return _promises_told_broken(newly, now=now)
+
+
+def _promises_told_broken(promises, *, now: datetime) -> int:
+    """The `promise.broken` webhooks and the notices for `promises`, each once (their unique keys)."""
+    webhook_events.promises_broken(promises)
+    return notifications.promises_broken(promises=promises, now=now)
 
 
 # --- Team leads -----------------------------------------------------------------

@@ -1,6 +1,5 @@
-"""The rows of My day and the follow-up lists: `{% checkin_row %}`, `{% promise_row %}` (followups.rows), and the
-words they repeat, translated once per language: `{% row_labels as words %}`.
-"""
+"""The rows of My day, the customer panel and the team board, rendered by followups.rows:
+`{% checkin_row %}`, `{% promise_row %}`, `{% team_item %}`."""
 
 from django import template
 from django.utils import timezone
@@ -8,11 +7,6 @@ from django.utils import timezone
 from followups import rows
 
 register = template.Library()
-
-
-@register.simple_tag
-def row_labels() -> dict[str, str]:
-    return rows.words()
 
 
 @register.simple_tag(takes_context=True)

@@ -247,6 +247,9 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
         "processed_folder": str(CELERY_QUEUE_DIR.parent / "processed"),
         "control_folder": str(CELERY_QUEUE_DIR.parent / "control"),
         "store_processed": False,
+        # kombu reads the folder once per poll (default every second): beat sends a few tasks per tick, and a
+        # once-a-second poll let them queue up behind each other (a sweep waited tens of seconds in the tests)
+        "polling_interval": 0.2,
     }
 else:
     CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}

@@ -209,6 +209,7 @@ if env.bool("BEHIND_TLS_PROXY", default=False):
 SILENCED_SYSTEM_CHECKS = ["security.W021"]
 SECURE_REDIRECT_EXEMPT = [r"^healthz$"]  # the container health check speaks plain HTTP
 SESSION_COOKIE_HTTPONLY = True
+SESSION_ENGINE = "contactcare.sessions"  # the database store, read with one hand-written SELECT
 SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=60 * 60 * 10)  # a working day
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True

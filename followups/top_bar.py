@@ -16,6 +16,8 @@ from django.db.migrations.recorder import MigrationRecorder
 from django.db.models import IntegerField, Q, QuerySet, Subquery
 from django.utils import timezone
 
+from contactcare.prepared import PreparedRead
+
 from .models import CheckIn, CheckInIs, Notification, Promise, PromiseIs, SweepRun
 from .selectors import day_bounds
 
@@ -55,34 +57,41 @@ def _count(queryset: QuerySet) -> Subquery:
     return _CountUpTo(queryset.order_by().values("pk")[:BADGE_CAP], output_field=IntegerField())
 
 
-def top_bar(*, user, now: datetime, heartbeat: str) -> TopBar:
-    """One query: the badge (My day's own sections: overdue, due today, broken, due later today, own
-    callbacks), the unread notifications, and the last run of the `heartbeat` sweep with the database's
-    age for the banner."""
-    _, end_of_today = day_bounds(timezone.localdate(now))
-    own_checkins = CheckIn.objects.filter(
-        Q(assignee=user) & CheckInIs.open() & Q(due_date__lte=timezone.localdate(now))
-    )
+def _top_bar_read(*, user_id: int, today, end_of_today: datetime, heartbeat: str) -> QuerySet:
+    own_checkins = CheckIn.objects.filter(Q(assignee_id=user_id) & CheckInIs.open() & Q(due_date__lte=today))
     # My day's own promise sections: due before the end of today, and the user's callbacks whenever due
     own_promises = Promise.objects.filter(
-        Q(owner=user) & PromiseIs.open() & (Q(due_at__lt=end_of_today) | PromiseIs.callback())
+        Q(owner_id=user_id) & PromiseIs.open() & (Q(due_at__lt=end_of_today) | PromiseIs.callback())
     )
-    row = (
+    return (
         get_user_model()
-        .objects.filter(pk=user.pk)
+        .objects.filter(pk=user_id)
         .annotate(
             top_bar_checkins=_count(own_checkins),
             top_bar_promises=_count(own_promises),
-            top_bar_unread=_count(Notification.objects.for_user(user).unread()),
+            top_bar_unread=_count(Notification.objects.filter(recipient_id=user_id).unread()),
             top_bar_heartbeat=Subquery(SweepRun.objects.filter(name=heartbeat).values("last_finished_at")[:1]),
             top_bar_created=Subquery(MigrationRecorder.Migration.objects.order_by("applied").values("applied")[:1]),
         )
         .values_list("top_bar_checkins", "top_bar_promises", "top_bar_unread", "top_bar_heartbeat", "top_bar_created")
-        .first()
+        .order_by()[:1]
     )
-    if row is None:  # the user was deleted while this request ran
+
+
+# Every full page reads it: compiled once per process (contactcare.prepared), the definitions stay the models'.
+_TOP_BAR = PreparedRead(_top_bar_read)
+
+
+def top_bar(*, user, now: datetime, heartbeat: str) -> TopBar:
+    """One query: the badge (My day's own sections: overdue, due today, broken, due later today, own
+    callbacks), the unread notifications, and the last run of the `heartbeat` sweep with the database's
+    age for the banner."""
+    today = timezone.localdate(now)
+    _, end_of_today = day_bounds(today)
+    rows = _TOP_BAR.rows(user_id=user.pk, today=today, end_of_today=end_of_today, heartbeat=heartbeat)
+    if not rows:  # the user was deleted while this request ran
         return TopBar()
-    checkins, promises, unread, last_heartbeat, created = row
+    checkins, promises, unread, last_heartbeat, created = rows[0]
     return TopBar(
         my_day_count=min((checkins or 0) + (promises or 0), BADGE_CAP),
         unread_notifications=unread or 0,

@@ -42,7 +42,7 @@ pytestmark = pytest.mark.django_db
 
 EN = {"Accept-Language": "en"}
 ROLES = {"staff": roles.STAFF, "lead": roles.TEAM_LEAD, "manager": roles.MANAGER}
-CUSTOMER_PAGE_QUERIES = 12  # session, user, permissions, customer, 2 timeline, details, 4 follow-up panel, top bar
+CUSTOMER_PAGE_QUERIES = 11  # session, user with permissions, customer, 2 timeline, details, 4 follow-up panel, top bar
 
 
 def _full_customer(size, *, owner):
@@ -182,6 +182,54 @@ def test_a_users_permissions_are_read_in_one_query_and_kept_for_the_request(djan
         assert user.has_perms(["contacts.view_customer", "followups.view_checkin"])
 
 
+def test_a_request_reads_the_user_and_their_permissions_in_one_statement(client):
+    lead = UserFactory(role=roles.TEAM_LEAD)
+    lead.user_permissions.add(Permission.objects.get(codename="download_weekly_report"))
+    client.force_login(lead)
+
+    with CaptureQueriesContext(connection) as captured:
+        request_user = client.get(reverse("followups:team-list")).wsgi_request.user
+
+    sqls = [query["sql"] for query in captured.captured_queries]
+    with_user = [sql for sql in sqls if "auth_user" in sql and "auth_permission" in sql]
+    assert len(with_user) == 1
+    assert not any("auth_permission" in sql for sql in sqls if sql not in with_user)
+    assert request_user.pk == lead.pk and request_user.username == lead.username
+    assert request_user.date_joined == lead.date_joined and request_user.is_active is True
+    assert request_user.get_all_permissions() == get_user_model().objects.get(pk=lead.pk).get_all_permissions()
+    assert request_user.has_perm("reports.download_weekly_report")  # given to the user itself
+
+
+def test_a_deactivated_or_deleted_user_is_signed_out_at_the_next_request(client):
+    person = UserFactory(role=roles.STAFF)
+    client.force_login(person)
+    assert client.get(reverse("followups:my-day")).status_code == 200
+
+    get_user_model().objects.filter(pk=person.pk).update(is_active=False)
+    assert client.get(reverse("followups:my-day")).status_code == 302  # to the login page
+
+    client.force_login(UserFactory(role=roles.STAFF))
+    get_user_model().objects.filter(pk=client.session["_auth_user_id"]).delete()
+    assert client.get(reverse("followups:my-day")).status_code == 302
+
+
+def test_an_expired_session_is_not_read():
+    from django.contrib.sessions.models import Session
+
+    from contactcare.sessions import SessionStore
+
+    live, old = SessionStore(), SessionStore()
+    live["who"], old["who"] = "still here", "gone"
+    live.create()
+    old.create()
+    Session.objects.filter(session_key=old.session_key).update(expire_date=timezone.now() - timedelta(seconds=1))
+
+    assert SessionStore(live.session_key).load() == {"who": "still here"}
+    stale = SessionStore(old.session_key)
+    assert stale.load() == {} and stale.session_key is None
+    assert SessionStore("no-such-session-key-at-all").load() == {}
+
+
 def test_a_superuser_and_an_inactive_user_keep_djangos_answers():
     admin = UserFactory(role="", is_superuser=True)
     gone = UserFactory(role=roles.MANAGER, is_active=False)
@@ -250,6 +298,23 @@ def test_the_top_bar_reads_badge_notifications_and_heartbeat_in_one_query(staff_
     assert bar.heartbeat_finished_at == heartbeat.last_finished_at
     assert bar.database_created_at is not None
     assert not bar.reminders_delayed(now=now)
+
+
+def test_the_top_bar_gives_each_person_and_moment_their_own_counts(staff_user):
+    """It is compiled once per process (contactcare.prepared): the values of each call must still count."""
+    other = UserFactory(role=roles.STAFF)
+    now, today = timezone.now(), timezone.localdate()
+    CheckInFactory(origin=ContactMomentFactory(logged_by=staff_user), kind="3d", due_date=today)
+    CheckInFactory(origin=ContactMomentFactory(logged_by=other), kind="3d", due_date=today + timedelta(days=2))
+    Notification.objects.create(recipient=other, kind="promise_broken", subject="Belofte", key="test:1")
+
+    mine = top_bar(user=staff_user, now=now, heartbeat=sweeps.HEARTBEAT)
+    theirs_today = top_bar(user=other, now=now, heartbeat=sweeps.HEARTBEAT)
+    theirs_later = top_bar(user=other, now=now + timedelta(days=2), heartbeat=sweeps.HEARTBEAT)
+
+    assert (mine.my_day_count, mine.unread_notifications) == (1, 0)
+    assert (theirs_today.my_day_count, theirs_today.unread_notifications) == (0, 1)
+    assert theirs_later.my_day_count == 1
 
 
 @pytest.mark.parametrize("minutes_since_heartbeat", [None, 3, 16])

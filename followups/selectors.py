@@ -2,6 +2,7 @@
 
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
+from functools import cache
 
 from django.contrib.auth import get_user_model
 from django.core.paginator import Page, Paginator
@@ -317,7 +318,13 @@ _STATUS_EVENTS = {
 _REASON_EVENTS = {"skipped", "rescheduled", "cancelled", "changed"}  # the others' reasons are the services' own words
 
 
-def _history_rows(model, *, holder: str, due: str, where: Q, limit: int) -> list:
+@cache
+def _historical(model):
+    """The history table's model (`model.history` builds a new manager class at every use)."""
+    return model.history.model
+
+
+def _history_rows(model, *, holder: str, due: str, where: Q, limit: int, customer: Customer | None = None) -> list:
     """The newest history rows of `model` matching `where`, each with its predecessor's status, due and holder.
 
     The newest rows are taken first (the history_date index, read backwards),
@@ -331,16 +338,21 @@ def _history_rows(model, *, holder: str, due: str, where: Q, limit: int) -> list
     earlier = Q(history_date__lt=OuterRef("history_date")) | Q(
         history_date=OuterRef("history_date"), history_id__lt=OuterRef("history_id")
     )
-    previous = model.history.filter(earlier, id=OuterRef("id")).order_by("-history_date", "-history_id")
+    history = _historical(model).objects
+    previous = history.filter(earlier, id=OuterRef("id")).order_by("-history_date", "-history_id")
+    related = ("history_user", holder) if customer is not None else ("history_user", "customer", holder)
     rows = list(
-        model.history.filter(where)
+        history.filter(where)
         .annotate(previous_history_id=Subquery(previous.values("history_id")[:1]))
-        .select_related("history_user", "customer", holder)
+        .select_related(*related)
         .order_by("-history_date", "-history_id")[:limit]
     )
+    if customer is not None:  # one customer's rows: the customer is known, not read again per row
+        for row in rows:
+            row.customer = customer
     wanted = {row.previous_history_id for row in rows if row.previous_history_id is not None}
     people = (f"{holder}__{column}" for column in ("first_name", "last_name", "username"))
-    before = model.history.select_related(holder).only("status", due, *people).in_bulk(wanted) if wanted else {}
+    before = history.select_related(holder).only("status", due, *people).in_bulk(wanted) if wanted else {}
     for row in rows:
         row.previous = before.get(row.previous_history_id)  # None: the item's first row, or earlier ones missing
     return rows
@@ -380,7 +392,7 @@ def followup_history(*, customer: Customer | None = None, team: Team | None = No
         (CheckIn, "checkin", "assignee", "due_date", "planned"),
         (Promise, "promise", "owner", "due_at", "promised"),
     ):
-        for row in _history_rows(model, holder=holder, due=due, where=where, limit=limit * 2):
+        for row in _history_rows(model, holder=holder, due=due, where=where, limit=limit * 2, customer=customer):
             found = _history_event(row, holder=holder, due=due, created=created)
             if found is None:
                 continue

@@ -10,6 +10,7 @@ from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from contactcare.models import Notification, SweepRun
+from contactcare.prepared import PreparedRead
 from contactcare.templatetags.contactcare import display_name
 from contacts.models import Customer, Team
 
@@ -324,57 +325,129 @@ def _historical(model):
     return model.history.model
 
 
-def _history_rows(model, *, holder: str, due: str, where: Q, limit: int, customer: Customer | None = None) -> list:
-    """The newest history rows of `model` matching `where`, each with its predecessor's status, due and holder.
+_PEOPLE = ("first_name", "last_name", "username")
+_User = get_user_model()
+
+
+@dataclass
+class _HistoryRow:
+    """A history row with what its event and line need, and its predecessor's status, due and holder."""
+
+    when: datetime
+    history_type: str
+    reason: str | None
+    status: str
+    due: object
+    holder: object  # a user (names only) or None
+    who: object  # a user (names only) or None
+    customer: Customer | None
+    label: str  # the check-in's kind or what was promised
+    previous_status: str | None  # None: the item's first row, or its earlier rows missing
+    previous_due: object
+    previous_holder_id: int | None
+
+
+def _person(pk, first_name, last_name, username):
+    return None if pk is None else _User(pk=pk, first_name=first_name, last_name=last_name, username=username)
+
+
+@cache
+def _history_read(model, holder: str, due: str, scope: str, limit: int) -> PreparedRead:
+    """The read behind `_history_rows` for one model, scope ("customer" or "team") and limit, compiled once per
+    process (contactcare.prepared): its SQL is the costliest to build of the customer page's (issue 11)."""
+
+    def build(*, scope_id: int) -> QuerySet:
+        history = _historical(model).objects
+        earlier = Q(history_date__lt=OuterRef("history_date")) | Q(
+            history_date=OuterRef("history_date"), history_id__lt=OuterRef("history_id")
+        )
+        previous = history.filter(earlier, id=OuterRef("id")).order_by("-history_date", "-history_id")
+        customer_columns = ("customer_id", "customer__full_name") if scope == "team" else ()
+        return (
+            history.filter(**{f"{scope}_id": scope_id})
+            .annotate(
+                previous_status=Subquery(previous.values("status")[:1]),
+                previous_due=Subquery(previous.values(due)[:1]),
+                previous_holder_id=Subquery(previous.values(f"{holder}_id")[:1]),
+            )
+            .order_by("-history_date", "-history_id")
+            .values_list(
+                "history_date",
+                "history_type",
+                "history_change_reason",
+                "status",
+                due,
+                "kind" if model is CheckIn else "description",
+                f"{holder}_id",
+                *(f"{holder}__{column}" for column in _PEOPLE),
+                "history_user_id",
+                *(f"history_user__{column}" for column in _PEOPLE),
+                "previous_status",
+                "previous_due",
+                "previous_holder_id",
+                *customer_columns,
+            )[:limit]
+        )
+
+    return PreparedRead(build)
+
+
+def _history_rows(model, *, holder: str, due: str, limit: int, customer=None, team=None) -> list[_HistoryRow]:
+    """The newest history rows of `model` for a customer or a team, each with its predecessor's status, due
+    and holder.
 
     The newest rows are taken first (the history_date index, read backwards),
-    each with the id of its predecessor (the item's previous history row, one
-    small subquery on the index of the item's id); then the predecessors are
-    read in one query by their ids. So a board costs `limit` lookups, never a
-    pass over everything its items ever went through (issue 11), and the SQL
-    holds one subquery, not one per column (compiling six was most of the
-    customer page's history). Two queries; one when no row has a predecessor.
+    each with its predecessor's three values (small subqueries on the index of
+    the item's id). So a board costs `limit` lookups, never a pass over
+    everything its items ever went through (issue 11). One query, compiled
+    once per process.
     """
-    earlier = Q(history_date__lt=OuterRef("history_date")) | Q(
-        history_date=OuterRef("history_date"), history_id__lt=OuterRef("history_id")
-    )
-    history = _historical(model).objects
-    previous = history.filter(earlier, id=OuterRef("id")).order_by("-history_date", "-history_id")
-    related = ("history_user", holder) if customer is not None else ("history_user", "customer", holder)
-    rows = list(
-        history.filter(where)
-        .annotate(previous_history_id=Subquery(previous.values("history_id")[:1]))
-        .select_related(*related)
-        .order_by("-history_date", "-history_id")[:limit]
-    )
-    if customer is not None:  # one customer's rows: the customer is known, not read again per row
-        for row in rows:
-            row.customer = customer
-    wanted = {row.previous_history_id for row in rows if row.previous_history_id is not None}
-    people = (f"{holder}__{column}" for column in ("first_name", "last_name", "username"))
-    before = history.select_related(holder).only("status", due, *people).in_bulk(wanted) if wanted else {}
-    for row in rows:
-        row.previous = before.get(row.previous_history_id)  # None: the item's first row, or earlier ones missing
+    scope, scope_id = ("customer", customer.pk) if customer is not None else ("team", team.pk)
+    rows = []
+    for values in _history_read(model, holder, due, scope, limit).rows(scope_id=scope_id):
+        when, history_type, reason, status, due_value, label, *rest = values
+        holder_person, who = _person(*rest[0:4]), _person(*rest[4:8])
+        previous_status, previous_due, previous_holder_id = rest[8:11]
+        if customer is None:
+            customer_id, customer_name = rest[11:13]
+            row_customer = None if customer_id is None else Customer(pk=customer_id, full_name=customer_name)
+        else:
+            row_customer = customer
+        rows.append(
+            _HistoryRow(
+                when=when,
+                history_type=history_type,
+                reason=reason,
+                status=status,
+                due=due_value,
+                holder=holder_person,
+                who=who,
+                customer=row_customer,
+                label=kind_label(label) if model is CheckIn else label,
+                previous_status=previous_status,
+                previous_due=previous_due,
+                previous_holder_id=previous_holder_id,
+            )
+        )
     return rows
 
 
-def _history_event(row, *, holder: str, due: str, created: str) -> tuple[str, str] | None:
-    """(event, previous holder's name) of one history row; None for a save that changed nothing shown here."""
+def _history_event(row: _HistoryRow, *, created: str) -> str | None:
+    """The event of one history row; None for a save that changed nothing shown here."""
     if row.history_type == "+":
-        return created, ""
+        return created
     if row.history_type == "-":
         return None
-    previous = row.previous
-    if previous is None:  # the item's earlier rows were never written (bulk-created data)
-        return _STATUS_EVENTS.get(row.status, "changed"), ""
-    if row.status != previous.status:
-        return _STATUS_EVENTS.get(row.status, "changed"), ""
-    if getattr(row, due) != getattr(previous, due):
-        return "rescheduled", ""
-    if getattr(row, f"{holder}_id") != getattr(previous, f"{holder}_id"):
-        return "reassigned", display_name(getattr(previous, holder))
-    if row.history_change_reason == "called again":  # a callback: another missed call joined it
-        return "called_again", ""
+    if row.previous_status is None:  # the item's earlier rows were never written (bulk-created data)
+        return _STATUS_EVENTS.get(row.status, "changed")
+    if row.status != row.previous_status:
+        return _STATUS_EVENTS.get(row.status, "changed")
+    if row.due != row.previous_due:
+        return "rescheduled"
+    if (row.holder.pk if row.holder else None) != row.previous_holder_id:
+        return "reassigned"
+    if row.reason == "called again":  # a callback: another missed call joined it
+        return "called_again"
     return None
 
 
@@ -383,33 +456,40 @@ def followup_history(*, customer: Customer | None = None, team: Team | None = No
 
     Who planned, reassigned (from whom to whom), rescheduled (to which day),
     skipped, kept, cancelled or superseded what, when and why, read from
-    the history tables that every service writes. At most four queries, at
-    most `limit` changes.
+    the history tables that every service writes. Two queries (one per
+    history table, each compiled once per process), a third when a line
+    names whom an item was reassigned from; at most `limit` changes.
     """
-    where = Q(customer=customer) if customer is not None else Q(team=team)
-    changes = []
+    found = []
     for model, item, holder, due, created in (
         (CheckIn, "checkin", "assignee", "due_date", "planned"),
         (Promise, "promise", "owner", "due_at", "promised"),
     ):
-        for row in _history_rows(model, holder=holder, due=due, where=where, limit=limit * 2, customer=customer):
-            found = _history_event(row, holder=holder, due=due, created=created)
-            if found is None:
-                continue
-            event, previous_holder = found
-            changes.append(
-                FollowupChange(
-                    when=row.history_date,
-                    who=row.history_user,
-                    item=item,
-                    event=event,
-                    customer=row.customer,
-                    label=kind_label(row.kind) if item == "checkin" else row.description,
-                    due=getattr(row, due),
-                    holder=getattr(row, holder),
-                    previous_holder=previous_holder,
-                    reason=(row.history_change_reason or "") if event in _REASON_EVENTS else "",
-                )
-            )
+        for row in _history_rows(model, holder=holder, due=due, limit=limit * 2, customer=customer, team=team):
+            event = _history_event(row, created=created)
+            if event is not None:
+                found.append((item, event, row))
+    # Whom a reassignment took the item from: only those names are read (one query, when there is one).
+    earlier_ids = {row.previous_holder_id for _, event, row in found if event == "reassigned"} - {None}
+    earlier = (
+        {pk: _person(pk, *names) for pk, *names in _User.objects.filter(pk__in=earlier_ids).values_list("pk", *_PEOPLE)}
+        if earlier_ids
+        else {}
+    )
+    changes = [
+        FollowupChange(
+            when=row.when,
+            who=row.who,
+            item=item,
+            event=event,
+            customer=row.customer,
+            label=row.label,
+            due=row.due,
+            holder=row.holder,
+            previous_holder=display_name(earlier.get(row.previous_holder_id)) if event == "reassigned" else "",
+            reason=(row.reason or "") if event in _REASON_EVENTS else "",
+        )
+        for item, event, row in found
+    ]
     changes.sort(key=lambda change: change.when, reverse=True)
     return changes[:limit]

@@ -67,18 +67,34 @@ class PreparedRead:
             return cursor.fetchall()
 
     def _compile(self, alias: str, values: dict):
-        stand_ins = {name: _stand_in(name, value, i) for i, (name, value) in enumerate(sorted(values.items()))}
+        """(sql, places, params) or _NOT_PREPARABLE. Compiled twice, with two different sets of stand-ins:
+        the SQL must be the same and the parameters may differ only where a stand-in is. A parameter that
+        moves with the values without being one of them (a date the build worked out from `now`, say) would
+        otherwise be frozen at its first value; such a read is run by the ORM every time instead."""
+        names = sorted(values)
+        first = {name: _stand_in(name, values[name], i) for i, name in enumerate(names)}
+        second = {name: _stand_in(name, values[name], i + len(names)) for i, name in enumerate(names)}
         if connections[alias].vendor != "postgresql":
             return _NOT_PREPARABLE
-        queryset = self.build(**stand_ins)
-        sql, params = queryset.query.get_compiler(using=alias).as_sql()
-        params = list(params)
-        places, found = [], set()
-        for position, param in enumerate(params):
-            for name, stand_in in stand_ins.items():
-                if type(param) is type(stand_in) and param == stand_in:
-                    places.append((position, name))
-                    found.add(name)
-        if found != set(stand_ins):
+        compiled = []
+        for stand_ins in (first, second):
+            sql, params = self.build(**stand_ins).query.get_compiler(using=alias).as_sql()
+            places = [
+                (position, name)
+                for position, param in enumerate(params)
+                for name, stand_in in stand_ins.items()
+                if type(param) is type(stand_in) and param == stand_in
+            ]
+            compiled.append((sql, places, list(params)))
+        (sql, places, params), (other_sql, other_places, other_params) = compiled
+        placed = {position for position, _name in places}
+        moved = {i for i, (a, b) in enumerate(zip(params, other_params, strict=False)) if a != b}
+        if (
+            sql != other_sql
+            or places != other_places
+            or len(params) != len(other_params)
+            or {name for _position, name in places} != set(names)
+            or not moved <= placed
+        ):
             return _NOT_PREPARABLE
         return sql, places, params

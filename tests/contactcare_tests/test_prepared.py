@@ -79,3 +79,20 @@ def test_values_of_an_unsupported_type_are_refused():
 
     with pytest.raises(TypeError):
         read.rows(flag=True)
+
+
+def test_a_parameter_worked_out_from_a_value_is_not_frozen_at_its_first_value():
+    """The build turns `day` into the next day: that parameter moves with the values without being one of
+    them, so the read is not prepared and every call gets its own answer."""
+    ann = CustomerFactory(full_name="Ann Smit")
+    created = timezone.localtime(ann.created_at).date()
+
+    def build(*, day: date):
+        return Customer.objects.filter(created_at__date__lt=day + timedelta(days=1)).values_list("full_name")
+
+    read = PreparedRead(build)
+
+    assert read.rows(day=created) == [("Ann Smit",)]
+    assert read.rows(day=created - timedelta(days=1)) == []
+    assert read.rows(day=created - timedelta(days=2)) == []
+    assert read.rows(day=created + timedelta(days=5)) == [("Ann Smit",)]

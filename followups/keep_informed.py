@@ -198,12 +198,13 @@ def updates_given(*, moment: ContactMoment, actor) -> list[CheckIn]:
     return done
 
 
-def updates_close(*, promise: Promise, actor) -> int:
-    """The promise was kept or cancelled: its open keep-informed check-in is superseded (no update is owed now)."""
+def updates_close(*, promise: Promise, actor, at: datetime) -> int:
+    """The promise was kept or cancelled at `at`: its open keep-informed check-in is superseded then (no update
+    is owed from then on; kept by a contact logged after the fact, that is the contact's time). Closed by its
+    due date, it was not needed (`CheckInIs.update_needed`)."""
     closed = 0
-    now = timezone.now()
     for checkin in CheckIn.objects.open().filter(CheckInIs.keep_informed(), promise=promise).select_for_update():
-        checkin.status, checkin.closed_at = CheckIn.Status.SUPERSEDED, now
+        checkin.status, checkin.closed_at = CheckIn.Status.SUPERSEDED, at
         with_actor(checkin, actor, "superseded").save(update_fields=["status", "closed_at"])
         closed += 1
     return closed

@@ -125,7 +125,7 @@ class CheckInQuerySet(models.QuerySet):
         return self.filter(CheckInIs.done_late())
 
     def for_display(self):
-        return self.select_related("customer", "origin", "origin__topic", "assignee", "team")
+        return self.select_related("customer", "origin", "origin__topic", "assignee", "team", "promise")
 
 
 class CheckIn(models.Model):

@@ -305,7 +305,7 @@ def _digest_sections(today, now: datetime, end_of_day: datetime, people) -> tupl
             rank=Window(RowNumber(), partition_by=[F("assignee_id"), F("late")], order_by=[F("due_date"), F("pk")])
         )
         .filter(rank__lte=DIGEST_ITEMS)
-        .select_related("customer")
+        .select_related("customer", "promise")
         .order_by("due_date", "pk")
     ):
         section = "overdue" if checkin.due_date < today else "due_today"

@@ -41,8 +41,8 @@ from .planning import (
     due_date,
     non_business_day,
     offsets_parse,
-    term_due,
 )
+from .replies import reply_due
 
 logger = logging.getLogger(__name__)
 User = get_user_model()
@@ -130,8 +130,10 @@ def contact_log(
         callbacks_keep(moment=moment, customer=customer, actor=actor)
     desk = planning.desk()
     if moment.direction == ContactMoment.Direction.OUTBOUND:
-        keep_informed.updates_given(moment=moment, actor=actor)  # before the replies it keeps close theirs
+        # The replies it keeps first: their keep-informed check-ins close with them (no update was owed any
+        # more); then the check-ins of the promises still open are done by this update.
         replies_keep(moment=moment, actor=actor)
+        keep_informed.updates_given(moment=moment, actor=actor)
     else:
         reply_promise_for_contact(moment=moment, actor=actor, desk=desk)
     keep_informed.updates_plan(
@@ -565,7 +567,7 @@ def promise_keep(*, promise: Promise, actor, now: datetime | None = None) -> Pro
     promise.status = Promise.Status.KEPT
     promise.kept_at = now or timezone.now()
     with_actor(promise, actor, "kept").save(update_fields=["status", "kept_at"])
-    keep_informed.updates_close(promise=promise, actor=actor)
+    keep_informed.updates_close(promise=promise, actor=actor, at=promise.kept_at)
     webhook_events.promise_kept(promise)
     return promise
 
@@ -580,7 +582,7 @@ def promise_cancel(*, promise: Promise, reason: str, actor) -> Promise:
     promise.cancelled_at = timezone.now()
     _validate_reason(promise, "cancel_reason", exclude=["customer", "moment", "owner", "team", "created_by"])
     with_actor(promise, actor, promise.cancel_reason).save(update_fields=["status", "cancel_reason", "cancelled_at"])
-    keep_informed.updates_close(promise=promise, actor=actor)
+    keep_informed.updates_close(promise=promise, actor=actor, at=promise.cancelled_at)
     return promise
 
 
@@ -722,19 +724,6 @@ REPLY_DESCRIPTIONS = {  # stored, in the desk's language (like a callback's)
     ContactMoment.Channel.SOCIAL: gettext_noop("Reply to the message on social media"),
 }
 REPLY_DESCRIPTION = gettext_noop("Reply to the customer")  # a channel the desk gave a term of its own
-
-
-def reply_due(*, channel: str, direction: str, occurred_at: datetime, desk: planning.Desk) -> datetime | None:
-    """When a reply to a contact is due under the desk's reply terms; None when the contact owes none (outbound,
-    or a channel without a term) or its term cannot be counted (a calendar without business days)."""
-    term = desk.reply_term(channel) if direction == ContactMoment.Direction.INBOUND else None
-    if term is None or occurred_at is None or timezone.is_naive(occurred_at):
-        return None
-    try:
-        return term_due(occurred_at, term, country=desk.country, opening=desk.opening)
-    except (ValueError, OverflowError):
-        logger.warning("a reply term of channel %s cannot be counted from %s", channel, occurred_at.date())
-        return None
 
 
 def reply_open_for(*, customer_id: int, team_id: int | None) -> Promise | None:

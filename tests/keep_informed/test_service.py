@@ -10,11 +10,11 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.db import IntegrityError, connection, transaction
 from django.test.utils import CaptureQueriesContext
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from contactcare.services import system_user
 from followups import keep_informed, services, sweeps
-from followups.models import CheckIn, Promise
+from followups.models import CheckIn, CheckInIs, Promise
 from followups.privacy import customer_erase
 from tests.factories import ContactMomentFactory, CustomerFactory, PromiseFactory
 
@@ -63,7 +63,8 @@ def test_a_promise_plans_its_first_update_three_business_days_after_it_was_made(
         promise.moment,
         promise.customer,
     )
-    assert checkin.kind_label == "op de hoogte houden"
+    with translation.override("nl"):
+        assert checkin.kind_label == "op de hoogte houden"
     row = checkin.history.get()
     assert (row.history_type, row.history_user) == ("+", anna)
 
@@ -145,7 +146,7 @@ def test_the_cadence_is_the_managers(customer, anna, lead, team):
     assert CheckIn.objects.get(kind="update").due_date == date(2026, 11, 27)  # Friday + 5 business days
 
 
-def test_a_reply_by_promise_is_kept_informed_too_and_its_reply_is_the_update(customer, anna, team):
+def test_a_reply_by_promise_is_kept_informed_too_and_the_reply_closes_its_update(customer, anna, team):
     log(customer, anna, when=at(2026, 11, 20, 10, 0), channel="letter", team=team)  # due Friday 27 November
     reply = Promise.objects.get(kind=Promise.Kind.REPLY)
     assert updates(reply).get().due_date == date(2026, 11, 25)
@@ -154,7 +155,20 @@ def test_a_reply_by_promise_is_kept_informed_too_and_its_reply_is_the_update(cus
 
     reply.refresh_from_db()
     assert reply.status == Promise.Status.KEPT
-    assert list(updates(reply).values_list("status", flat=True)) == [CheckIn.Status.DONE]  # done, nothing after
+    # kept before the update was due: no update was needed; closed at the reply's time, nothing planned after
+    assert list(updates(reply).values_list("status", "closed_at")) == [
+        (CheckIn.Status.SUPERSEDED, at(2026, 11, 24, 10, 0))
+    ]
+    assert not CheckIn.objects.filter(CheckInIs.update_needed(), promise=reply).exists()
+
+
+def test_a_reply_after_the_update_was_due_closes_it_as_a_missed_update(customer, anna, team):
+    log(customer, anna, when=at(2026, 11, 20, 10, 0), channel="letter", team=team)  # update due Wednesday 25
+    reply = Promise.objects.get(kind=Promise.Kind.REPLY)
+
+    log(customer, anna, when=at(2026, 11, 26, 10, 0), channel="email", direction="out")  # Thursday
+
+    assert CheckIn.objects.filter(CheckInIs.update_needed(), promise=reply).exclude(CheckInIs.done_on_time()).exists()
 
 
 def test_an_owner_who_left_leaves_the_update_in_the_teams_queue(promise, anna):

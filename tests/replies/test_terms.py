@@ -11,6 +11,7 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.utils import translation
 
 from followups.planning import (
     DEFAULT_REPLY_TERMS,
@@ -100,7 +101,7 @@ def test_terms_are_read(text, term):
 
 @pytest.mark.parametrize("text", ["0d", "61d", "201h", "1w", "d", "1.5d", "-1d", "１d", "1d4h", "x" * 5000])
 def test_terms_that_are_none_are_refused_with_a_message(text):
-    with pytest.raises(ValueError) as refused:
+    with translation.override("en"), pytest.raises(ValueError) as refused:
         term_parse(text)
     assert "reply term" in str(refused.value)
 
@@ -129,8 +130,6 @@ def test_keep_informed_updates_are_due_three_business_days_later():
 
 
 def test_the_kind_of_a_keep_informed_check_in_reads_in_both_languages():
-    from django.utils import translation
-
     with translation.override("en"):
         assert kind_label("update") == "keep informed"
     with translation.override("nl"):

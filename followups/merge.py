@@ -16,6 +16,10 @@ only when it is not yet due. An overdue check-in is still work to do and part
 of a week that may have been reported, so it stays open; as a customer has one
 open check-in per kind, an overdue one then stays instead of one still ahead,
 and two overdue ones of the same kind must be done or skipped before merging.
+
+Keep-informed check-ins (issue 13) belong to their promise, not to a kind per customer: they move with their
+promises and never collapse. One reply is owed per customer and team: of two open reply-by promises of one
+team, the one due later is cancelled ("joined"), so the customer hears from us by the earlier date.
 """
 
 from collections import defaultdict

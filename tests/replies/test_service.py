@@ -5,18 +5,20 @@ in the past make promises whose due time may have passed, which is what a
 contact logged after the fact does.
 """
 
+import threading
+import time
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from contactcare.models import Notification
 from contactcare.services import AlreadySubmitted
 from followups import services
 from followups.models import Promise
-from tests.factories import CustomerFactory, PromiseFactory, TeamFactory
+from tests.factories import ContactMomentFactory, CustomerFactory, PromiseFactory, TeamFactory, UserFactory
 
 AMS = ZoneInfo("Europe/Amsterdam")
 pytestmark = pytest.mark.django_db
@@ -243,3 +245,39 @@ def test_reply_promises_are_not_people_s_promises_but_show_on_my_day_as_promises
 
     assert not Promise.objects.filter(PromiseIs.made_by_person()).exists()
     assert Promise.objects.filter(PromiseIs.reply(), owner=anna).exists()
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="SQLite has one writer at a time anyway")
+def test_two_emails_at_once_owe_one_reply():
+    # The service alone, without the customer's row lock that logging takes: the unique index decides.
+    anna, team, customer = UserFactory(username="race-anna"), TeamFactory(), CustomerFactory()
+    moments = [
+        ContactMomentFactory(customer=customer, logged_by=anna, team=team, channel="email", direction="in")
+        for _ in range(2)
+    ]
+    inside, results, errors = threading.Event(), [], []
+
+    def reply(moment, *, first):
+        try:
+            with transaction.atomic():
+                if not first:
+                    inside.wait(timeout=10)
+                results.append(services.reply_promise_for_contact(moment=moment, actor=anna).pk)
+                if first:
+                    inside.set()
+                    time.sleep(0.4)  # its promise still uncommitted while the second e-mail comes in
+        except Exception as error:  # noqa: BLE001 - reported by the assertion below
+            errors.append(error)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=reply, args=(m,), kwargs={"first": i == 0}) for i, m in enumerate(moments)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+
+    assert errors == []
+    assert len(set(results)) == 1
+    assert Promise.objects.replies().count() == 1

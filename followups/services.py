@@ -190,6 +190,13 @@ def _followups_move(*, moment: ContactMoment, customer: Customer, actor, reason:
     contact happened later stays and the other is superseded by it (a tie goes
     to the moved one, the newer plan).
     """
+    # Promises first: a reply-by promise that joins one the customer already waits for is cancelled here, and
+    # its keep-informed check-in with it, so that stays where its promise stays.
+    for promise in Promise.objects.open().select_for_update().filter(moment=moment):
+        if not reply_room_make(promise, customer_id=customer.pk, team_id=promise.team_id, actor=actor):
+            continue
+        promise.customer = customer
+        with_actor(promise, actor, reason).save(update_fields=["customer"])
     mine = list(CheckIn.objects.open().select_for_update().filter(origin=moment))
     theirs = {
         checkin.kind: checkin
@@ -209,16 +216,12 @@ def _followups_move(*, moment: ContactMoment, customer: Customer, actor, reason:
             with_actor(other, actor, "superseded").save(update_fields=["status", "closed_at", "superseded_by"])
         checkin.customer = customer
         with_actor(checkin, actor, reason).save(update_fields=["customer", "status", "closed_at", "superseded_by"])
-    for promise in Promise.objects.open().select_for_update().filter(moment=moment):
-        if not reply_room_make(promise, customer_id=customer.pk, team_id=promise.team_id, actor=actor):
-            continue
-        promise.customer = customer
-        with_actor(promise, actor, reason).save(update_fields=["customer"])
 
 
 def _followups_team_follow(*, moment: ContactMoment, old_team_id, actor, reason: str) -> None:
-    """Open check-ins and promises that went to the contact's team go to its corrected team."""
-    for model, related in ((CheckIn, "origin"), (Promise, "moment")):
+    """Open check-ins and promises that went to the contact's team go to its corrected team (promises first: one
+    that joins a reply already owed there is cancelled, with its keep-informed check-in)."""
+    for model, related in ((Promise, "moment"), (CheckIn, "origin")):
         for item in model.objects.open().select_for_update().filter(**{related: moment}, team_id=old_team_id):
             if model is Promise and not reply_room_make(
                 item, customer_id=item.customer_id, team_id=moment.team_id, actor=actor

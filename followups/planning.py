@@ -271,9 +271,9 @@ def term_parse(text: str) -> Term | None:
         return None
     match = _TERM.match(typed)
     if not match:
-        raise ValueError(
-            _("“%(term)s” is not a reply term: use business days or hours, like 1d or 4h.") % {"term": text.strip()}
-        )
+        shown = text.strip() if len(text.strip()) <= 20 else text.strip()[:20] + "…"  # a paste is not echoed whole
+        message = _("“%(term)s” is not a reply term: use business days or hours, like 1d or 4h.")
+        raise ValueError(message % {"term": shown})
     term = Term(int(match.group(1)), match.group(2))
     limit = MAX_TERM_DAYS if term.unit == "d" else MAX_TERM_HOURS
     if not 1 <= term.amount <= limit:

@@ -879,11 +879,21 @@ def desk_settings_save(*, actor, opening_hours: str, reply_terms: dict, keep_inf
         }
     if errors:
         raise ValidationError(errors, code="invalid")
-    row = DeskSettings.objects.select_for_update().filter(pk=DeskSettings.SINGLETON).first() or DeskSettings()
-    row.opening_hours = opening_hours
-    row.reply_terms = terms
-    row.keep_informed_days = keep_informed_days or None
-    with_actor(row, actor).save()
+    values = {"opening_hours": opening_hours, "reply_terms": terms, "keep_informed_days": keep_informed_days or None}
+    row = DeskSettings.objects.select_for_update().filter(pk=DeskSettings.SINGLETON).first()
+    if row is None:  # the first save; two managers at once: one creates the row, the other then changes it
+        try:
+            with transaction.atomic():  # a savepoint: losing the race leaves this transaction usable
+                return _desk_settings_write(DeskSettings(pk=DeskSettings.SINGLETON), values, actor, create=True)
+        except IntegrityError:
+            row = DeskSettings.objects.select_for_update().get(pk=DeskSettings.SINGLETON)
+    return _desk_settings_write(row, values, actor, create=False)
+
+
+def _desk_settings_write(row: DeskSettings, values: dict, actor, *, create: bool) -> DeskSettings:
+    for name, value in values.items():
+        setattr(row, name, value)
+    with_actor(row, actor).save(force_insert=create)
     return row
 
 

@@ -1,11 +1,14 @@
 """Reply-by promises on the screens: the sentence on the log form (at once, on a change, after saving, in both
 languages), My day, the team board, the digest, and the managers' settings page."""
 
+import threading
+import time
 from datetime import datetime, timedelta
 from html import unescape
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.db import connection, transaction
 from django.urls import reverse
 from django.utils import timezone
 
@@ -284,3 +287,44 @@ def test_staff_may_not_change_the_settings(desk):
     assert desk.get(reverse("followups:desk-settings")).status_code == 403
     assert desk.post(reverse("followups:desk-settings"), {"keep_informed_days": "0"}).status_code == 403
     assert not DeskSettings.objects.exists()
+
+
+def test_a_long_paste_in_a_term_is_refused_without_echoing_it_whole(client):
+    client.force_login(UserFactory(username="rp-manager", role=roles.MANAGER))
+
+    response = client.post(reverse("followups:desk-settings"), {"reply_email": "x" * 5000}, headers=EN)
+
+    html = unescape(response.content.decode())
+    assert "“xxxxxxxxxxxxxxxxxxxx…” is not a reply term" in html
+    assert "x" * 100 not in html.replace('value="' + "x" * 5000, "")  # only the field itself keeps what was typed
+    assert not DeskSettings.objects.exists()
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="SQLite has one writer at a time anyway")
+def test_two_managers_saving_the_first_settings_at_once_both_succeed():
+    managers = [UserFactory(username=f"rp-race-{n}", role=roles.MANAGER) for n in range(2)]
+    inside, errors = threading.Event(), []
+
+    def save(manager, days, *, first):
+        try:
+            with transaction.atomic():
+                if not first:
+                    inside.wait(timeout=10)
+                services.desk_settings_save(actor=manager, opening_hours="", reply_terms={}, keep_informed_days=days)
+                if first:
+                    inside.set()
+                    time.sleep(0.4)  # the first row still uncommitted while the second manager saves
+        except Exception as error:  # noqa: BLE001 - reported by the assertion below
+            errors.append(error)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=save, args=(m, n + 2), kwargs={"first": n == 0}) for n, m in enumerate(managers)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+
+    assert errors == []
+    assert DeskSettings.objects.get().keep_informed_days == 3  # the second save, made after the first

@@ -176,3 +176,17 @@ def test_the_report_runs_the_same_queries_with_or_without_them(manager_client, d
         manager_client.get(url, {"week": W45.previous(10).label}, headers=EN)
 
     assert len(with_them.captured_queries) == len(without.captured_queries)
+
+
+def test_the_monday_email_carries_them(desk, manager_user, settings):
+    from reports.services import weekly_report_mails_create
+
+    settings.LANGUAGE_CODE = "en"
+    monday = datetime(2026, 11, 9, 8, 0, tzinfo=AMS)  # week 46: last week's report is week 45
+
+    assert weekly_report_mails_create(now=monday) == 1
+
+    mail = manager_user.notifications.get(kind="weekly_report")
+    assert "Replied in time (share)" in mail.html_body and "Updated in every period (share)" in mail.html_body
+    assert "- Reply-by promises: 4, Replied in time (share): 50.0" in mail.body
+    assert "- Open promises to keep informed: 4, Updated in every period (share): 25.0" in mail.body

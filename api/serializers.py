@@ -139,6 +139,8 @@ class CheckInSerializer(serializers.ModelSerializer):
     assignee = serializers.IntegerField(source="assignee_id", read_only=True, allow_null=True)
     team = serializers.IntegerField(source="team_id", read_only=True, allow_null=True)
     done_moment = serializers.IntegerField(source="done_moment_id", read_only=True, allow_null=True)
+    # The open promise a keep-informed check-in (kind "update", issue 13) is about; null for the others.
+    promise = serializers.IntegerField(source="promise_id", read_only=True, allow_null=True)
     is_overdue = serializers.SerializerMethodField()
 
     class Meta:
@@ -157,6 +159,7 @@ class CheckInSerializer(serializers.ModelSerializer):
             "done_date",
             "closed_at",
             "skip_reason",
+            "promise",
             "created_at",
         ]
         read_only_fields = fields
@@ -303,7 +306,7 @@ class PromiseFilterSerializer(serializers.Serializer):
     due_after = serializers.DateTimeField(required=False, help_text="Due at or after this moment.")
     team = IdField(required=False)
     mine = serializers.BooleanField(required=False, default=False, help_text="Only those you own.")
-    kind = serializers.ChoiceField(choices=["promise", "callback"], required=False)
+    kind = serializers.ChoiceField(choices=Promise.Kind.values, required=False)  # promise, callback, reply
 
 
 class CheckInFilterSerializer(serializers.Serializer):
@@ -312,7 +315,9 @@ class CheckInFilterSerializer(serializers.Serializer):
     due_after = serializers.DateField(required=False, help_text="Due on or after this day.")
     team = IdField(required=False)
     mine = serializers.BooleanField(required=False, default=False, help_text="Only those assigned to you.")
-    kind = serializers.CharField(required=False, max_length=10, help_text="A policy's offset: 3d, 6w, ...")
+    kind = serializers.CharField(
+        required=False, max_length=10, help_text="A policy's offset: 3d, 6w, ...; update: keep the customer informed"
+    )
 
 
 class CustomerQuerySerializer(serializers.Serializer):

@@ -286,7 +286,7 @@ def _filtered(queryset, params: dict, *, user, owner: str, due: str):
 
 class CheckInList(ApiView):
     """The check-ins you may act on (yours, your teams'; every team's for managers), in the order they were
-    planned. Filters: status, due_before / due_after (days), team, mine, kind ("3d", "6w")."""
+    planned. Filters: status, due_before / due_after (days), team, mine, kind ("3d", "6w", "update")."""
 
     required_permissions = {"GET": ["followups.view_checkin"]}
     serializer_class = s.CheckInSerializer
@@ -366,7 +366,7 @@ class CheckInDone(CheckInItem):
 
 class PromiseList(ApiView):
     """The promises you may act on (yours, your teams'; every team's for managers), in the order they were
-    made. Filters: status, due_before / due_after (moments), team, mine, kind (promise or callback)."""
+    made. Filters: status, due_before / due_after (moments), team, mine, kind (promise, callback or reply)."""
 
     required_permissions = {"GET": ["followups.view_promise"]}
     serializer_class = s.PromiseSerializer

@@ -53,6 +53,8 @@ STEERING = [
     "followups.view_checkinpolicy",
     "followups.add_checkinpolicy",
     "followups.change_checkinpolicy",
+    "followups.view_desksettings",  # opening hours, reply terms, keeping customers informed (issue 13)
+    "followups.change_desksettings",
     "contactcare.view_followup_status",
     "contactcare.change_notification",
     "contacts.add_customerimport",

@@ -294,6 +294,9 @@ CELERY_BEAT_SCHEDULE = {
     "retention-list": {"task": "followups.tasks.retention_list_task", "schedule": crontab(minute=15, hour=3)},
     # Erases what a manager confirmed, in batches; each run continues where the last one stopped.
     "retention-erase": {"task": "followups.tasks.retention_erase_task", "schedule": crontab(minute=45)},
+    # Keep-informed check-ins of open promises that have none (issue 13): logging a contact plans them, this
+    # catches up promises from before, or from while it was switched off. One per promise, however often.
+    "keep-informed": {"task": "followups.tasks.keep_informed_sweep_task", "schedule": crontab(minute="5-59/15")},
 }
 
 # --- ContactCare --------------------------------------------------------------

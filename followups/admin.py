@@ -28,7 +28,7 @@ class CheckInAdmin(IdGuardAdminMixin, ReadOnlyAdminMixin, SimpleHistoryAdmin):
     list_display = ["customer", "kind", "due_date", "status", "assignee", "team"]
     list_filter = ["status", "kind", "team"]
     list_select_related = ["customer", "assignee", "team"]
-    raw_id_fields = ["customer", "origin", "done_moment", "superseded_by", "assignee"]
+    raw_id_fields = ["customer", "origin", "done_moment", "superseded_by", "assignee", "promise"]
     date_hierarchy = "due_date"
 
 

@@ -5,6 +5,7 @@ from datetime import datetime
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import HTML, Column, Div, Layout, Row
 from django import forms
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.utils import timezone
@@ -137,6 +138,27 @@ class ContactLogForm(ContactMomentForm):
         return initial
 
 
+class ReplyByForm(forms.Form):
+    """What the log form's reply-by sentence depends on (its channel, direction, time and team), as the form
+    sends them when one changes. Anything unreadable shows no sentence."""
+
+    channel = forms.ChoiceField(choices=ContactMoment.Channel.choices)
+    direction = forms.ChoiceField(choices=ContactMoment.Direction.choices)
+    occurred_at = forms.DateTimeField(
+        required=False, input_formats=[DATETIME_LOCAL_FORMAT, "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S"]
+    )
+    team = IdField()
+
+    def preview_fields(self) -> dict:
+        data = self.cleaned_data
+        return {
+            "channel": data["channel"],
+            "direction": data["direction"],
+            "occurred_at": data["occurred_at"] or timezone.now(),
+            "team_id": data["team"],
+        }
+
+
 class CustomerNumberField(forms.ModelChoiceField):
     """A customer by customer number, in any spelling (`k 100 001`); an unknown number is a form error."""
 
@@ -210,6 +232,60 @@ class RescheduleForm(forms.Form):
 
 class CancelPromiseForm(forms.Form):
     reason = forms.CharField(label=_("Why cancel it?"))
+
+
+class DeskSettingsForm(forms.Form):
+    """The desk's opening hours, reply terms per channel and keep-informed cadence: shape only, `desk_settings_save`
+    checks the values (and its errors come back next to the fields)."""
+
+    opening_hours = forms.CharField(
+        label=_("Opening hours"),
+        required=False,
+        help_text=_("On business days, local time, e.g. 09:00-17:00. Empty: %(default)s (the server's setting)."),
+    )
+    keep_informed_days = forms.IntegerField(
+        label=_("Keep customers informed every … business days"),
+        required=False,
+        min_value=0,
+        max_value=999,
+        help_text=_(
+            "While a promise is open, call or write the customer this often, even without news. Empty or 0: off."
+        ),
+    )
+
+    def __init__(self, *args, desk, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["opening_hours"].help_text = self.fields["opening_hours"].help_text % {
+            "default": settings.DESK_OPENING_HOURS
+        }
+        self.reply_names = []
+        for channel, label in ContactMoment.Channel.choices:
+            name = f"reply_{channel}"
+            self.fields[name] = forms.CharField(
+                label=label,
+                required=False,
+                widget=forms.TextInput(attrs={"placeholder": _("none"), "size": 6}),
+            )
+            term = desk.reply_term(channel)
+            self.initial.setdefault(name, term.text if term else "")
+            self.reply_names.append(name)
+        self.initial.setdefault("keep_informed_days", desk.keep_informed_days or 0)
+        self.initial.setdefault("opening_hours", "")
+        for field in self.fields.values():
+            field.widget.attrs.setdefault("class", "form-control")
+
+    @property
+    def reply_fields(self) -> list:
+        """The bound reply-term fields, one per channel, in the channels' order."""
+        return [self[name] for name in self.reply_names]
+
+    def desk_fields(self) -> dict:
+        data = self.cleaned_data
+        return {
+            "opening_hours": data["opening_hours"],
+            "reply_terms": {name.removeprefix("reply_"): data[name] for name in self.reply_names},
+            "keep_informed_days": data["keep_informed_days"],
+        }
 
 
 def _any_of(label, choices, help_text) -> forms.MultipleChoiceField:

@@ -16,6 +16,10 @@ only when it is not yet due. An overdue check-in is still work to do and part
 of a week that may have been reported, so it stays open; as a customer has one
 open check-in per kind, an overdue one then stays instead of one still ahead,
 and two overdue ones of the same kind must be done or skipped before merging.
+
+Keep-informed check-ins (issue 13) belong to their promise, not to a kind per customer: they move with their
+promises and never collapse. One reply is owed per customer and team: of two open reply-by promises of one
+team, the one due later is cancelled ("joined"), so the customer hears from us by the earlier date.
 """
 
 from collections import defaultdict
@@ -37,7 +41,8 @@ from contacts.models import ContactMoment, Customer, CustomerDetail, CustomerMer
 from contacts.normalize import phone_display
 from contacts.services import customer_last_contact_refresh, customer_update, with_actor
 
-from .models import CheckIn, Notification, Promise
+from . import services
+from .models import CheckIn, CheckInIs, Notification, Promise, PromiseIs
 from .notifications import _customer_link
 from .privacy import customer_is_erased
 
@@ -170,7 +175,12 @@ def customers_merge_preview(*, first: Customer, second: Customer, today: date | 
     problem, collapse = "", []
     try:
         _refusal(first, second)
-        open_checkins = list(CheckIn.objects.open().filter(customer_id__in=ids).order_by("kind", "due_date", "pk"))
+        open_checkins = list(
+            CheckIn.objects.open()
+            .filter(customer_id__in=ids)
+            .exclude(CheckInIs.keep_informed())
+            .order_by("kind", "due_date", "pk")
+        )
         collapse = _collapse(open_checkins, today)
     except ValidationError as error:
         problem = " ".join(error.messages)
@@ -267,8 +277,13 @@ def customers_merge(
     survivor, absorbed = locked[survivor.pk], locked[absorbed.pk]
     _refusal(survivor, absorbed)
     now = timezone.now()
+    # Keep-informed check-ins are one per promise, not per customer: they move with their promises.
     open_checkins = list(
-        CheckIn.objects.open().select_for_update().filter(customer__in=[survivor, absorbed]).order_by("kind", "pk")
+        CheckIn.objects.open()
+        .select_for_update()
+        .filter(customer__in=[survivor, absorbed])
+        .exclude(CheckInIs.keep_informed())
+        .order_by("kind", "pk")
     )
     collapse = _collapse(open_checkins, timezone.localdate(now))
 
@@ -282,6 +297,10 @@ def customers_merge(
             checkin.status, checkin.closed_at, checkin.superseded_by = CheckIn.Status.SUPERSEDED, now, group.kept
             with_actor(checkin, actor, "superseded").save(update_fields=["status", "closed_at", "superseded_by"])
             superseded += 1
+
+    # One reply is owed to a customer per team: of two open reply-by promises the later one is cancelled.
+    for reply in Promise.objects.filter(PromiseIs.open() & PromiseIs.reply(), customer=absorbed).order_by("pk"):
+        services.reply_room_make(reply, customer_id=survivor.pk, team_id=reply.team_id, actor=actor)
 
     moved = {
         "contacts": ContactMoment.objects.filter(customer=absorbed).update(customer=survivor),

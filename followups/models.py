@@ -1,4 +1,4 @@
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from django.conf import settings
 from django.db import models
@@ -10,9 +10,9 @@ from simple_history.models import HistoricalRecords
 
 from contactcare.id_urls import id_url
 from contactcare.models import Notification, NotificationQuerySet, SweepRun  # noqa: F401 - moved (issue 11); old imports work for one round
-from contacts.models import ContactMoment, Customer, Team, Topic
+from contacts.models import ContactMoment, Customer, Team, Topic, contact_alive
 
-from .planning import Offset, kind_label, offsets_parse
+from .planning import UPDATE_KIND, Offset, kind_label, offsets_parse
 
 
 class CheckInPolicyQuerySet(models.QuerySet):
@@ -99,6 +99,17 @@ class CheckInIs:
     def done_late() -> Q:
         return Q(status=CheckIn.Status.DONE, done_date__gt=F("due_date"))
 
+    @staticmethod
+    def keep_informed() -> Q:
+        """A keep-informed check-in (issue 13): call or write the customer about an open promise, news or not."""
+        return Q(kind=UPDATE_KIND)
+
+    @staticmethod
+    def update_needed() -> Q:
+        """A keep-informed check-in whose update was owed: every one, except those closed because their promise
+        was kept or cancelled on or before the day the update was due (no update was needed then)."""
+        return CheckInIs.keep_informed() & ~Q(status=CheckIn.Status.SUPERSEDED, closed_at__date__lte=F("due_date"))
+
 
 class CheckInQuerySet(models.QuerySet):
     def open(self):
@@ -114,7 +125,7 @@ class CheckInQuerySet(models.QuerySet):
         return self.filter(CheckInIs.done_late())
 
     def for_display(self):
-        return self.select_related("customer", "origin", "origin__topic", "assignee", "team")
+        return self.select_related("customer", "origin", "origin__topic", "assignee", "team", "promise")
 
 
 class CheckIn(models.Model):
@@ -148,14 +159,26 @@ class CheckIn(models.Model):
         Team, verbose_name=_("team"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.OPEN)
-    done_moment = models.OneToOneField(
-        ContactMoment, null=True, blank=True, on_delete=models.SET_NULL, related_name="completed_checkin"
+    # The contact that completed it. One outbound contact can complete several keep-informed check-ins (one per
+    # open promise of the customer: issue 13), so not one-to-one.
+    done_moment = models.ForeignKey(
+        ContactMoment, null=True, blank=True, on_delete=models.SET_NULL, related_name="completed_checkins"
     )
     # The local date it was done: on time means done_date <= due_date.
     done_date = models.DateField(_("done on"), null=True, blank=True)
     closed_at = models.DateTimeField(null=True, blank=True)  # done, skipped or superseded
     skip_reason = models.CharField(_("reason"), max_length=200, blank=True)
     superseded_by = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    # A keep-informed check-in (kind "update", issue 13) is about one open promise: call or write the customer
+    # about it, even without news. Its origin is the contact the promise was made in.
+    promise = models.ForeignKey(
+        "Promise",
+        verbose_name=_("promise"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="updates",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     history = HistoricalRecords()  # reschedules and reassignments keep their reason and author here
@@ -171,9 +194,21 @@ class CheckIn(models.Model):
             ("view_all_teams", _("Can open the dashboard and report of every team")),
         ]
         constraints = [
-            # Nobody is called twice for the same thing.
+            # Nobody is called twice for the same thing. (A keep-informed check-in is about its promise: one
+            # open at a time per promise, below.)
             models.UniqueConstraint(
-                fields=["customer", "kind"], condition=Q(status="open"), name="checkin_one_open_per_customer_kind"
+                fields=["customer", "kind"],
+                condition=Q(status="open", promise__isnull=True),
+                name="checkin_one_open_per_customer_kind",
+            ),
+            models.UniqueConstraint(
+                fields=["promise"],
+                condition=Q(status="open", promise__isnull=False),
+                name="checkin_one_open_update_per_promise",
+            ),
+            models.CheckConstraint(
+                condition=Q(kind=UPDATE_KIND, promise__isnull=False) | (~Q(kind=UPDATE_KIND) & Q(promise__isnull=True)),
+                name="checkin_update_has_promise",
             ),
             models.CheckConstraint(
                 condition=Q(status="done", done_date__isnull=False) | ~Q(status="done"), name="checkin_done_has_date"
@@ -203,6 +238,10 @@ class CheckIn(models.Model):
     def kind_label(self) -> str:
         return kind_label(self.kind)
 
+    @property
+    def is_keep_informed(self) -> bool:
+        return self.kind == UPDATE_KIND
+
 
 class PromiseIs:
     """What "open", "broken", "kept on time" mean for a promise, said once (see CheckInIs)."""
@@ -230,6 +269,22 @@ class PromiseIs:
         return Q(kind=Promise.Kind.CALLBACK)
 
     @staticmethod
+    def reply() -> Q:
+        """A reply-by promise (issue 13): an inbound e-mail, letter or social message the desk owes a reply."""
+        return Q(kind=Promise.Kind.REPLY)
+
+    @staticmethod
+    def made_by_person() -> Q:
+        """A promise someone made in a contact: not a callback or a reply-by promise, which the desk owes itself."""
+        return Q(kind=Promise.Kind.PROMISE)
+
+    @staticmethod
+    def keeps_informed() -> Q:
+        """A promise whose customer is kept informed while it is open (issue 13): one made to a customer in a
+        contact (a promise or a reply-by promise; a callback is itself the call)."""
+        return Q(kind__in=[Promise.Kind.PROMISE, Promise.Kind.REPLY])
+
+    @staticmethod
     def in_team_queue() -> Q:
         """An open callback nobody holds yet: it waits in its team's queue (My day's "Callbacks for the team")."""
         return PromiseIs.open() & PromiseIs.callback() & Q(owner__isnull=True)
@@ -251,6 +306,9 @@ class PromiseQuerySet(models.QuerySet):
     def callbacks(self):
         return self.filter(PromiseIs.callback())
 
+    def replies(self):
+        return self.filter(PromiseIs.reply())
+
     def for_display(self):
         return self.select_related("customer", "owner", "team", "moment")
 
@@ -265,6 +323,7 @@ class Promise(models.Model):
     class Kind(models.TextChoices):
         PROMISE = "promise", _("Promise")
         CALLBACK = "callback", _("Call back")
+        REPLY = "reply", _("Reply")
 
     class Status(models.TextChoices):
         OPEN = "open", _("Open")
@@ -335,10 +394,25 @@ class Promise(models.Model):
                 condition=Q(status="kept", kept_at__isnull=False) | ~Q(status="kept"), name="promise_kept_has_time"
             ),
             # A promise is made to a customer in a contact by someone; a callback needs someone to call.
+            # A reply-by promise is owed to a customer for an inbound contact; nobody holds it when its logger left.
             models.CheckConstraint(
                 condition=Q(kind="promise", customer__isnull=False, moment__isnull=False, owner__isnull=False)
-                | (Q(kind="callback") & (Q(customer__isnull=False) | ~Q(number=""))),
+                | (Q(kind="callback") & (Q(customer__isnull=False) | ~Q(number="")))
+                | Q(kind="reply", customer__isnull=False, moment__isnull=False),
                 name="promise_kind_complete",
+            ),
+            # One reply is owed to a customer per team at a time: a second inbound e-mail before the reply joins
+            # the open reply-by promise (followups.services.reply_promise_for_contact). Two constraints, because
+            # a contact may have no team and NULLs are distinct in a unique index.
+            models.UniqueConstraint(
+                fields=["customer", "team"],
+                condition=Q(kind="reply", status="open", team__isnull=False),
+                name="promise_one_open_reply_per_customer_team",
+            ),
+            models.UniqueConstraint(
+                fields=["customer"],
+                condition=Q(kind="reply", status="open", team__isnull=True),
+                name="promise_one_open_reply_per_customer_no_team",
             ),
             # A second missed call from a number joins the team's open callback: never two at once.
             models.UniqueConstraint(
@@ -387,6 +461,69 @@ class Promise(models.Model):
     @property
     def is_callback(self) -> bool:
         return self.kind == self.Kind.CALLBACK
+
+    @property
+    def is_reply(self) -> bool:
+        return self.kind == self.Kind.REPLY
+
+
+# A contact's time is typed to the minute: an update in the minute the promise was made counts.
+UPDATE_MINUTE = timedelta(minutes=1)
+
+
+def update_to_customer(*, customer, made_at) -> Q:
+    """Which contacts are an update to the customer about a promise made at `made_at`, said once (issue 13).
+
+    An outbound contact to the customer, on any channel, at or after the promise was made (to the minute, as
+    contacts are typed), and not deleted. It keeps a reply-by promise, completes the keep-informed check-in and
+    is "the last update to the customer" on the customer page. `customer` and `made_at` may be OuterRefs.
+    """
+    return contact_alive() & Q(
+        customer=customer, direction=ContactMoment.Direction.OUTBOUND, occurred_at__gt=made_at - UPDATE_MINUTE
+    )
+
+
+# --- The desk's settings (issue 13) --------------------------------------------------
+
+
+class DeskSettings(models.Model):
+    """The desk's own settings, one row, edited by managers: opening hours, reply terms, keep-informed cadence.
+
+    Read through `followups.planning.desk()`, once per use; a missing row means the defaults.
+    """
+
+    SINGLETON = 1
+
+    id = models.PositiveSmallIntegerField(primary_key=True, default=SINGLETON, editable=False)
+    opening_hours = models.CharField(
+        _("opening hours"),
+        max_length=11,
+        blank=True,
+        help_text=_("On business days, local time, e.g. 09:00-17:00. Empty: the server's DESK_OPENING_HOURS."),
+    )
+    # {"email": "1d", "letter": "5d", "social": "4h"}: business days or hours per channel; a channel left out
+    # promises no reply.
+    reply_terms = models.JSONField(_("reply terms"), default=dict, blank=True)
+    keep_informed_days = models.PositiveSmallIntegerField(
+        _("keep customers informed every"),
+        null=True,
+        blank=True,
+        help_text=_("Business days. Empty or 0: off."),
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("desk settings")
+        verbose_name_plural = _("desk settings")
+        constraints = [models.CheckConstraint(condition=Q(id=1), name="desk_settings_one_row")]
+
+    def __str__(self):
+        return str(self._meta.verbose_name)
+
+    def get_absolute_url(self):
+        return reverse("followups:desk-settings")
 
 
 # --- Retention (issue 10) ----------------------------------------------------------

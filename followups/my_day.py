@@ -21,6 +21,7 @@ from django.utils import timezone
 
 from contacts.models import Team
 
+from . import keep_informed
 from .models import CheckIn, CheckInIs, Promise, PromiseIs
 
 PAGE_SIZE = 25
@@ -113,9 +114,10 @@ def cursor_decode(section: Section, text: str) -> Cursor:
 # 125 rows of four or five objects each, and every column fetched is parsed and set on a model (issue 11).
 _ROW_COLUMNS = {
     CHECKIN: (
-        ("customer", "origin", "origin__topic"),
+        ("customer", "origin", "origin__topic", "promise"),
         ("status", "kind", "due_date", "customer__full_name", "customer__phone",
-         "origin__occurred_at", "origin__summary", "origin__topic__name"),
+         "origin__occurred_at", "origin__summary", "origin__topic__name",
+         "promise__description", "promise__made_at", "promise__due_at"),
     ),
     PROMISE: (
         ("customer", "owner"),
@@ -238,7 +240,8 @@ class MyDay:
 
 def my_day(*, user, now: datetime, section: Section | None = None, after: Cursor | None = None) -> MyDay:
     """A person's work for today: every section's count and its first page (or, for `section`, the page
-    after `after`). Two count queries and one per section with items: at most eight, however many items.
+    after `after`). Two count queries, one per section with items, and one for the latest updates of the
+    keep-informed rows: at most nine, however many items.
     """
     counts = my_day_counts(user=user, now=now)
     pages = {}
@@ -251,4 +254,8 @@ def my_day(*, user, now: datetime, section: Section | None = None, after: Cursor
             if count
             else SectionPage(section=each, count=0, after=cursor_encode(each, start) if start else None)
         )
+    # What the keep-informed rows show of their promises' latest updates: one query for every page (issue 13).
+    keep_informed.recent_updates_attach(
+        [item for page in pages.values() if page.section.kind == CHECKIN for item in page.items]
+    )
     return MyDay(today=timezone.localdate(now), counts=counts, pages=pages)

@@ -79,10 +79,12 @@ def _broken_texts() -> dict[str, str]:
     """The sentences of a broken-promise notice, translated, with %(…)s where SQL puts the row's values.
 
     A callback (a missed call not called back in time) has its own: it may be for an unknown number
-    (%(customer)s is then the number) and in the team's queue (nobody's: the team lead is told).
+    (%(customer)s is then the number) and in the team's queue (nobody's: the team lead is told). So has a
+    reply-by promise (an inbound e-mail not answered in time).
     """
     with translation.override(settings.LANGUAGE_CODE):
         callback_next = "\n\n" + gettext("Call back now, and log the call: logging it keeps the callback.")
+        reply_next = "\n\n" + gettext("Reply now, on any channel, and log it: logging the reply keeps the promise.")
         return {
             "subject": gettext("Promise broken: %(customer)s"),
             "body": gettext(
@@ -101,6 +103,18 @@ def _broken_texts() -> dict[str, str]:
                 "It waits in the team's queue."
             )
             + callback_next,
+            # A reply-by promise (issue 13): the customer was told by when they would hear from us.
+            "reply_subject": gettext("Reply overdue: %(customer)s"),
+            "reply_body": gettext(
+                "%(customer)s was promised a reply (“%(description)s”) and has not had it in time. "
+                "It is %(owner)s's reply."
+            )
+            + reply_next,
+            "reply_queue_body": gettext(
+                "%(customer)s was promised a reply (“%(description)s”) and has not had it in time. "
+                "It waits in the team's queue."
+            )
+            + reply_next,
         }
 
 
@@ -122,11 +136,13 @@ def _broken_text_sql(texts: dict[str, str], part: str) -> tuple[str, list[str]]:
     """The SQL of a notice's subject or body for each row (a promise, or a callback owned or queued), and its
     parameters in order."""
     if part == "subject":
-        cases = [("p.kind = 'callback'", texts["callback_subject"])]
+        cases = [("p.kind = 'callback'", texts["callback_subject"]), ("p.kind = 'reply'", texts["reply_subject"])]
     else:
         cases = [
             ("p.kind = 'callback' AND p.owner_id IS NULL", texts["callback_queue_body"]),
             ("p.kind = 'callback'", texts["callback_body"]),
+            ("p.kind = 'reply' AND p.owner_id IS NULL", texts["reply_queue_body"]),
+            ("p.kind = 'reply'", texts["reply_body"]),
         ]
     whens = " ".join(f"WHEN {condition} THEN {_broken_text_one_sql(text)}" for condition, text in cases)
     return f"CASE {whens} ELSE {_broken_text_one_sql(texts[part])} END", [*(t for _, t in cases), texts[part]]
@@ -297,7 +313,7 @@ def _digest_sections(today, now: datetime, end_of_day: datetime, people) -> tupl
             rank=Window(RowNumber(), partition_by=[F("assignee_id"), F("late")], order_by=[F("due_date"), F("pk")])
         )
         .filter(rank__lte=DIGEST_ITEMS)
-        .select_related("customer")
+        .select_related("customer", "promise")
         .order_by("due_date", "pk")
     ):
         section = "overdue" if checkin.due_date < today else "due_today"

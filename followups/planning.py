@@ -1,8 +1,11 @@
-"""Due dates for check-ins and callbacks: offsets, business days, public holidays and the desk's opening hours.
+"""Due dates for check-ins, callbacks and reply-by promises: offsets, business days, public holidays, reply
+terms and the desk's opening hours.
 
-Pure functions, no database.
+Pure functions, no database; except `desk()`, which reads the managers' desk settings once per use (opening
+hours, reply terms, keep-informed cadence) and hands them to the pure functions.
 """
 
+import logging
 import math
 import re
 from dataclasses import dataclass
@@ -16,6 +19,7 @@ from django.conf import settings
 from django.utils import translation
 from django.utils.translation import gettext as _
 
+logger = logging.getLogger(__name__)
 _OFFSET = re.compile(r"^(\d{1,3})\s*([dw])$")
 MAX_DAYS = 366
 
@@ -56,8 +60,13 @@ def offsets_parse(text: str) -> list[Offset]:
     return sorted(offsets, key=lambda o: o.days)
 
 
+UPDATE_KIND = "update"  # the kind of a keep-informed check-in (issue 13): one per open promise at a time
+
+
 def kind_label(kind: str) -> str:
-    """ "3d" → "day 3", "6w" → "week 6" (translated)."""
+    """ "3d" → "day 3", "6w" → "week 6", "update" → "keep informed" (translated)."""
+    if kind == UPDATE_KIND:
+        return _("keep informed")
     match = _OFFSET.match(kind or "")
     if not match:
         return kind
@@ -161,6 +170,17 @@ class OpeningHours:
             raise ValueError(f"opening hours must open before they close: {text!r}")
         return cls(opens, closes)
 
+    @property
+    def text(self) -> str:
+        """How they are written and stored: "09:00-17:00"."""
+        return f"{self.opens:%H:%M}-{self.closes:%H:%M}"
+
+    @property
+    def day_hours(self) -> Decimal:
+        """The length of one business day, in hours (8 for 09:00-17:00): what "1 business day" of a term is."""
+        minutes = (self.closes.hour * 60 + self.closes.minute) - (self.opens.hour * 60 + self.opens.minute)
+        return Decimal(minutes) / 60
+
 
 def _duration(hours: float | Decimal) -> timedelta:
     """Hours as an exact timedelta (a Decimal 1.5 is 90 minutes, to the microsecond)."""
@@ -208,6 +228,131 @@ def business_hours_add(
     raise ValueError(f"no business day found within {_MAX_BUSINESS_DAYS_SEARCHED} days for {country!r}")
 
 
+# --- Reply terms and keeping customers informed (issue 13) -------------------------
+
+_TERM = re.compile(r"^(\d{1,3})\s*([dh])$", re.ASCII)
+MAX_TERM_DAYS = 60  # a reply term longer than this is a typing error
+MAX_TERM_HOURS = 200
+MAX_KEEP_INFORMED_DAYS = 60
+# The reply terms a desk starts with (issue 13): e-mail 1 business day, letter 5, social media 4 business
+# hours; chat, phone and the desk answer at once, so they promise no reply.
+DEFAULT_REPLY_TERMS = {"email": "1d", "letter": "5d", "social": "4h"}
+DEFAULT_KEEP_INFORMED_DAYS = 3
+DESK_COUNTRY = "NL"  # the desk's public holidays for reply terms, callbacks and keep-informed updates
+
+
+@dataclass(frozen=True)
+class Term:
+    """How long the desk takes to reply on a channel: business days ("1d") or business hours ("4h")."""
+
+    amount: int
+    unit: str  # "d" (business days) or "h" (business hours)
+
+    @property
+    def text(self) -> str:
+        return f"{self.amount}{self.unit}"
+
+    @property
+    def in_hours(self) -> bool:
+        return self.unit == "h"
+
+    def hours(self, opening: OpeningHours) -> Decimal:
+        """The term in hours of opening: a business day is one whole day of opening hours (8 for 09:00-17:00)."""
+        return Decimal(self.amount) * (opening.day_hours if self.unit == "d" else 1)
+
+
+def term_parse(text: str) -> Term | None:
+    """`"1d"` → Term(1, "d"), `"4h"` → Term(4, "h"), `""` → None (no reply-by promise on that channel).
+
+    Raises ValueError with a message for people.
+    """
+    typed = (text or "").strip().lower()
+    if not typed:
+        return None
+    match = _TERM.match(typed)
+    if not match:
+        shown = text.strip() if len(text.strip()) <= 20 else text.strip()[:20] + "…"  # a paste is not echoed whole
+        message = _("“%(term)s” is not a reply term: use business days or hours, like 1d or 4h.")
+        raise ValueError(message % {"term": shown})
+    term = Term(int(match.group(1)), match.group(2))
+    limit = MAX_TERM_DAYS if term.unit == "d" else MAX_TERM_HOURS
+    if not 1 <= term.amount <= limit:
+        raise ValueError(
+            _("A reply term runs from 1 to %(days)s business days or from 1 to %(hours)s business hours.")
+            % {"days": MAX_TERM_DAYS, "hours": MAX_TERM_HOURS}
+        )
+    return term
+
+
+def term_due(
+    start: datetime, term: Term, *, country: str, opening: OpeningHours, zone: tzinfo | None = None
+) -> datetime:
+    """When a reply to a contact at `start` is due: `term` counted in opening hours on business days.
+
+    "1 business day" is one whole day of opening hours, so an e-mail at
+    Friday 16:55 (09:00-17:00) is due on the next business day at 16:55; one
+    that came in at night is due at the end of the next business day. Hours
+    are counted by `business_hours_add`, the one place for that arithmetic.
+    """
+    return business_hours_add(start, term.hours(opening), country=country, opening=opening, zone=zone)
+
+
+def keep_informed_due(start: date, days: int, *, country: str) -> date:
+    """The local date a keep-informed update is due: `days` business days after local date `start`."""
+    return due_date(start, Offset(days, "d"), business_days=True, country=country)
+
+
+@dataclass(frozen=True)
+class Desk:
+    """The desk's calendar as the managers set it: opening hours, reply terms and the keep-informed cadence."""
+
+    opening: OpeningHours
+    reply_terms: dict  # channel → Term, only the channels that promise a reply
+    keep_informed_days: int | None  # None: keeping customers informed is off
+    country: str = DESK_COUNTRY
+
+    def reply_term(self, channel: str) -> Term | None:
+        return self.reply_terms.get(channel)
+
+
+def desk_from(*, opening_hours: str = "", reply_terms: dict | None = None, keep_informed_days=None) -> Desk:
+    """The Desk of stored values: empty opening hours are settings.DESK_OPENING_HOURS, and a value that cannot
+    be read (stored around the settings page) falls back to the default, never breaking the logging of a contact.
+    """
+    try:
+        opening = (
+            OpeningHours.parse(opening_hours) if opening_hours else OpeningHours.parse(settings.DESK_OPENING_HOURS)
+        )
+    except ValueError:
+        logger.warning("the desk's stored opening hours cannot be read; DESK_OPENING_HOURS applies")
+        opening = OpeningHours.parse(settings.DESK_OPENING_HOURS)
+    terms = {}
+    for channel, text in (DEFAULT_REPLY_TERMS if reply_terms is None else reply_terms).items():
+        try:
+            term = term_parse(text) if isinstance(text, str) else None
+        except ValueError:
+            logger.warning("the stored reply term of %s cannot be read; it promises no reply", channel)
+            term = None
+        if term is not None:
+            terms[channel] = term
+    days = keep_informed_days if isinstance(keep_informed_days, int) else None
+    if days is not None and not 1 <= days <= MAX_KEEP_INFORMED_DAYS:
+        days = None
+    return Desk(opening=opening, reply_terms=terms, keep_informed_days=days)
+
+
+def desk() -> Desk:
+    """The desk's settings, read once per use (one query): the managers' row, else the defaults."""
+    from .models import DeskSettings  # models import this module
+
+    row = DeskSettings.objects.filter(pk=DeskSettings.SINGLETON).first()
+    if row is None:
+        return desk_from(keep_informed_days=DEFAULT_KEEP_INFORMED_DAYS)
+    return desk_from(
+        opening_hours=row.opening_hours, reply_terms=row.reply_terms, keep_informed_days=row.keep_informed_days
+    )
+
+
 def desk_opening_hours() -> OpeningHours:
-    """The desk's opening hours from settings.DESK_OPENING_HOURS (checked at startup)."""
-    return OpeningHours.parse(settings.DESK_OPENING_HOURS)
+    """The desk's opening hours: the managers' setting, else settings.DESK_OPENING_HOURS (checked at startup)."""
+    return desk().opening

@@ -39,7 +39,7 @@ from .notifications import _customer_link
 
 ERASED_NUMBER_PREFIX = "ERASED-"
 # History reasons the code writes itself: they say what happened, nothing about the person.
-SYSTEM_REASONS = ("done", "kept", "superseded", "erased", "merged")
+SYSTEM_REASONS = ("done", "kept", "superseded", "erased", "merged", "replied sooner")
 REASON_MAX_LENGTH = 200
 SPOOL_MAX_BYTES = 8 * 1024 * 1024  # larger exports go to a temporary file on disk
 

@@ -18,6 +18,7 @@ from functools import lru_cache
 from urllib.parse import quote
 
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.text import Truncator
@@ -45,6 +46,14 @@ _WORDS = {
     "missed_call": gettext_noop("missed call"),
     "team_queue": gettext_noop("team queue"),
     "unknown_number": gettext_noop("unknown number"),
+    "reply": gettext_noop("Reply by"),
+    "received": gettext_noop("received"),
+    "promised": gettext_noop("promised"),
+    "due_lower": gettext_noop("due"),
+    "last_updates": gettext_noop("updates to the customer"),
+    "no_update": gettext_noop("no update to the customer yet"),
+    "last_update": gettext_noop("last update to the customer"),
+    "today": gettext_noop("today"),
 }
 
 
@@ -65,8 +74,39 @@ def _csrf_input(token) -> str:
     return format_html('<input type="hidden" name="csrfmiddlewaretoken" value="{}">', token)
 
 
+def _days_ago(value, today: date) -> str:
+    """ "today", "1 day ago", "4 days ago": how long ago a moment was, in the desk's days."""
+    days = days_before(value, today)
+    if days <= 0:
+        return _words(get_language())["today"]
+    return ngettext("%(days)s day ago", "%(days)s days ago", days) % {"days": days}
+
+
+def _keep_informed_line(checkin) -> SafeString:
+    """What a keep-informed check-in is about: the promise, when it was made and due, and the latest updates
+    (`recent_updates`, attached by `keep_informed.recent_updates_attach`; left out when not attached)."""
+    words = _words(get_language())
+    promise = checkin.promise
+    updates = getattr(checkin, "recent_updates", None)
+    if updates is None:
+        told = ""
+    elif updates:
+        told = format_html(
+            " · {}: {}",
+            words["last_updates"],
+            mark_safe(", ".join(format_html("{} ({})", day(at), channel) for at, channel in updates)),  # noqa: S308 - each part built by format_html
+        )
+    else:
+        told = format_html(" · {}", words["no_update"])
+    return format_html(
+        "“{}” ({} {}, {} {}){}",
+        promise.description, words["promised"], day(promise.made_at), words["due_lower"], when(promise.due_at), told,
+    )  # fmt: skip
+
+
 def checkin_row(checkin, *, today: date, next_url: str) -> SafeString:
-    """A check-in (with customer, origin and origin.topic selected) in a list; its actions swap the row."""
+    """A check-in (with customer, origin and origin.topic selected; a keep-informed one with its promise) in a
+    list; its actions swap the row."""
     words = _words(get_language())
     is_open = checkin.status == "open"
     badges = ""
@@ -81,6 +121,12 @@ def checkin_row(checkin, *, today: date, next_url: str) -> SafeString:
     topic = format_html(", {}", origin.topic.name) if origin.topic_id else ""
     customer = checkin.customer
     phone = format_html(" · {}", phone_display(customer.phone)) if customer.phone else ""
+    if checkin.promise_id:  # keep the customer informed about an open promise (issue 13)
+        about = _keep_informed_line(checkin)
+    else:
+        about = format_html(
+            "{} {}{} — {}", words["after"], day(origin.occurred_at), topic, Truncator(origin.summary).chars(80)
+        )
     actions = ""
     if is_open:
         back = _back(next_url)
@@ -104,13 +150,12 @@ def checkin_row(checkin, *, today: date, next_url: str) -> SafeString:
         '<li class="list-group-item checkin-row{}" id="checkin-{}">'
         '<div class="d-flex flex-wrap justify-content-between gap-2"><div>'
         '<a class="fw-semibold" href="{}">{}</a> <span class="badge text-bg-primary">{}</span> {}'
-        '<div class="small text-body-secondary">{} {} · {}: {}{} — {}{}</div>'
+        '<div class="small text-body-secondary">{} {} · {}{}</div>'
         "</div>{}</div>"
         '<div class="row-form"></div></li>\n',
         "" if is_open else " text-body-secondary", checkin.pk,
         id_url("contacts:customer-detail", checkin.customer_id), customer.full_name, checkin.kind_label, badges,
-        words["due"], day(checkin.due_date), words["after"], day(origin.occurred_at), topic,
-        Truncator(origin.summary).chars(80), phone,
+        words["due"], day(checkin.due_date), about, phone,
         actions,
     )  # fmt: skip
 
@@ -123,9 +168,12 @@ def promise_row(promise, *, now: datetime, next_url: str, csrf_token) -> SafeStr
     """
     words = _words(get_language())
     callback = promise.kind == "callback"
+    reply = promise.kind == "reply"
     parts = []
     if callback:
         parts.append(format_html('<span class="badge text-bg-warning">{}</span> ', words["call_back"]))
+    elif reply:
+        parts.append(format_html('<span class="badge text-bg-info">{}</span> ', words["reply"]))
     if promise.customer_id:
         url = id_url("contacts:customer-detail", promise.customer_id)
         parts.append(format_html('<a class="fw-semibold" href="{}">{}</a> ', url, promise.customer.full_name))
@@ -159,12 +207,18 @@ def promise_row(promise, *, now: datetime, next_url: str, csrf_token) -> SafeStr
                 ngettext("called %(counter)s time", "called %(counter)s times", count) % {"counter": count}
             )
         missed = format_html("{} {}{} · ", words["missed_call"], when(promise.made_at), times)
+    elif reply and promise.made_at:
+        missed = format_html("{} {} · ", words["received"], when(promise.made_at))
     who = display_name(promise.owner) if promise.owner_id else words["team_queue"]
-    parts.append(
-        format_html(
-            '<div class="small text-body-secondary">{}{} {} · {}</div>', missed, words["due"], when(promise.due_at), who
-        )
-    )
+    told = ""
+    if not callback and promise.status == "open" and hasattr(promise, "last_update_at"):  # the customer panel
+        if promise.last_update_at is None:
+            told = format_html(" · {}", words["no_update"])
+        else:
+            ago = _days_ago(promise.last_update_at, timezone.localdate(now))
+            told = format_html(' · <span class="last-update">{}: {}</span>', words["last_update"], ago)
+    line = '<div class="small text-body-secondary">{}{} {} · {}{}</div>'
+    parts.append(format_html(line, missed, words["due"], when(promise.due_at), who, told))
     actions = ""
     if promise.status == "open":
         keep = id_url("followups:promise-keep", promise.pk)
@@ -219,6 +273,8 @@ def team_item(item, *, kind: str, today: date, can_reassign: bool) -> SafeString
         person = display_name(item.assignee) if item.assignee_id else words["team_queue"]
         topic = item.origin.topic
         what = format_html('<span class="badge text-bg-primary">{}</span>', item.kind_label)
+        if item.promise_id:  # keep informed about an open promise (issue 13)
+            what = format_html("{} “{}”", what, item.promise.description)
         due = format_html("{} {} · {}", words["due"], day(item.due_date), person)
     else:
         days = days_before(item.due_at, today)
@@ -228,6 +284,11 @@ def team_item(item, *, kind: str, today: date, can_reassign: bool) -> SafeString
             what = format_html('<span class="badge text-bg-warning">{}</span>', words["call_back"])
             due = format_html(
                 "{} {} · {} {} · {}", words["missed_call"], when(item.made_at), words["due"], when(item.due_at), person
+            )
+        elif item.kind == "reply":
+            what = format_html('<span class="badge text-bg-info">{}</span> — {}', words["reply"], item.description)
+            due = format_html(
+                "{} {} · {} {} · {}", words["received"], when(item.made_at), words["due"], when(item.due_at), person
             )
         else:
             what = format_html("— {}", item.description)

@@ -14,9 +14,9 @@ from contactcare.prepared import PreparedRead
 from contactcare.templatetags.contactcare import display_name
 from contacts.models import Customer, Team
 
-from . import access
+from . import access, keep_informed
 from .models import CheckIn, CheckInIs, CheckInPolicy, Promise, PromiseIs
-from .planning import kind_label, offsets_parse
+from .planning import UPDATE_KIND, kind_label, offsets_parse
 
 
 def day_bounds(day: date) -> tuple[datetime, datetime]:
@@ -41,10 +41,12 @@ class CustomerFollowups:
 
 
 def customer_followups(*, customer: Customer) -> CustomerFollowups:
-    """Open promises and upcoming or overdue check-ins of one customer (two queries)."""
+    """Open promises (each with when the customer last had an update about it: `last_update_at`) and upcoming
+    or overdue check-ins of one customer (two queries)."""
+    promises = customer.promises.open().annotate(last_update_at=keep_informed.last_update_at())
     return CustomerFollowups(
-        promises=list(customer.promises.open().select_related("owner").order_by("due_at")),
-        checkins=list(customer.checkins.open().select_related("assignee", "team").order_by("due_date")),
+        promises=list(promises.select_related("owner").order_by("due_at")),
+        checkins=list(customer.checkins.open().select_related("assignee", "team", "promise").order_by("due_date")),
     )
 
 
@@ -180,7 +182,8 @@ def checkin_kinds() -> list[str]:
             offsets.update({offset.kind: offset for offset in offsets_parse(text)})
         except ValueError:  # an offset saved around the form's check (the admin, an old row): not a kind
             continue
-    return [kind for kind, _ in sorted(offsets.items(), key=lambda item: (item[1].days, item[0]))]
+    # and the keep-informed check-ins of open promises (issue 13), which no policy plans
+    return [kind for kind, _ in sorted(offsets.items(), key=lambda item: (item[1].days, item[0]))] + [UPDATE_KIND]
 
 
 def _board_kinds(page: Page, *, selected: str) -> list[str]:
@@ -193,6 +196,7 @@ def _board_kinds(page: Page, *, selected: str) -> list[str]:
 _PEOPLE_COLUMNS = ("username", "first_name", "last_name")
 _BOARD_CHECKIN_COLUMNS = (
     "kind", "due_date", "customer__full_name", "origin__topic__name", *(f"assignee__{c}" for c in _PEOPLE_COLUMNS),
+    "promise__description",
 )  # fmt: skip
 _BOARD_PROMISE_COLUMNS = (
     "kind", "description", "number", "due_at", "made_at", "customer__full_name", "moment__topic__name",
@@ -271,7 +275,7 @@ def team_board(*, team: Team, filters: TeamFilters, now: datetime, page_checkins
     people = [row for pk, row in rows.items() if pk is not None] + ([rows[None]] if rows[None].open else [])
 
     # Only what a board row shows (followups.rows.team_item): each column fetched is parsed and set on a model.
-    checkins = checkins.select_related("customer", "assignee", "origin__topic").only(*_BOARD_CHECKIN_COLUMNS)
+    checkins = checkins.select_related("customer", "assignee", "origin__topic", "promise").only(*_BOARD_CHECKIN_COLUMNS)
     promises = promises.select_related("customer", "owner", "moment__topic").only(*_BOARD_PROMISE_COLUMNS)
     checkins_page = Paginator(checkins.order_by("due_date", "pk"), 50).get_page(page_checkins)
     checkins_page.object_list = list(checkins_page.object_list)  # read once: the rows and their kinds

@@ -15,7 +15,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone, translation
-from django.utils.translation import get_language
+from django.utils.translation import get_language, gettext_noop
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_update_with_history
 
@@ -32,8 +32,8 @@ from contacts.services import (
     with_actor,
 )
 
-from . import notifications, signals, webhook_events
-from .models import CheckIn, CheckInPolicy, Promise, PromiseIs
+from . import keep_informed, notifications, planning, signals, webhook_events
+from .models import CheckIn, CheckInIs, CheckInPolicy, DeskSettings, Promise, PromiseIs, update_to_customer
 from .planning import (
     business_hours_add,
     country_supported,
@@ -42,6 +42,7 @@ from .planning import (
     non_business_day,
     offsets_parse,
 )
+from .replies import reply_due
 
 logger = logging.getLogger(__name__)
 User = get_user_model()
@@ -97,8 +98,14 @@ def contact_log(
     broker; notifications are rows, e-mailed by the dispatch sweep.
 
     An outbound phone call keeps the customer's open callbacks (`callbacks_keep`).
-    Once committed, `signals.contact_logged` is sent with `call_id` (the telephone
-    call the form was opened for, None otherwise): the cti app links its call.
+    An outbound contact on any channel is an update to the customer: it keeps
+    their open reply-by promises (`replies_keep`) and completes the keep-informed
+    check-ins of their open promises (`keep_informed.updates_given`); an inbound
+    one on a channel with a reply term owes them a reply (`reply_promise_for_contact`).
+    The next keep-informed check-ins of the customer's open promises are planned
+    (`keep_informed.updates_plan`). Once committed, `signals.contact_logged` is sent
+    with `call_id` (the telephone call the form was opened for, None otherwise):
+    the cti app links its call.
     """
     submission = submission_claim(actor=actor, key=submission_key)
     merged_into = Customer.objects.select_for_update().filter(pk=customer.pk).values_list("merged_into", flat=True)
@@ -121,6 +128,17 @@ def contact_log(
         checkins_plan(moment=moment, actor=actor)
     if moment.channel == ContactMoment.Channel.PHONE and moment.direction == ContactMoment.Direction.OUTBOUND:
         callbacks_keep(moment=moment, customer=customer, actor=actor)
+    desk = planning.desk()
+    if moment.direction == ContactMoment.Direction.OUTBOUND:
+        # The replies it keeps first: their keep-informed check-ins close with them (no update was owed any
+        # more); then the check-ins of the promises still open are done by this update.
+        replies_keep(moment=moment, actor=actor)
+        keep_informed.updates_given(moment=moment, actor=actor)
+    else:
+        reply_promise_for_contact(moment=moment, actor=actor, desk=desk)
+    keep_informed.updates_plan(
+        promises=Promise.objects.filter(customer_id=moment.customer_id), actor=actor, now=timezone.now(), desk=desk
+    )
     submission_complete(submission, moment)
     webhook_events.contact_logged(moment)
     transaction.on_commit(lambda: signals.contact_logged.send(sender=None, moment=moment, actor=actor, call_id=call_id))
@@ -172,6 +190,13 @@ def _followups_move(*, moment: ContactMoment, customer: Customer, actor, reason:
     contact happened later stays and the other is superseded by it (a tie goes
     to the moved one, the newer plan).
     """
+    # Promises first: a reply-by promise that joins one the customer already waits for is cancelled here, and
+    # its keep-informed check-in with it, so that stays where its promise stays.
+    for promise in Promise.objects.open().select_for_update().filter(moment=moment):
+        if not reply_room_make(promise, customer_id=customer.pk, team_id=promise.team_id, actor=actor):
+            continue
+        promise.customer = customer
+        with_actor(promise, actor, reason).save(update_fields=["customer"])
     mine = list(CheckIn.objects.open().select_for_update().filter(origin=moment))
     theirs = {
         checkin.kind: checkin
@@ -179,10 +204,11 @@ def _followups_move(*, moment: ContactMoment, customer: Customer, actor, reason:
         .select_for_update(of=("self",))
         .select_related("origin")
         .filter(customer=customer, kind__in=[c.kind for c in mine])
+        .exclude(CheckInIs.keep_informed())  # one per promise, not per customer: they move with their promise
     }
     now = timezone.now()
     for checkin in mine:
-        other = theirs.get(checkin.kind)
+        other = None if checkin.is_keep_informed else theirs.get(checkin.kind)
         if other is not None and other.origin.occurred_at > moment.occurred_at:
             checkin.status, checkin.closed_at, checkin.superseded_by = CheckIn.Status.SUPERSEDED, now, other
         elif other is not None:
@@ -190,15 +216,17 @@ def _followups_move(*, moment: ContactMoment, customer: Customer, actor, reason:
             with_actor(other, actor, "superseded").save(update_fields=["status", "closed_at", "superseded_by"])
         checkin.customer = customer
         with_actor(checkin, actor, reason).save(update_fields=["customer", "status", "closed_at", "superseded_by"])
-    for promise in Promise.objects.open().select_for_update().filter(moment=moment):
-        promise.customer = customer
-        with_actor(promise, actor, reason).save(update_fields=["customer"])
 
 
 def _followups_team_follow(*, moment: ContactMoment, old_team_id, actor, reason: str) -> None:
-    """Open check-ins and promises that went to the contact's team go to its corrected team."""
-    for model, related in ((CheckIn, "origin"), (Promise, "moment")):
+    """Open check-ins and promises that went to the contact's team go to its corrected team (promises first: one
+    that joins a reply already owed there is cancelled, with its keep-informed check-in)."""
+    for model, related in ((Promise, "moment"), (CheckIn, "origin")):
         for item in model.objects.open().select_for_update().filter(**{related: moment}, team_id=old_team_id):
+            if model is Promise and not reply_room_make(
+                item, customer_id=item.customer_id, team_id=moment.team_id, actor=actor
+            ):
+                continue
             item.team_id = moment.team_id
             with_actor(item, actor, reason).save(update_fields=["team"])
 
@@ -542,6 +570,7 @@ def promise_keep(*, promise: Promise, actor, now: datetime | None = None) -> Pro
     promise.status = Promise.Status.KEPT
     promise.kept_at = now or timezone.now()
     with_actor(promise, actor, "kept").save(update_fields=["status", "kept_at"])
+    keep_informed.updates_close(promise=promise, actor=actor, at=promise.kept_at)
     webhook_events.promise_kept(promise)
     return promise
 
@@ -556,6 +585,7 @@ def promise_cancel(*, promise: Promise, reason: str, actor) -> Promise:
     promise.cancelled_at = timezone.now()
     _validate_reason(promise, "cancel_reason", exclude=["customer", "moment", "owner", "team", "created_by"])
     with_actor(promise, actor, promise.cancel_reason).save(update_fields=["status", "cancel_reason", "cancelled_at"])
+    keep_informed.updates_close(promise=promise, actor=actor, at=promise.cancelled_at)
     return promise
 
 
@@ -626,7 +656,7 @@ def callback_for_missed_call(
         due_at = business_hours_add(
             missed_at,
             Decimal(str(settings.CALLBACK_BUSINESS_HOURS)),
-            country=DEFAULT_HOLIDAY_COUNTRY,
+            country=planning.DESK_COUNTRY,
             opening=desk_opening_hours(),
         )
     except (ValueError, OverflowError) as error:
@@ -687,6 +717,184 @@ def callbacks_keep(*, moment: ContactMoment, customer: Customer, actor) -> list[
             with_actor(promise, actor, "customer found").save(update_fields=["customer"])
         kept.append(promise_keep(promise=promise, actor=actor, now=moment.occurred_at))
     return kept
+
+
+# --- Reply-by promises: an inbound e-mail owes the customer a reply (issue 13) ------------
+
+REPLY_DESCRIPTIONS = {  # stored, in the desk's language (like a callback's)
+    ContactMoment.Channel.EMAIL: gettext_noop("Reply to the e-mail"),
+    ContactMoment.Channel.LETTER: gettext_noop("Reply to the letter"),
+    ContactMoment.Channel.SOCIAL: gettext_noop("Reply to the message on social media"),
+}
+REPLY_DESCRIPTION = gettext_noop("Reply to the customer")  # a channel the desk gave a term of its own
+
+
+def reply_open_for(*, customer_id: int, team_id: int | None) -> Promise | None:
+    """The customer's open reply-by promise with this team (or without a team), locked: the one a second
+    inbound contact joins."""
+    return (
+        Promise.objects.filter(PromiseIs.open() & PromiseIs.reply(), customer_id=customer_id, team_id=team_id)
+        .select_for_update()
+        .first()
+    )
+
+
+def _reply_join(promise: Promise, *, due_at: datetime, actor) -> Promise:
+    """Another inbound contact while a reply is owed: the open promise stays, with the earlier of the two terms
+    (the customer was told the first date; a channel with a shorter term brings it forward)."""
+    if due_at < promise.due_at:
+        promise.due_at = due_at
+        with_actor(promise, actor, "replied sooner").save(update_fields=["due_at"])
+    return promise
+
+
+@transaction.atomic
+def reply_promise_for_contact(*, moment: ContactMoment, actor, desk: planning.Desk | None = None) -> Promise | None:
+    """The reply-by promise an inbound contact owes the customer under the desk's reply terms, or None.
+
+    Due at the end of the channel's term, counted in the desk's opening hours on business days from the
+    contact's time (`planning.term_due`). The person who logged the contact keeps it (the team's queue when
+    they left). One reply is owed per customer and team at a time: while one is open, another inbound
+    contact joins it and the earlier term stays (a partial unique index holds it; the one that loses a race
+    joins the winner's). A contact logged after the fact whose reply was already logged (an outbound contact
+    at or after it) makes its promise kept at that reply's time; one whose term has already passed makes it
+    broken at once, and it is told about at once, as a callback for a call missed long ago.
+    """
+    desk = desk or planning.desk()
+    due_at = reply_due(channel=moment.channel, direction=moment.direction, occurred_at=moment.occurred_at, desk=desk)
+    if due_at is None:
+        return None
+    existing = reply_open_for(customer_id=moment.customer_id, team_id=moment.team_id)
+    if existing is not None:
+        return _reply_join(existing, due_at=due_at, actor=actor)
+    answered = (
+        ContactMoment.objects.filter(update_to_customer(customer=moment.customer_id, made_at=moment.occurred_at))
+        .order_by("occurred_at", "pk")
+        .values_list("occurred_at", flat=True)
+        .first()
+    )
+    with translation.override(settings.LANGUAGE_CODE):
+        description = _(REPLY_DESCRIPTIONS.get(moment.channel, REPLY_DESCRIPTION))
+    owner = moment.logged_by if moment.logged_by.is_active else None
+    promise = Promise(
+        kind=Promise.Kind.REPLY,
+        customer_id=moment.customer_id,
+        moment=moment,
+        description=description,
+        owner=owner,
+        team_id=moment.team_id,
+        due_at=due_at,
+        created_by=actor,
+        made_at=moment.occurred_at,
+    )
+    if answered is not None:
+        promise.status, promise.kept_at = Promise.Status.KEPT, answered
+    validate(promise, exclude=["customer", "moment", "owner", "team", "created_by"])
+    try:
+        with transaction.atomic():  # a savepoint: losing the race leaves this transaction usable
+            with_actor(promise, actor).save()
+    except IntegrityError:
+        existing = reply_open_for(customer_id=moment.customer_id, team_id=moment.team_id)
+        if existing is None:
+            raise
+        return _reply_join(existing, due_at=due_at, actor=actor)
+    if owner is not None and owner.pk != actor.pk and promise.status == Promise.Status.OPEN:
+        notifications.promise_assigned(promise=promise)
+    now = timezone.now()
+    if promise.status == Promise.Status.OPEN and promise.due_at <= now:  # logged after its term: broken already
+        _promises_told_broken(Promise.objects.filter(pk=promise.pk), now=now)
+    return promise
+
+
+def replies_keep(*, moment: ContactMoment, actor) -> list[Promise]:
+    """The reply-by promises an outbound contact keeps, at the contact's time: every open one of the customer
+    (any team, any channel: the customer heard from us) that it is an update about (`update_to_customer`: made
+    before it, to the minute). On time or late follows `PromiseIs`; a reply one minute after the due time is
+    kept late, and broke at its due time."""
+    if moment.direction != ContactMoment.Direction.OUTBOUND:
+        return []
+    replies = Promise.objects.filter(PromiseIs.open() & PromiseIs.reply(), keep_informed.updated_by(moment))
+    return [
+        promise_keep(promise=promise, actor=actor, now=moment.occurred_at)
+        for promise in replies.select_for_update().order_by("pk")
+    ]
+
+
+def reply_room_make(promise: Promise, *, customer_id: int, team_id: int | None, actor) -> bool:
+    """Whether an open reply-by promise may move to (customer, team): one reply is owed there at a time.
+
+    When another is open there, the one due later is cancelled ("joined"): the customer hears from us by the
+    earlier date. Returns False when it was `promise` (it stays where it is, cancelled). Other kinds: True.
+    """
+    if not promise.is_reply:
+        return True
+    other = (
+        Promise.objects.filter(PromiseIs.open() & PromiseIs.reply(), customer_id=customer_id, team_id=team_id)
+        .exclude(pk=promise.pk)
+        .select_for_update()
+        .first()
+    )
+    if other is None:
+        return True
+    later = max((promise, other), key=lambda p: (p.due_at, p.pk))
+    with translation.override(settings.LANGUAGE_CODE):
+        reason = _("Joined: one reply answers both contacts.")
+    promise_cancel(promise=later, reason=reason, actor=actor)
+    return later.pk != promise.pk
+
+
+# --- The desk's settings (issue 13) ----------------------------------------------------
+
+
+@transaction.atomic
+def desk_settings_save(*, actor, opening_hours: str, reply_terms: dict, keep_informed_days: int | None) -> DeskSettings:
+    """The desk's opening hours, reply terms and keep-informed cadence, as a manager set them.
+
+    Opening hours like 09:00-17:00 (empty: the server's DESK_OPENING_HOURS); a term per channel in business days
+    or hours ("1d", "4h"; empty: that channel promises no reply); updates every 1 to 60 business days (empty or
+    0: off). Each refused value is an error on its own field. Applies to contacts logged from now on; the
+    promises and check-ins already planned keep their times.
+    """
+    errors = {}
+    opening_hours = (opening_hours or "").strip()
+    if opening_hours:
+        try:
+            opening_hours = planning.OpeningHours.parse(opening_hours).text
+        except ValueError:
+            errors["opening_hours"] = _("Write the opening hours as 09:00-17:00, opening before closing.")
+    terms = {}
+    for channel, text in (reply_terms or {}).items():
+        if channel not in ContactMoment.Channel.values:
+            raise ValidationError(_("Choose from the list."), code="invalid_choice")
+        try:
+            term = planning.term_parse(text or "")
+        except ValueError as error:
+            errors[f"reply_{channel}"] = str(error)
+            continue
+        if term is not None:
+            terms[channel] = term.text
+    if keep_informed_days is not None and not 0 <= keep_informed_days <= planning.MAX_KEEP_INFORMED_DAYS:
+        errors["keep_informed_days"] = _("Choose 1 to %(max)s business days, or 0 to switch it off.") % {
+            "max": planning.MAX_KEEP_INFORMED_DAYS
+        }
+    if errors:
+        raise ValidationError(errors, code="invalid")
+    values = {"opening_hours": opening_hours, "reply_terms": terms, "keep_informed_days": keep_informed_days or None}
+    row = DeskSettings.objects.select_for_update().filter(pk=DeskSettings.SINGLETON).first()
+    if row is None:  # the first save; two managers at once: one creates the row, the other then changes it
+        try:
+            with transaction.atomic():  # a savepoint: losing the race leaves this transaction usable
+                return _desk_settings_write(DeskSettings(pk=DeskSettings.SINGLETON), values, actor, create=True)
+        except IntegrityError:
+            row = DeskSettings.objects.select_for_update().get(pk=DeskSettings.SINGLETON)
+    return _desk_settings_write(row, values, actor, create=False)
+
+
+def _desk_settings_write(row: DeskSettings, values: dict, actor, *, create: bool) -> DeskSettings:
+    for name, value in values.items():
+        setattr(row, name, value)
+    with_actor(row, actor).save(force_insert=create)
+    return row
 
 
 # --- Sweeps -------------------------------------------------------------------

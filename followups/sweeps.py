@@ -14,12 +14,15 @@ from django.utils.translation import ngettext
 
 from contactcare import outbox, webhooks
 from contactcare.models import SweepRun
+from contactcare.services import system_user
 
-from . import notifications, services, webhook_events
+from . import keep_informed, notifications, services, webhook_events
+from .models import Promise
 
 BROKEN_PROMISES = "promises-broken"
 DISPATCH = outbox.DISPATCH
 DIGESTS = "daily-digests"
+KEEP_INFORMED = "keep-informed"  # issue 13: catches up keep-informed check-ins the services did not plan
 # Only beat starts this sweep, every minute: its silence means the scheduler is
 # down. (Dispatch also runs when a request nudges it, so it proves less.)
 HEARTBEAT = BROKEN_PROMISES
@@ -34,6 +37,7 @@ SWEEP_NAMES = {
     BROKEN_PROMISES: _("Broken promises"),
     DISPATCH: _("Sending e-mails"),
     DIGESTS: _("Morning digests"),
+    KEEP_INFORMED: _("Keeping customers informed"),
     WEEKLY_REPORT: _("Weekly report e-mails"),
     RETENTION_LIST: _("Retention list"),
     RETENTION_ERASE: _("Retention erasure"),
@@ -52,6 +56,9 @@ def sweep_result(name: str, count: int) -> str:
         BROKEN_PROMISES: lambda n: ngettext("%(count)s promise found broken", "%(count)s promises found broken", n),
         DISPATCH: lambda n: ngettext("%(count)s notification e-mailed", "%(count)s notifications e-mailed", n),
         DIGESTS: lambda n: ngettext("%(count)s digest written", "%(count)s digests written", n),
+        KEEP_INFORMED: lambda n: ngettext(
+            "%(count)s keep-informed check-in planned", "%(count)s keep-informed check-ins planned", n
+        ),
         WEEKLY_REPORT: lambda n: ngettext("%(count)s report e-mail written", "%(count)s report e-mails written", n),
         RETENTION_LIST: lambda n: ngettext("%(count)s customer listed", "%(count)s customers listed", n),
         RETENTION_ERASE: lambda n: ngettext("%(count)s customer erased", "%(count)s customers erased", n),
@@ -91,6 +98,15 @@ def checkins_overdue_webhooks_sweep() -> int:
 
 def digests_sweep() -> int:
     return run(DIGESTS, lambda now: notifications.digests_create(now=now))
+
+
+def keep_informed_sweep() -> int:
+    """Keep-informed check-ins for the open promises that have none (issue 13): those made before the desk kept
+    customers informed, or while it was switched off. Logging a contact plans the rest itself."""
+    return run(
+        KEEP_INFORMED,
+        lambda now: keep_informed.updates_plan(promises=Promise.objects.all(), actor=system_user(), now=now),
+    )
 
 
 def reminders_delayed(*, now: datetime) -> bool:

@@ -50,3 +50,9 @@ def retention_erase_task() -> int:
 def checkins_overdue_webhooks_task() -> int:
     """`checkin.overdue` webhooks (issue 12), hourly; the deliveries' unique key keeps each to once."""
     return sweeps.checkins_overdue_webhooks_sweep()
+
+
+@shared_task(**RETRY)
+def keep_informed_sweep_task() -> int:
+    """Keep-informed check-ins the services did not plan (issue 13); one per promise, however often it runs."""
+    return sweeps.keep_informed_sweep()

@@ -20,14 +20,16 @@ from contacts import selectors as contact_selectors
 from contacts.models import ContactMoment, Customer, Topic
 from contacts.views import merged_customer_redirect
 
-from . import access, dates, notifications, retention, selectors, services
+from . import access, dates, keep_informed, notifications, planning, replies, retention, selectors, services
 from . import my_day as my_day_reads
 from .forms import (
     CancelPromiseForm,
     CheckInPolicyForm,
     ContactLogForm,
+    DeskSettingsForm,
     PromiseFormSet,
     ReassignForm,
+    ReplyByForm,
     RescheduleForm,
     SkipForm,
     TeamFilterForm,
@@ -86,6 +88,9 @@ def contact_log(request, pk):
                 if moment.direction == ContactMoment.Direction.INBOUND:
                     request.session["last_inbound_channel"] = moment.channel
                 messages.success(request, _log_confirmation(moment, checkin, len(made)))
+                reply = replies.reply_by_logged(moment)
+                if reply is not None:  # shown with a copy button (_messages.html), for the acknowledgement
+                    messages.info(request, reply.sentence, extra_tags=REPLY_BY_MESSAGE)
                 if checkin_id and checkin is None:
                     messages.warning(
                         request, _("The check-in was already closed by someone else; the contact is logged.")
@@ -117,8 +122,26 @@ def contact_log(request, pk):
         "promises": promises,
         "checkin": checkin,
         "due_picks": dates.due_quick_picks(now=timezone.localtime(), country=dates.DESK_COUNTRY),
+        "reply": _reply_preview(customer, {name: form[name].value() for name in REPLY_BY_FIELDS}),
     }
     return render(request, "followups/contact_log.html", context)
+
+
+REPLY_BY_FIELDS = ("channel", "direction", "occurred_at", "team")  # what the reply-by sentence depends on
+REPLY_BY_MESSAGE = "reply-by"  # the message after saving that carries the sentence (_messages.html)
+
+
+def _reply_preview(customer, values) -> replies.ReplyBy | None:
+    form = ReplyByForm(values)
+    return replies.reply_by_preview(customer=customer, **form.preview_fields()) if form.is_valid() else None
+
+
+@permission_required("contacts.add_contactmoment", raise_exception=True)
+def reply_by(request, pk):
+    """The log form's reply-by sentence for the channel, direction, time and team it sends (htmx, on a change)."""
+    customer = get_object_or_404(Customer, pk=pk)
+    context = {"reply": _reply_preview(customer, request.GET), "customer": customer}
+    return render(request, "followups/_reply_by.html", context)
 
 
 def _log_confirmation(moment, checkin, promise_count: int) -> str:
@@ -160,6 +183,8 @@ def my_day(request):
     section, after = _my_day_position(request)
     if section is not None and request.htmx and not request.htmx.boosted:
         page = my_day_reads.section_page(section, user=request.user, now=now, after=after)
+        if section.kind == my_day_reads.CHECKIN:
+            keep_informed.recent_updates_attach(page.items)
         context = {"page": page, "today": timezone.localdate(now), "now": now}
         return render(request, "followups/_my_day_more.html", context)
     day = my_day_reads.my_day(user=request.user, now=now, section=section, after=after)
@@ -229,6 +254,8 @@ def _action(request, *, obj, row_name: str, form_class, perform, title: str, sub
         else:
             if done is not None and not request.htmx:
                 messages.success(request, done(obj))
+            if row_name == "checkin":
+                keep_informed.recent_updates_attach([obj])
             context = {row_name: obj, "next": safe_next(request, "")}
             return _row_or_redirect(request, row_template, context, f"{row_name}-{obj.pk}", obj.get_absolute_url())
     context = {
@@ -422,6 +449,23 @@ def notification_retry(request, pk):
     notifications.notification_retry(notification=notification)
     messages.success(request, _("The notification will be sent again."))
     return redirect("followups:status")
+
+
+# --- The desk's settings: opening hours, reply terms, keeping customers informed (managers) ------
+
+
+@permission_required("followups.change_desksettings", raise_exception=True)
+def desk_settings(request):
+    form = DeskSettingsForm(request.POST or None, desk=planning.desk())
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.desk_settings_save(actor=request.user, **form.desk_fields())
+        except ValidationError as error:
+            add_service_error(form, error)
+        else:
+            messages.success(request, _("Desk settings saved. They apply to contacts logged from now on."))
+            return redirect("followups:desk-settings")
+    return render(request, "followups/desk_settings.html", {"form": form})
 
 
 # --- Check-in policies (managers) --------------------------------------------

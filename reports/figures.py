@@ -35,6 +35,7 @@ class Figure:
 
 
 CONTACTS, CHECKINS, PROMISES, CALLS = _("Contacts"), _("Check-ins"), _("Promises"), _("Calls")
+REPLIES = _("Replies and updates")  # issue 13: reply-by promises, keeping customers informed
 # A whole sentence per direction: Dutch inflects the adjective ("inkomende
 # contacten"), so "{direction} contacts" cannot be glued from the label.
 _BY_CHANNEL = {
@@ -68,6 +69,8 @@ _DERIVED = {
     "sentiment_end_avg": ("sentiment_end_sum", "contacts", 1),
     "ended_better_share": ("ended_better", "contacts", 100),
     "callbacks_on_time_share": ("callbacks_on_time", "callbacks_due", 100),
+    "replies_on_time_share": ("replies_on_time", "replies_due", 100),
+    "updated_every_period_share": ("updated_every_period", "to_keep_informed", 100),
 }
 
 FIGURES = [
@@ -159,7 +162,10 @@ FIGURES = [
     Figure(
         "checkins_superseded",
         _("Superseded"),
-        _("Check-ins due in the week that a newer contact replaced; not counted as due or overdue."),
+        _(
+            "Check-ins due in the week that a newer contact replaced, or keep-informed check-ins whose promise was "
+            "kept or cancelled first; not counted as due or overdue."
+        ),
         CHECKINS,
     ),
     Figure("promises_made", _("Promises made"), _("Promises made in contacts that happened in the week."), PROMISES),
@@ -192,6 +198,65 @@ FIGURES = [
         _("Callbacks kept in time (share)"),
         _("Callbacks kept in time as a share of the callbacks due."),
         CALLS,
+        "%",
+    ),
+    # Issue 13: reply-by promises are promises too, but counted here, not among the promises above.
+    Figure(
+        "replies_due",
+        _("Reply-by promises"),
+        _(
+            "Reply-by promises whose due time falls in the week: an inbound contact on a channel with a reply term "
+            "(by default e-mail 1 business day, letter 5, social media 4 business hours) owes the customer a reply "
+            "by the end of the term. The term is counted in the desk's opening hours on business days (weekdays "
+            "that are no Dutch public holiday); one business day is one whole day of opening hours, so an e-mail "
+            "on Friday at 16:55 is due on the next business day at 16:55. A second inbound contact while a reply "
+            "is owed joins it (the earlier term stays). Not counted among the promises."
+        ),
+        REPLIES,
+    ),
+    Figure(
+        "replies_on_time",
+        _("Replied in time"),
+        _(
+            "Due reply-by promises kept at or before their due time: the customer had an outbound contact from "
+            "the desk, on any channel, after the inbound contact and by the due time. A reply one minute late is "
+            "kept late (the promise broke at its due time)."
+        ),
+        REPLIES,
+    ),
+    Figure(
+        "replies_on_time_share",
+        _("Replied in time (share)"),
+        _("Replied in time as a share of the reply-by promises due."),
+        REPLIES,
+        "%",
+    ),
+    Figure(
+        "to_keep_informed",
+        _("Open promises to keep informed"),
+        _(
+            "Promises (made in a contact, reply-by promises included) with a keep-informed check-in due in the "
+            "week: while a promise is open, the customer is owed an update every few business days (the desk's "
+            "setting, by default 3) after it was made or after the last update, even without news. An update is "
+            "any outbound contact to the customer. A check-in whose promise was kept or cancelled by its due "
+            "date was not needed and does not count."
+        ),
+        REPLIES,
+    ),
+    Figure(
+        "updated_every_period",
+        _("Open promises updated in every period"),
+        _(
+            "Of the open promises to keep informed, those whose every keep-informed check-in due in the week was "
+            "done on or before its due date: the customer had an update in every period."
+        ),
+        REPLIES,
+    ),
+    Figure(
+        "updated_every_period_share",
+        _("Updated in every period (share)"),
+        _("Open promises updated in every period as a share of the open promises to keep informed."),
+        REPLIES,
         "%",
     ),
 ]

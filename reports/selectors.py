@@ -81,12 +81,31 @@ def _checkin_counts(today) -> dict:
         "checkins_overdue": Count("pk", filter=CheckInIs.overdue(today)),
         "checkins_skipped": Count("pk", filter=Q(status=CheckIn.Status.SKIPPED)),
         "checkins_superseded": Count("pk", filter=Q(status=CheckIn.Status.SUPERSEDED)),
+        # per promise (the rows are grouped by it too): folded into promises by `_updates_per_promise`
+        _UPDATES_NEEDED: Count("pk", filter=CheckInIs.update_needed()),
+        _UPDATES_ON_TIME: Count("pk", filter=CheckInIs.keep_informed() & CheckInIs.done_on_time()),
     }
 
 
-# The promise figures count what people promised in contacts; callbacks (missed calls) have their own
-# figures, from the same query: "Callbacks due" and "Callbacks kept in time" (figures.py).
-_PROMISE = ~PromiseIs.callback()
+_UPDATES_NEEDED, _UPDATES_ON_TIME = "_updates_needed", "_updates_on_time"
+
+
+def _updates_per_promise(per_promise: dict) -> dict:
+    """{(week label, group): {"to_keep_informed": n, "updated_every_period": m}} from the keep-informed check-ins
+    counted per (week, group, promise): a promise counts once a week, and was updated in every period when
+    each of its needed check-ins due that week was done on time (`CheckInIs.update_needed`, `done_on_time`)."""
+    counts: dict = {}
+    for (label, group, _promise), (needed, on_time) in per_promise.items():
+        if needed:
+            bucket = counts.setdefault((label, group), {"to_keep_informed": 0, "updated_every_period": 0})
+            bucket["to_keep_informed"] += 1
+            bucket["updated_every_period"] += int(on_time == needed)
+    return counts
+
+
+# The promise figures count what people promised in contacts; callbacks (missed calls) and reply-by promises
+# (issue 13) have their own figures, from the same query: "Callbacks due", "Reply-by promises" … (figures.py).
+_PROMISE = PromiseIs.made_by_person()
 
 
 def _promise_counts(now) -> dict:
@@ -98,6 +117,8 @@ def _promise_counts(now) -> dict:
         "cancelled": Count("pk", filter=_PROMISE & Q(status=Promise.Status.CANCELLED)),
         "callbacks_due": Count("pk", filter=PromiseIs.callback()),
         "callbacks_on_time": Count("pk", filter=PromiseIs.callback() & PromiseIs.kept_on_time()),
+        "replies_due": Count("pk", filter=PromiseIs.reply()),
+        "replies_on_time": Count("pk", filter=PromiseIs.reply() & PromiseIs.kept_on_time()),
     }
 
 
@@ -209,11 +230,23 @@ def raw_counts(
             add(_rows(contacts, ["period", group_field["contacts"]], counts), group_field["contacts"])
     # Check-ins are grouped by their due date, a plain column, and each day is put in its week here: a
     # CASE naming the week costs a dozen comparisons per row, and the trend reads a quarter of a million rows.
+    # Outside the trend they are grouped by promise too (one group for all check-ins without one), so that a
+    # promise kept informed counts once a week, however many of its check-ins fell due (issue 13).
     checkins = scope(CheckIn.objects.filter(_span("due_date", weeks, dates=True), _made_in_alive_contact("origin")))
     checkin_counts = _trend_checkin_counts(today) if trend else _checkin_counts(today)
     label_of_day = _labels_by_day(weeks)
-    for row in _rows(checkins, ["due_date", group_field["checkins"]], checkin_counts):
-        add_one((label_of_day.get(row.pop("due_date"), ""), row.pop(group_field["checkins"])), row)
+    group = ["due_date", group_field["checkins"]] + ([] if trend else ["promise"])
+    per_promise: dict = {}
+    for row in _rows(checkins, group, checkin_counts):
+        key = (label_of_day.get(row.pop("due_date"), ""), row.pop(group_field["checkins"]))
+        promise = row.pop("promise", None)
+        needed, on_time = row.pop(_UPDATES_NEEDED, 0), row.pop(_UPDATES_ON_TIME, 0)
+        if promise is not None:
+            was = per_promise.get((*key, promise), (0, 0))
+            per_promise[(*key, promise)] = (was[0] + needed, was[1] + on_time)
+        add_one(key, row)
+    for key, values in _updates_per_promise(per_promise).items():
+        add_one(key, values)
     promises = scope(Promise.objects.filter(_span("due_at", weeks), _made_in_alive_contact("moment"))).annotate(
         period=_period("due_at", weeks)
     )

@@ -166,6 +166,7 @@ QUERY_PARAMS = [
 QUERY_PARAMS += ["name", "queue", "pinned"]
 QUERY_PARAMS += ["section", "after"]  # My day's "Show more" (issue 11); "after" is the Customers page's too
 QUERY_PARAMS += ["day", "call", "channel", "direction", "at", "phone"]  # caller log, call prefill (issue 12)
+QUERY_PARAMS += ["occurred_at"]  # the log form's reply-by sentence (issue 13)
 ADMIN_PARAMS = [
     "q",
     "o",
@@ -210,6 +211,7 @@ def _form_field_names() -> list[str]:
                     names |= {f"{prefix}-{i}-{name}" for i in (0, 1) for name in value.form.base_fields}
     names |= set(AuthenticationForm.base_fields) | set(PasswordChangeForm.base_fields)
     names |= {"next", "confirm", "pinned", "language", "checkin", "details-TOTAL_FORMS", "details-INITIAL_FORMS"}
+    names |= {f"reply_{channel}" for channel in ContactMoment.Channel.values}  # the desk settings' terms (issue 13)
     return sorted(names)
 
 
@@ -424,6 +426,11 @@ def _baseline(route: Route, world: World, role: str) -> dict:
     if "policy" in name:
         data = {"name": "Alleen e-mail", "is_active": "on", "offsets": "3d, 6w", "day_type": "business"}
         return data | {"holiday_country": "NL", "directions": ["in"], "channels": ["email"]}
+    if name == "followups:desk-settings":  # issue 13: opening hours, reply terms, keeping customers informed
+        data = {"opening_hours": "08:30-17:00", "keep_informed_days": "3", "reply_email": "1d", "reply_letter": "5d"}
+        return data | {"reply_social": "4h", "reply_chat": "", "reply_phone": "", "reply_desk": ""}
+    if name == "followups:reply-by":
+        return {"channel": "email", "direction": "in", "occurred_at": "2026-11-24T10:12"}
     if name == "login":
         return {"username": "anna", "password": "not the password"}
     if name == "password_change":
@@ -492,6 +499,7 @@ def _read_back(world: World, after: str) -> None:
         reverse("followups:my-day"),
         reverse("followups:team-board", args=[world.teams[0].pk]),
         reverse("followups:policy-list"),
+        reverse("followups:desk-settings"),
         reverse("followups:status"),
         reverse("admin:contacts_contactmoment_changelist"),
         reverse("admin:contacts_contactmoment_change", args=[latest.pk]),

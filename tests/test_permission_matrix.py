@@ -232,3 +232,43 @@ def _hidden_fields(response) -> dict:
         if name and name.group(1) not in {"csrfmiddlewaretoken", "checkins", "promises"}:
             found[name.group(1)] = unescape(value.group(1)) if value else ""
     return found
+
+
+# --- Issue 13: the reply-by sentence on the log form, and the desk's settings ------------
+
+
+@pytest.mark.parametrize("actor", ACTORS)
+def test_the_reply_by_sentence(desk, actor):
+    # The customer is the whole desk's (as the log form): everyone who may log a contact sees it.
+    url = reverse("followups:reply-by", args=[desk.checkin.customer_id])
+    before = _state(desk)
+
+    response = _client(desk, actor).get(url, {"channel": "email", "direction": "in"})
+
+    if actor == "anonymous":
+        assert response.status_code == 302 and response["Location"].startswith(reverse("login"))
+    else:
+        assert response.status_code == 200
+        assert 'class="reply-sentence"' in response.content.decode()
+    assert _state(desk) == before  # a read: nothing changes
+
+
+@pytest.mark.parametrize("actor", ACTORS)
+@pytest.mark.parametrize("method", ["GET", "POST"])
+def test_the_desk_settings(desk, actor, method):
+    from followups.models import DeskSettings
+
+    client = _client(desk, actor)
+    url = reverse("followups:desk-settings")
+    data = {"opening_hours": "08:00-16:00", "keep_informed_days": "2", "reply_email": "1d"}
+
+    response = client.get(url) if method == "GET" else client.post(url, data)
+
+    if actor == "anonymous":
+        assert response.status_code == 302 and response["Location"].startswith(reverse("login"))
+    elif actor == "manager":
+        assert response.status_code == (200 if method == "GET" else 302)
+    else:
+        assert response.status_code == 403
+    saved = DeskSettings.objects.filter(opening_hours="08:00-16:00").exists()
+    assert saved is (actor == "manager" and method == "POST")

@@ -61,6 +61,16 @@ def when(value) -> str:
     return _format(value, "WHEN_FORMAT" if this_year else "WHEN_YEAR_FORMAT")
 
 
+def long_day(value) -> str:
+    """A day written out, as in a sentence to a customer: "Wednesday 25 November" this year, with the year in
+    any other ("woensdag 25 november 2099" in Dutch). In the active language."""
+    if not value:
+        return ""
+    value = _local_day(value)
+    this_year = value.year == timezone.localdate().year
+    return _format(value, "LONG_DAY_FORMAT" if this_year else "LONG_DAY_YEAR_FORMAT")
+
+
 def range_from(first, last) -> str:
     """The first day of a range that ends on `last`: "31 Dec 2029" when the range crosses a year, else "23 Nov"."""
     first, last = _local_day(first), _local_day(last)

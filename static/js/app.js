@@ -299,3 +299,34 @@
   });
   Array.prototype.forEach.call(document.querySelectorAll("[data-select-all]"), selectAllSync);
 })();
+
+// --- Copy the reply-by sentence into the clipboard (issue 13) ---
+(function () {
+  "use strict";
+  // A [data-copy] button copies the text of the element its value names; it says "Copied" for a moment.
+  // Without the clipboard API (an http page other than localhost) the text is selected for Ctrl+C instead.
+  function select(element) {
+    var range = document.createRange();
+    range.selectNodeContents(element);
+    var selection = window.getSelection();
+    selection.removeAllRanges();
+    selection.addRange(range);
+  }
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest && event.target.closest("[data-copy]");
+    if (!button) return;
+    var source = document.querySelector(button.getAttribute("data-copy"));
+    if (!source) return;
+    var text = source.textContent.trim();
+    var label = button.textContent;
+    function copied() {
+      button.textContent = button.getAttribute("data-copied") || label;
+      window.setTimeout(function () { button.textContent = label; }, 2000);
+    }
+    if (navigator.clipboard && window.isSecureContext) {
+      navigator.clipboard.writeText(text).then(copied, function () { select(source); });
+    } else {
+      select(source);
+    }
+  });
+})();

@@ -35,7 +35,8 @@ def test_logging_a_contact_with_promises_goes_through_the_form_service(desk, cli
     moment = ContactMoment.objects.get(pk=logged["contact"]["id"])
     assert (moment.logged_by, moment.team, moment.direction) == (desk.users["staff"], desk.noord, "in")
     assert [p["description"] for p in logged["promises"]] == ["Terugbellen met de datum", "Factuur mailen"]
-    assert {c["kind"] for c in logged["checkins_planned"]} == {"3d", "6w"}  # the policy planned them
+    # the policy planned day 3 and week 6; each promise has its keep-informed check-in (issue 13)
+    assert sorted(c["kind"] for c in logged["checkins_planned"]) == ["3d", "6w", "update", "update"]
     listed = clients["staff"].get(url).json()["results"]
     assert listed[0]["id"] == moment.pk  # newest first
 

@@ -48,7 +48,12 @@ def test_log_a_call_with_a_promise_and_see_the_planned_check_ins(login, page, de
     screenshot("customer-page-with-followups")
     promise = Promise.objects.get()
     assert (promise.owner, promise.due_at) == (anna, due.replace(second=0, microsecond=0))
-    assert CheckIn.objects.filter(customer=customer, status="open").count() == 2
+    # day 3, week 6, and keeping the customer informed about the promise (issue 13)
+    assert sorted(CheckIn.objects.filter(customer=customer, status="open").values_list("kind", flat=True)) == [
+        "3d",
+        "6w",
+        "update",
+    ]
 
 
 def test_call_now_from_my_day_completes_the_check_in(login, page, screenshot):

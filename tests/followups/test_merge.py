@@ -104,7 +104,7 @@ def test_everything_moves_to_the_survivor(pair):
     assert record.moved == {
         "contacts": 1,
         "details": 1,
-        "checkins": 2,
+        "checkins": 3,  # day 3, week 6 and the keep-informed check-in of its promise (issue 13)
         "promises": 1,
         "superseded_checkins": 2,
         "notifications": 0,

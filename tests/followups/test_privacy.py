@@ -202,7 +202,8 @@ def test_the_export_holds_everything_and_its_history(person):
     assert NAME in html and DETAIL in html
     assert data["customer"]["email"] == EMAIL
     assert [d["text"] for d in data["details"]] == [DETAIL]
-    assert len(data["contacts"]) == 1 and len(data["promises"]) == 2 and len(data["checkins"]) == 2
+    # day 3, week 6 and the keep-informed check-in of her promise (issue 13)
+    assert len(data["contacts"]) == 1 and len(data["promises"]) == 2 and len(data["checkins"]) == 3
     assert [n["kind"] for n in data["notifications"]] == ["promise_assigned"]
     assert "Bartholomeus" not in json.dumps(data)
     assert {row["preferred_address"] for row in data["history"]["customer"]} == {"", "Mevrouw Zonneveld-Quast"}

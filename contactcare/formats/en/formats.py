@@ -15,3 +15,6 @@ WHEN_FORMAT = "D j M H:i"  # 'Wed 21 Oct 10:00'
 WHEN_YEAR_FORMAT = "D j M Y H:i"  # 'Wed 21 Oct 2099 10:00'
 DAY_MONTH_FORMAT = "j M"  # '21 Oct' (the start of a range)
 DAY_MONTH_YEAR_FORMAT = "j M Y"  # '21 Oct 2099'
+# A day written out in a sentence to a customer ("You will hear from us by Wednesday 25 November").
+LONG_DAY_FORMAT = "l j F"  # 'Wednesday 25 November'
+LONG_DAY_YEAR_FORMAT = "l j F Y"  # 'Wednesday 25 November 2099'

@@ -15,7 +15,7 @@ from django.utils.translation import ngettext
 from contactcare import outbox, webhooks
 from contactcare.models import SweepRun
 
-from . import notifications, services, webhook_events
+from . import handovers, notifications, services, webhook_events
 
 BROKEN_PROMISES = "promises-broken"
 DISPATCH = outbox.DISPATCH
@@ -28,6 +28,7 @@ RETENTION_LIST = "retention-list"  # followups.retention: the month's list, and 
 RETENTION_ERASE = "retention-erase"
 WEBHOOKS_DISPATCH = webhooks.DISPATCH
 WEBHOOKS_CHECKINS_OVERDUE = webhooks.CHECKINS_OVERDUE
+HANDOVERS_WAITING = "handovers-waiting"  # issue 13: handovers waiting too long, told to the team lead
 
 # What the Status page calls each sweep, and what the number of its last run counts.
 SWEEP_NAMES = {
@@ -39,6 +40,7 @@ SWEEP_NAMES = {
     RETENTION_ERASE: _("Retention erasure"),
     WEBHOOKS_DISPATCH: _("Sending webhooks"),
     WEBHOOKS_CHECKINS_OVERDUE: _("Webhooks for overdue check-ins"),
+    HANDOVERS_WAITING: _("Handovers waiting too long"),
 }
 
 
@@ -58,6 +60,9 @@ def sweep_result(name: str, count: int) -> str:
         WEBHOOKS_DISPATCH: lambda n: ngettext("%(count)s webhook delivered", "%(count)s webhooks delivered", n),
         WEBHOOKS_CHECKINS_OVERDUE: lambda n: ngettext(
             "%(count)s webhook delivery written", "%(count)s webhook deliveries written", n
+        ),
+        HANDOVERS_WAITING: lambda n: ngettext(
+            "%(count)s team lead told about a handover", "%(count)s team leads told about a handover", n
         ),
     }
     if name not in texts:
@@ -87,6 +92,11 @@ def notifications_dispatch_sweep() -> int:
 def checkins_overdue_webhooks_sweep() -> int:
     """`checkin.overdue` for the check-ins whose due date passed, once each (issue 12)."""
     return run(WEBHOOKS_CHECKINS_OVERDUE, lambda now: webhook_events.checkins_overdue(now=now))
+
+
+def handovers_waiting_sweep() -> int:
+    """Team leads told about the handovers that wait too long, once each (issue 13)."""
+    return run(HANDOVERS_WAITING, lambda now: handovers.handovers_escalate(now=now))
 
 
 def digests_sweep() -> int:

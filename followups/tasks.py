@@ -50,3 +50,9 @@ def retention_erase_task() -> int:
 def checkins_overdue_webhooks_task() -> int:
     """`checkin.overdue` webhooks (issue 12), hourly; the deliveries' unique key keeps each to once."""
     return sweeps.checkins_overdue_webhooks_sweep()
+
+
+@shared_task(**RETRY)
+def handovers_waiting_task() -> int:
+    """Handovers waiting too long (issue 13), every minute; the notices' unique key tells each lead once."""
+    return sweeps.handovers_waiting_sweep()

@@ -16,7 +16,7 @@ from django.db.migrations.recorder import MigrationRecorder
 from django.db.models import IntegerField, Q, QuerySet, Subquery
 from django.utils import timezone
 
-from .models import CheckIn, CheckInIs, Notification, Promise, PromiseIs, SweepRun
+from .models import CheckIn, CheckInIs, Handover, HandoverIs, Notification, Promise, PromiseIs, SweepRun
 from .selectors import day_bounds
 
 
@@ -57,8 +57,8 @@ def _count(queryset: QuerySet) -> Subquery:
 
 def top_bar(*, user, now: datetime, heartbeat: str) -> TopBar:
     """One query: the badge (My day's own sections: overdue, due today, broken, due later today, own
-    callbacks), the unread notifications, and the last run of the `heartbeat` sweep with the database's
-    age for the banner."""
+    callbacks, handovers to the user in person), the unread notifications, and the last run of the
+    `heartbeat` sweep with the database's age for the banner."""
     _, end_of_today = day_bounds(timezone.localdate(now))
     own_checkins = CheckIn.objects.filter(
         Q(assignee=user) & CheckInIs.open() & Q(due_date__lte=timezone.localdate(now))
@@ -73,18 +73,26 @@ def top_bar(*, user, now: datetime, heartbeat: str) -> TopBar:
         .annotate(
             top_bar_checkins=_count(own_checkins),
             top_bar_promises=_count(own_promises),
+            top_bar_handovers=_count(Handover.objects.filter(HandoverIs.handed_to(user))),
             top_bar_unread=_count(Notification.objects.for_user(user).unread()),
             top_bar_heartbeat=Subquery(SweepRun.objects.filter(name=heartbeat).values("last_finished_at")[:1]),
             top_bar_created=Subquery(MigrationRecorder.Migration.objects.order_by("applied").values("applied")[:1]),
         )
-        .values_list("top_bar_checkins", "top_bar_promises", "top_bar_unread", "top_bar_heartbeat", "top_bar_created")
+        .values_list(
+            "top_bar_checkins",
+            "top_bar_promises",
+            "top_bar_handovers",
+            "top_bar_unread",
+            "top_bar_heartbeat",
+            "top_bar_created",
+        )
         .first()
     )
     if row is None:  # the user was deleted while this request ran
         return TopBar()
-    checkins, promises, unread, last_heartbeat, created = row
+    checkins, promises, handovers, unread, last_heartbeat, created = row
     return TopBar(
-        my_day_count=min((checkins or 0) + (promises or 0), BADGE_CAP),
+        my_day_count=min((checkins or 0) + (promises or 0) + (handovers or 0), BADGE_CAP),
         unread_notifications=unread or 0,
         heartbeat_finished_at=last_heartbeat,
         database_created_at=created,

@@ -119,22 +119,21 @@ def handover_open_items(*, handover: Handover) -> tuple[list[CheckIn], list[Prom
 # --- Rules ---------------------------------------------------------------------------
 
 
+def field_error(field: str, message: str, code: str) -> ValidationError:
+    """A refusal on one field that keeps its code (a form asks `has_error(field, code)`)."""
+    return ValidationError({field: ValidationError(message, code=code)})
+
+
 def _note_checked(note: str) -> str:
     """What the customer needs and what was tried: required, at most NOTE_MAX_LENGTH (refused, never cut)."""
     note = text_normalize(note, multiline=True)
     if not note:
-        raise ValidationError(
-            {"note": _("Say what the customer needs and what was tried, so nobody starts from zero.")},
-            code="required",
+        raise field_error(
+            "note", _("Say what the customer needs and what was tried, so nobody starts from zero."), "required"
         )
     if len(note) > Handover.NOTE_MAX_LENGTH:
-        raise ValidationError(
-            {
-                "note": _("Keep the note to %(max)s characters (it has %(n)s).")
-                % {"max": Handover.NOTE_MAX_LENGTH, "n": len(note)}
-            },
-            code="max_length",
-        )
+        message = _("Keep the note to %(max)s characters (it has %(n)s).")
+        raise field_error("note", message % {"max": Handover.NOTE_MAX_LENGTH, "n": len(note)}, "max_length")
     return note
 
 
@@ -150,13 +149,13 @@ def _receiver_checked(to: Receiver, *, actor) -> Team | None:
     """The receiving team; a receiver nobody could answer for is refused (on "to")."""
     if to.user is not None:
         if to.user.pk == actor.pk:
-            raise ValidationError({"to": _("Hand the customer over to someone else than yourself.")}, code="self")
+            raise field_error("to", _("Hand the customer over to someone else than yourself."), "self")
         if not to.user.is_active:
-            raise ValidationError({"to": _("This colleague can no longer take handovers.")}, code="inactive")
+            raise field_error("to", _("This colleague can no longer take handovers."), "inactive")
         return _receiving_team(to.user, actor)
     has_someone = User.objects.filter(Q(teams=to.team) | Q(led_teams=to.team), is_active=True).exists()
     if not has_someone:
-        raise ValidationError({"to": _("Nobody in this team could accept it: choose another.")}, code="empty_team")
+        raise field_error("to", _("Nobody in this team could accept it: choose another."), "empty_team")
     return to.team
 
 
@@ -180,18 +179,13 @@ def _pending_to(customer: Customer, to: Receiver) -> Handover | None:
 
 
 def _already_waiting(existing: Handover, to: Receiver, customer: Customer) -> ValidationError:
-    return ValidationError(
-        {
-            "to": _("%(customer)s is already waiting for %(to)s (handed over by %(by)s, %(when)s).")
-            % {
-                "customer": customer.full_name,
-                "to": to.label,
-                "by": display_name(existing.from_user),
-                "when": when(existing.created_at),
-            }
-        },
-        code="already_waiting",
-    )
+    message = _("%(customer)s is already waiting for %(to)s (handed over by %(by)s, %(when)s).") % {
+        "customer": customer.full_name,
+        "to": to.label,
+        "by": display_name(existing.from_user),
+        "when": when(existing.created_at),
+    }
+    return field_error("to", message, "already_waiting")
 
 
 def _write(
@@ -347,9 +341,7 @@ def handover_pass_on(
     if (to.user is not None and to.user.pk == handover.to_user_id) or (
         to.team is not None and to.team.pk == handover.to_team_id
     ):
-        raise ValidationError(
-            {"to": _("It is with %(to)s already: choose someone else.") % {"to": to.label}}, code="same"
-        )
+        raise field_error("to", _("It is with %(to)s already: choose someone else.") % {"to": to.label}, "same")
     following = _write(customer=customer, actor=actor, to=to, note=note, moment=None, previous=handover, now=now)
     handover.status = Handover.Status.PASSED_ON
     handover.answered_at = now

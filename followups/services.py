@@ -151,29 +151,21 @@ def _next_step_checked(next_step: str, *, not_helped: bool, promised: bool, hand
     """
     next_step = text_normalize(next_step or "", multiline=True)
     if len(next_step) > Handover.NOTE_MAX_LENGTH:
-        raise ValidationError(
-            {
-                "next_step": _("Keep what happens next to %(max)s characters (it has %(n)s).")
-                % {"max": Handover.NOTE_MAX_LENGTH, "n": len(next_step)}
-            },
-            code="max_length",
+        message = _("Keep what happens next to %(max)s characters (it has %(n)s).")
+        raise handovers.field_error(
+            "next_step", message % {"max": Handover.NOTE_MAX_LENGTH, "n": len(next_step)}, "max_length"
         )
     if not not_helped:
         return
     if not next_step:
-        raise ValidationError(
-            {"next_step": _("The customer was not fully helped: say what happens next.")}, code="required"
-        )
+        message = _("The customer was not fully helped: say what happens next.")
+        raise handovers.field_error("next_step", message, "required")
     if not promised and handover_to is None:
-        raise ValidationError(
-            {
-                "next_step": _(
-                    "Make what happens next a promise, or hand the customer over: "
-                    "a customer who was not fully helped does not leave without one."
-                )
-            },
-            code="no_next_way",
+        message = _(
+            "Make what happens next a promise, or hand the customer over: "
+            "a customer who was not fully helped does not leave without one."
         )
+        raise handovers.field_error("next_step", message, "no_next_way")
 
 
 def _renamed(error: ValidationError, names: dict[str, str]) -> ValidationError:

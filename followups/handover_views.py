@@ -31,7 +31,7 @@ def customer_handover(request, pk):
     customer = get_object_or_404(Customer, pk=pk)
     if customer.merged_into_id:
         return merged_customer_redirect(request, customer, url_name="followups:customer-handover")
-    form = HandoverForm(request.POST or None, actor=request.user)
+    form = HandoverForm(request.POST if request.method == "POST" else None, actor=request.user)
     if request.method == "POST" and form.is_valid():
         try:
             handover = handovers.handover_create(
@@ -99,7 +99,8 @@ def _page(request, *, handover, form, title: str, submit: str, template: str):
 def handover_accept(request, pk):
     """Accept: the user becomes the holder of the open check-ins and promises they tick."""
     handover = _handover_for(request, pk)
-    form = HandoverAcceptForm(request.POST or None, handover=handover)
+    # Bound on every POST: accepting with nothing ticked posts no field at all.
+    form = HandoverAcceptForm(request.POST if request.method == "POST" else None, handover=handover)
     if request.method == "POST" and form.is_valid():
         try:
             handovers.handover_accept(handover=handover, actor=request.user, items=form.items())
@@ -118,7 +119,7 @@ def handover_accept(request, pk):
 def handover_pass_on(request, pk):
     """Pass on: to someone who can help, with a note of one's own."""
     handover = _handover_for(request, pk)
-    form = HandoverForm(request.POST or None, actor=request.user)
+    form = HandoverForm(request.POST if request.method == "POST" else None, actor=request.user)
     if request.method == "POST" and form.is_valid():
         try:
             following = handovers.handover_pass_on(

@@ -82,11 +82,12 @@ def contact_log(request, pk):
                 return already_saved(request, customer, default=customer.get_absolute_url())
             except ValidationError as error:
                 index = getattr(error, "promise_index", None)
+                next_step = form.cleaned_data.get("next_step", "")  # an error on the field takes it out
                 add_service_error(made[index] if index is not None else form, error)
                 if form.has_error("next_step", "no_next_way") and not made:
                     # A "no" without a promise or a handover: offer the promise, filled in with what happens next
                     # (with JavaScript, "Promise it" did this before saving).
-                    offer = {"description": form.cleaned_data["next_step"], "owner": request.user.pk}
+                    offer = {"description": next_step, "owner": request.user.pk}
                     promises = PromiseFormSet(offer=offer, **promise_kwargs)
             else:
                 if moment.direction == ContactMoment.Direction.INBOUND:

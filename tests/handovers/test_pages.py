@@ -199,7 +199,9 @@ def test_accepting_without_javascript_is_a_page_of_its_own(client, desk):
 
     page = client.get(url, {"next": reverse("followups:my-day")}, headers=EN)
     response = client.post(
-        url, {"checkins": [desk.checkin.pk], "promises": [desk.promise.pk], "next": reverse("followups:my-day")}
+        url,
+        {"checkins": [desk.checkin.pk], "promises": [desk.promise.pk], "next": reverse("followups:my-day")},
+        headers=EN,
     )
 
     assert "<html" in page.content.decode() and NOTE in unescape(page.content.decode())

@@ -211,6 +211,7 @@ def _form_field_names() -> list[str]:
                     names |= {f"{prefix}-{i}-{name}" for i in (0, 1) for name in value.form.base_fields}
     names |= set(AuthenticationForm.base_fields) | set(PasswordChangeForm.base_fields)
     names |= {"next", "confirm", "pinned", "language", "checkin", "details-TOTAL_FORMS", "details-INITIAL_FORMS"}
+    names |= {"to", "handover_to"}  # issue 13: receiver fields added per user in the forms' __init__
     return sorted(names)
 
 

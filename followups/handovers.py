@@ -161,7 +161,7 @@ def _receiver_checked(to: Receiver, *, actor) -> Team | None:
 
 def _customer_checked(customer: Customer) -> Customer:
     """The customer, locked (as logging locks it); a merged or erased one cannot be handed over."""
-    from .privacy import customer_is_erased  # privacy builds on notifications; imported where needed
+    from .privacy import customer_is_erased  # privacy imports this module (erasing withdraws handovers)
 
     customer = Customer.objects.select_for_update().get(pk=customer.pk)
     if customer.merged_into_id is not None:
@@ -304,7 +304,7 @@ def handover_accept(*, handover: Handover, actor, items: Iterable = (), now: dat
     ValidationError naming who accepted it ("accepted"), and someone who
     clicks twice hears they did already ("accepted_by_you").
     """
-    from .services import followups_give  # services imports this module's neighbours; resolved at call time
+    from .services import followups_give  # services imports this module (logging a "no" hands over)
 
     handover = _answerable(handover, actor)
     items = list(items)

@@ -250,7 +250,16 @@ FIGURES += [
 ]
 BY_KEY = {figure.key: figure for figure in FIGURES}
 # The columns of the per-team comparison and the per-person table.
-TEAM_COLUMNS = ["contacts", "repeat_rate", "helped_share", "complaints", "checkins_overdue", "broken"]
+TEAM_COLUMNS = [
+    "contacts",
+    "repeat_rate",
+    "helped_share",
+    "complaints",
+    "checkins_overdue",
+    "broken",
+    "handovers",
+    "handover_wait_median",
+]
 PERSON_COLUMNS = [
     "contacts",
     "complaints",

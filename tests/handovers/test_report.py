@@ -102,6 +102,8 @@ def test_the_page_csv_xlsx_and_definitions_show_them(week, client, settings):
     assert (shown["handovers"], shown["handover_wait_median"]) == (5, 1.0)
     assert "Median wait until accepted" in html and "1.0 h" in html
     assert "longer than 2 business hours" in html  # the definition says the setting
+    per_team = html.partition('class="table table-sm per-team"')[2].partition("</table>")[0]
+    assert "Handovers" in per_team and "2.1 h" in per_team  # Noord's median, beside the other teams'
 
     response = client.get(reverse("reports:weekly-csv"), {"week": W45.label}, headers=EN)
     rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode())))

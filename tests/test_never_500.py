@@ -221,7 +221,7 @@ FORM_FIELDS = _form_field_names()
 
 # The admin's own pages are Django's; these are the ones that show ContactCare's data.
 ADMIN_MODELS = {"contacts_contactmoment", "contacts_customer", "followups_checkin", "followups_promise"}
-ADMIN_MODELS |= {"followups_checkinpolicy"}
+ADMIN_MODELS |= {"followups_checkinpolicy", "followups_handover"}
 ADMIN_KEPT = {f"admin:{model}_{page}" for model in ADMIN_MODELS for page in ("changelist", "change")}
 PARAM = re.compile(r"<(?:(?P<converter>[^>:]+):)?(?P<name>[^>]+)>")
 
@@ -303,6 +303,7 @@ class World:
             "checkinpolicy": self.policies,
             "checkin_": self.checkins,
             "promise": self.promises,
+            "handover": self.handovers,
         }
         if name.startswith("admin:"):
             return [obj.pk for key, objs in by_model.items() if key in name + "_" for obj in objs]
@@ -912,3 +913,13 @@ def test_the_admin_refuses_ids_beyond_64_bits_in_choices_and_ticked_rows(world, 
     )
     assert action.status_code in {200, 302}
     assert Topic.objects.exists()
+
+
+@pytest.mark.parametrize("model", ["followups_handover", "followups_checkin", "contacts_customer"])
+def test_an_empty_to_field_on_an_admin_change_page_is_no_500(world, model):
+    """The probe's find (issue 13): `?_to_field=` (empty) named a field "" on the admin's change page."""
+    obj = {"followups_handover": world.handovers[0], "followups_checkin": world.checkins[0]}.get(
+        model, world.customers[0]
+    )
+    response = world.clients["admin"].get(reverse(f"admin:{model}_change", args=[obj.pk]), {"_to_field": ""})
+    assert response.status_code == 200

@@ -349,3 +349,13 @@ def test_the_receivers_notification_links_to_the_customer(client, desk):
 
     assert notice.subject in unescape(html)
     assert notice.link == desk.customer.get_absolute_url()
+
+
+def test_what_people_typed_is_escaped_on_every_screen(client, desk):
+    hand_over(desk, to=desk.chris, note='<script>alert("note")</script>\nline two')
+    client.force_login(desk.chris)
+
+    for url in (reverse("followups:my-day"), reverse("followups:customer-panel", args=[desk.customer.pk])):
+        html = client.get(url).content.decode()
+        assert '<script>alert("note")' not in html, url
+        assert "&lt;script&gt;alert(" in html, url

@@ -8,7 +8,7 @@ from rest_framework import serializers
 
 from contactcare.forms import BIGINT_MAX
 from contacts.models import ContactMoment, Customer, CustomerDetail, Topic
-from followups.models import CheckIn, Promise
+from followups.models import CheckIn, Handover, Promise
 from followups.my_day import SECTIONS
 
 # An outer bound on any text, far above every real limit: the service then says the real one ("keep it to 2000
@@ -257,6 +257,12 @@ class ContactLogSerializer(serializers.Serializer):
     occurred_at = serializers.DateTimeField(required=False, help_text="Default: now.")
     team = RelatedIdField(queryset=_user_teams, required=False, allow_null=True, help_text="One of your teams.")
     promises = PromiseWriteSerializer(many=True, required=False, max_length=PROMISES_MAX)
+    next_step = _text(
+        required=False,
+        default="",
+        allow_blank=True,
+        help_text='What happens next. Required with "fully_helped": false, which also needs a promise.',
+    )
 
 
 class ContactLogWithCheckinSerializer(ContactLogSerializer):
@@ -337,12 +343,46 @@ class ReportQuerySerializer(serializers.Serializer):
 # --- My day and the report (output, for the schema) ---------------------------------------------
 
 
+class HandoverSerializer(serializers.ModelSerializer):
+    """A customer handed over to a colleague (`to_user`) or a team (`to_team`), with its note (issue 13)."""
+
+    customer = serializers.IntegerField(source="customer_id", read_only=True)
+    from_user = serializers.IntegerField(source="from_user_id", read_only=True)
+    to_user = serializers.IntegerField(source="to_user_id", read_only=True, allow_null=True)
+    to_team = serializers.IntegerField(source="to_team_id", read_only=True, allow_null=True)
+    team = serializers.IntegerField(source="team_id", read_only=True, allow_null=True)
+    previous = serializers.IntegerField(source="previous_id", read_only=True, allow_null=True)
+    answered_by = serializers.IntegerField(source="answered_by_id", read_only=True, allow_null=True)
+    is_waiting_too_long = serializers.BooleanField(source="too_long", read_only=True)
+
+    class Meta:
+        model = Handover
+        fields = [
+            "id",
+            "customer",
+            "from_user",
+            "to_user",
+            "to_team",
+            "team",
+            "note",
+            "status",
+            "created_at",
+            "accept_by",
+            "is_waiting_too_long",
+            "answered_at",
+            "answered_by",
+            "previous",
+        ]
+        read_only_fields = fields
+
+
 class MyDaySectionSerializer(serializers.Serializer):
     section = serializers.CharField(help_text="The section's key: `section` in the query asks for its next page.")
-    kind = serializers.ChoiceField(choices=["checkin", "promise"], help_text="What its items are.")
+    kind = serializers.ChoiceField(choices=["checkin", "promise", "handover"], help_text="What its items are.")
     count = serializers.IntegerField(help_text="Every item of the section, not only this page's.")
     checkins = CheckInSerializer(many=True, help_text="This page's items of a check-in section (else empty).")
     promises = PromiseSerializer(many=True, help_text="This page's items of a promise section (else empty).")
+    handovers = HandoverSerializer(many=True, help_text="This page's items of the handovers section (else empty).")
     next = serializers.CharField(allow_null=True, help_text="The `after` of the next page; null: no more.")
 
 

@@ -7,7 +7,7 @@ from rest_framework import exceptions
 from rest_framework.response import Response
 
 from followups import my_day as my_day_reads
-from followups.models import CheckIn, Promise
+from followups.models import CheckIn, Handover, Promise
 from reports import selectors as report_selectors
 from reports.figures import FIGURES
 from reports.views import _scope as report_scope
@@ -16,7 +16,7 @@ from reports.weeks import IsoWeek
 from . import serializers as s
 from .base import ApiView
 
-KINDS = {my_day_reads.CHECKIN: CheckIn, my_day_reads.PROMISE: Promise}
+KINDS = {my_day_reads.CHECKIN: CheckIn, my_day_reads.PROMISE: Promise, my_day_reads.HANDOVER: Handover}
 
 
 class MyDay(ApiView):
@@ -40,13 +40,16 @@ class MyDay(ApiView):
                 after = my_day_reads.cursor_decode(section, params.validated_data["after"])
             except ValueError:
                 raise exceptions.ValidationError({"after": [_("This cursor cannot be read; start again.")]}) from None
-        day = my_day_reads.my_day(user=request.user, now=timezone.now(), section=section, after=after)
+        now = timezone.now()
+        day = my_day_reads.my_day(user=request.user, now=now, section=section, after=after)
         # My day reads only the columns its rows show; the API shows whole rows: one query per table, by id.
         pages = list(day.pages.values())
         wanted = {
             kind: [item.pk for page in pages if page.section.kind == kind for item in page.items] for kind in KINDS
         }
-        rows = {kind: KINDS[kind].objects.in_bulk(ids) if ids else {} for kind, ids in wanted.items()}
+        managers = {kind: model.objects for kind, model in KINDS.items()}
+        managers[my_day_reads.HANDOVER] = Handover.objects.with_waiting_too_long(now)
+        rows = {kind: managers[kind].in_bulk(ids) if ids else {} for kind, ids in wanted.items()}
         sections = []
         for page in pages:
             kind = page.section.kind
@@ -58,6 +61,7 @@ class MyDay(ApiView):
                     "count": page.count,
                     "checkins": items if kind == my_day_reads.CHECKIN else [],
                     "promises": items if kind == my_day_reads.PROMISE else [],
+                    "handovers": items if kind == my_day_reads.HANDOVER else [],
                     "next": page.next_cursor,
                 }
             )

@@ -71,6 +71,11 @@ class IdGuardAdminMixin:
     with a 20-digit team member and a date as a ticked row.
     """
 
+    def get_object(self, request, object_id, from_field=None):
+        # An empty `?_to_field=` passes Django's check (it only checks a non-empty one) and then names a field ""
+        # (FieldDoesNotExist, a 500): found by the probe on the handovers' change page (issue 13).
+        return super().get_object(request, object_id, from_field or None)
+
     @staticmethod
     def _by_integer_id(db_field) -> bool:
         return isinstance(db_field.target_field, models.AutoField | models.BigAutoField | models.IntegerField)

@@ -115,6 +115,8 @@ class Notification(models.Model):
         PROMISE_ASSIGNED = "promise_assigned", _("Promise assigned to you")
         DIGEST = "digest", _("Morning digest")
         WEEKLY_REPORT = "weekly_report", _("Weekly report")
+        HANDOVER = "handover", _("Customer handed over to you")  # issue 13
+        HANDOVER_WAITING = "handover_waiting", _("Handover waiting too long")
 
     # E-mailed on their own (they have their own layout or an attachment); the
     # other kinds pending for one person go out together as one e-mail.

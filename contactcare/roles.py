@@ -37,6 +37,9 @@ FOLLOW_UP = [
     "followups.add_promise",
     "followups.change_promise",
     "contactcare.view_notification",
+    "followups.view_handover",  # issue 13: hand a customer over, accept, pass on
+    "followups.add_handover",
+    "followups.change_handover",
 ]
 TEAM_LEADING = [
     "followups.view_team_dashboard",

@@ -297,6 +297,8 @@ CELERY_BEAT_SCHEDULE = {
     # Keep-informed check-ins of open promises that have none (issue 13): logging a contact plans them, this
     # catches up promises from before, or from while it was switched off. One per promise, however often.
     "keep-informed": {"task": "followups.tasks.keep_informed_sweep_task", "schedule": crontab(minute="5-59/15")},
+    # Handovers not accepted within HANDOVER_ESCALATE_AFTER_HOURS business hours reach the team lead (issue 13).
+    "handovers-waiting": {"task": "followups.tasks.handovers_waiting_task", "schedule": SWEEP_INTERVAL_SECONDS},
 }
 
 # --- ContactCare --------------------------------------------------------------
@@ -385,6 +387,13 @@ if not re.fullmatch(r"([01][0-9]|2[0-3]):[0-5][0-9]-([01][0-9]|2[0-3]):[0-5][0-9
 CALLBACK_BUSINESS_HOURS = env.float("CALLBACK_BUSINESS_HOURS", default=2.0)
 if not 0 < CALLBACK_BUSINESS_HOURS <= 100:
     raise ImproperlyConfigured("CALLBACK_BUSINESS_HOURS must be more than 0 and at most 100.")
+
+# --- Handovers (issue 13) ----------------------------------------------------------
+# A customer handed over to a colleague or a team waits this many business hours (DESK_OPENING_HOURS on
+# business days) to be accepted or passed on; then the receiving team's lead is told, once.
+HANDOVER_ESCALATE_AFTER_HOURS = env.float("HANDOVER_ESCALATE_AFTER_HOURS", default=2.0)
+if not 0 < HANDOVER_ESCALATE_AFTER_HOURS <= 100:
+    raise ImproperlyConfigured("HANDOVER_ESCALATE_AFTER_HOURS must be more than 0 and at most 100.")
 
 # --- REST API (issue 12) --------------------------------------------------------
 # Personal tokens or the browser's session; the screens' permissions; cursor pages; JSON only (api/).

@@ -1,7 +1,9 @@
 """Who may act on which check-in, promise or logged contact: one rule each, used by every view (and the API).
 
 Check-ins and promises: their assignee or owner, the members of their team,
-that team's lead, and managers (`followups.view_all_teams`). A logged
+that team's lead, and managers (`followups.view_all_teams`). Handovers: the
+colleague or the team's members they were handed to, the receiving team's
+lead, and managers. A logged
 contact: corrected by its author the local day it was logged, and by the lead
 of its team and managers any time; deleted by that lead and managers only.
 Everyone else is told it does not exist (404): a stranger's item is not
@@ -16,7 +18,7 @@ from django.utils import timezone
 
 from contacts.models import ContactMoment, Team
 
-from .models import CheckIn, Promise
+from .models import CheckIn, Handover, Promise
 
 ALL_TEAMS = "followups.view_all_teams"
 
@@ -41,6 +43,17 @@ def promises_for(*, user) -> QuerySet[Promise]:
     if user.has_perm(ALL_TEAMS):
         return Promise.objects.all()
     return Promise.objects.filter(Q(owner=user) | Q(team__in=_teams_of(user)))
+
+
+def handovers_for(*, user) -> QuerySet[Handover]:
+    """The handovers `user` may accept or pass on (issue 13): handed to them, or to a team they are a member of,
+    or to a team they lead or to one of its members (their lead); managers any. Everyone else: 404."""
+    if not user.is_authenticated:
+        return Handover.objects.none()
+    if user.has_perm(ALL_TEAMS):
+        return Handover.objects.all()
+    member_of = Team.objects.filter(members=user).values("pk")
+    return Handover.objects.filter(Q(to_user=user) | Q(to_team__in=member_of) | Q(team__lead=user))
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,7 @@ from contactcare.models import Notification, SweepRun
 
 from . import services
 from .forms import CheckInPolicyForm
-from .models import CheckIn, CheckInPolicy, Promise
+from .models import CheckIn, CheckInPolicy, Handover, Promise
 
 
 @admin.register(CheckInPolicy)
@@ -39,6 +39,17 @@ class PromiseAdmin(IdGuardAdminMixin, ReadOnlyAdminMixin, SimpleHistoryAdmin):
     list_select_related = ["customer", "owner"]
     raw_id_fields = ["customer", "moment", "owner", "created_by"]
     date_hierarchy = "due_at"
+
+
+@admin.register(Handover)
+class HandoverAdmin(IdGuardAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Read only: handovers are written by followups.handovers (create, accept, pass on)."""
+
+    list_display = ["customer", "from_user", "to_user", "to_team", "status", "created_at", "accept_by", "answered_at"]
+    list_filter = ["status", "team"]
+    list_select_related = ["customer", "from_user", "to_user", "to_team"]
+    raw_id_fields = ["customer", "moment", "previous", "first", "from_user", "to_user", "answered_by"]
+    date_hierarchy = "created_at"
 
 
 @admin.register(Notification)

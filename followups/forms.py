@@ -11,6 +11,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from contactcare.formats import day, when
 from contactcare.forms import (
     IdField,
     ModelIdChoiceField,
@@ -23,7 +24,7 @@ from contacts.forms import DATETIME_LOCAL_FORMAT, ContactMomentForm, moment_rows
 from contacts.models import ContactMoment, Customer, Topic
 from contacts.normalize import customer_number_normalize
 
-from . import dates
+from . import dates, handovers
 from .models import CheckIn, CheckInPolicy, Promise
 
 
@@ -75,6 +76,18 @@ class PromiseForm(forms.Form):
 
 
 class BasePromiseFormSet(forms.BaseFormSet):
+    """The promise rows of the log form. `offer`: one row filled in for the user (what happens next, after a "no"
+    was refused without a promise), as a new row they may also leave empty."""
+
+    def __init__(self, *args, offer: dict | None = None, **kwargs):
+        if offer is not None:
+            kwargs["initial"] = [offer]
+            self.extra = 1
+        super().__init__(*args, **kwargs)
+
+    def initial_form_count(self):
+        return super().initial_form_count() if self.is_bound else 0  # an offered row is a new one
+
     def get_form_kwargs(self, index):
         return {**super().get_form_kwargs(index), **self.form_kwargs}
 
@@ -86,15 +99,76 @@ PromiseFormSet = forms.formset_factory(
 )
 
 
+class ReceiverField(forms.ChoiceField):
+    """Whom a customer is handed to: a team ("team:3") or a colleague ("user:12"), from `handovers.receiver_choices`;
+    cleaned to a `handovers.Receiver`. Anything else is a form error."""
+
+    def __init__(self, *, actor=None, **kwargs):
+        kwargs.setdefault("label", _("Hand over to"))
+        super().__init__(choices=(), **kwargs)
+        self.teams, self.people = {}, {}
+        if actor is not None:
+            teams, people = handovers.receiver_choices(actor=actor)
+            self.teams = {f"team:{team.pk}": team for team in teams}
+            self.people = {f"user:{person.pk}": person for person in people}
+            self.choices = [
+                ("", _("— choose a team or a colleague —")),
+                (_("Teams"), [(key, team.name) for key, team in self.teams.items()]),
+                (_("Colleagues"), [(key, display_name(person)) for key, person in self.people.items()]),
+            ]
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        if value in self.empty_values:
+            return None
+        if value in self.teams:
+            return handovers.Receiver(team=self.teams[value])
+        if value in self.people:
+            return handovers.Receiver(user=self.people[value])
+        raise ValidationError(self.error_messages["invalid_choice"], code="invalid_choice", params={"value": value})
+
+    def validate(self, value):
+        if value is None and self.required:
+            raise ValidationError(self.error_messages["required"], code="required")
+
+    def prepare_value(self, value):
+        return value.value if isinstance(value, handovers.Receiver) else value
+
+
+class NextStepField(forms.CharField):
+    """ "What happens next?": a short text, no limit in the browser (the services refuse a text too long)."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("required", False)
+        kwargs.setdefault("widget", forms.Textarea(attrs={"rows": 2}))
+        super().__init__(**kwargs)
+
+
 class ContactLogForm(ContactMomentForm):
     """The log-a-contact form; `checkin` carries the check-in a "Call now" completes, `call` the telephone
-    call (cti) the form was opened for: handed on with the `contact_logged` signal, which links it."""
+    call (cti) the form was opened for: handed on with the `contact_logged` signal, which links it.
+
+    When the customer was not fully helped it asks what happens next (`next_step`), to become a promise
+    (the promise rows, pre-filled with it) or a handover (`handover_to`, with it as the note): the service
+    refuses a "no" with neither (issue 13)."""
 
     checkin = IdField()
     call = IdField()
+    next_step = NextStepField(
+        label=_("What happens next?"),
+        help_text=_(
+            "Needed when the customer was not fully helped: make it a promise below, or hand the customer over."
+        ),
+    )
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)
+        self.fields["handover_to"] = ReceiverField(
+            actor=user,
+            required=False,
+            label=_("Or hand the customer over to"),
+            help_text=_("What happens next is the note your colleague reads."),
+        )
         if self.is_bound:  # shown again only after a failed save: app.js puts the cursor on the first error
             self.fields["topic"].widget.attrs.pop("autofocus", None)
         layout = self.helper.layout
@@ -102,13 +176,33 @@ class ContactLogForm(ContactMomentForm):
         layout[layout.fields.index("summary")] = Div(
             "summary", HTML('{% include "followups/_direction_shown.html" %}'), css_class="summary-with-direction"
         )
+        # Right after "fully helped?": app.js shows it for a "no" (without JavaScript it is always there).
+        helped = next(pointer.positions[0] for pointer in layout.get_field_names() if pointer.name == "fully_helped")
+        layout.insert(
+            helped + 1,
+            Div(
+                "next_step",
+                Row(
+                    Column(HTML('{% include "followups/_next_step_promise.html" %}'), css_class="col-md-5"),
+                    Column("handover_to", css_class="col-md-7"),
+                ),
+                css_class="next-step border-start border-warning border-3 ps-3 mb-3",
+                data_next_step="",
+            ),
+        )
         layout.append("checkin")  # crispy renders only the fields its layout names
         layout.append("call")
 
     def moment_fields(self) -> dict:
         fields = super().moment_fields()
-        fields.pop("call", None)
+        for name in ("call", "next_step", "handover_to"):
+            fields.pop(name, None)
         return fields
+
+    def next_fields(self) -> dict:
+        """What happens next, for `contact_log`: the text and the handover (None: no handover)."""
+        data = self.cleaned_data
+        return {"next_step": data.get("next_step", ""), "handover_to": data.get("handover_to")}
 
     @classmethod
     def call_prefill(cls, params) -> dict:
@@ -401,3 +495,61 @@ class CustomerEraseForm(forms.Form):
         if customer_number_normalize(typed) != self.customer.customer_number:
             raise ValidationError(_("This is not the customer number of this customer."), code="mismatch")
         return typed
+
+
+# --- Handovers (issue 13) ---------------------------------------------------------
+
+
+class HandoverForm(forms.Form):
+    """Hand a customer over (and pass a handover on): to whom, and the note. The rules are `followups.handovers`'."""
+
+    note = forms.CharField(
+        label=_("Note for your colleague"),
+        widget=forms.Textarea(
+            attrs={"rows": 3, "placeholder": _("What the customer needs, and what was tried already")}
+        ),
+        help_text=_("Your colleague reads this first, so the customer does not have to tell it all again."),
+    )
+    submission_key = SubmissionKeyField()
+
+    def __init__(self, *args, actor, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields = {"to": ReceiverField(actor=actor, required=True), **self.fields}
+        with_submission_key(self)
+
+    def handover_fields(self) -> dict:
+        return {"to": self.cleaned_data["to"], "note": self.cleaned_data["note"]}
+
+
+class HandoverAcceptForm(forms.Form):
+    """Which of the customer's open check-ins and promises the accepter takes (all ticked at first)."""
+
+    checkins = ModelIdMultipleChoiceField(
+        label=_("Check-ins"), queryset=None, required=False, widget=forms.CheckboxSelectMultiple
+    )
+    promises = ModelIdMultipleChoiceField(
+        label=_("Promises"), queryset=None, required=False, widget=forms.CheckboxSelectMultiple
+    )
+
+    def __init__(self, *args, handover, **kwargs):
+        super().__init__(*args, **kwargs)
+        checkins, promises = handovers.handover_open_items(handover=handover)
+        self.fields["checkins"].queryset = CheckIn.objects.open().filter(customer_id=handover.customer_id)
+        self.fields["promises"].queryset = Promise.objects.open().filter(customer_id=handover.customer_id)
+        # The labels from the rows read once (with their people), not one query per box.
+        self.fields["checkins"].choices = [
+            (c.pk, _item_label(c.kind_label, day(c.due_date), c.assignee)) for c in checkins
+        ]
+        self.fields["promises"].choices = [
+            (p.pk, _item_label(p.description, when(p.due_at), p.owner)) for p in promises
+        ]
+        if not self.is_bound:
+            self.initial = {"checkins": [c.pk for c in checkins], "promises": [p.pk for p in promises]}
+        self.open_items = len(checkins) + len(promises)
+
+    def items(self) -> list:
+        return [*self.cleaned_data["checkins"], *self.cleaned_data["promises"]]
+
+
+def _item_label(what: str, due: str, holder) -> str:
+    return f"{what} · {due} · {display_name(holder) if holder else _('team queue')}"

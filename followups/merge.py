@@ -42,7 +42,8 @@ from contacts.normalize import phone_display
 from contacts.services import customer_last_contact_refresh, customer_update, with_actor
 
 from . import services
-from .models import CheckIn, CheckInIs, Notification, Promise, PromiseIs
+from .handovers import handovers_move
+from .models import CheckIn, CheckInIs, Handover, Notification, Promise, PromiseIs
 from .notifications import _customer_link
 from .privacy import customer_is_erased
 
@@ -260,8 +261,9 @@ def customers_merge(
     "survivor" (the default) or "absorbed"; the survivor always keeps its own
     customer number. The values go through the customer rules (a refused phone
     is a ValidationError on "phone"). Contacts, details (without doubles),
-    check-ins, promises, their history and the notifications about the
-    absorbed customer move to the survivor; open check-ins collapse (see the
+    check-ins, promises, their history, handovers (issue 13; one still waiting
+    for a receiver the survivor waits for already is withdrawn) and the
+    notifications about the absorbed customer move to the survivor; open check-ins collapse (see the
     module's docstring). The absorbed row keeps its number, points at the
     survivor and loses its personal fields; both customers' history get a
     "merged" row. Both rows are locked (in id order), so a second merge of
@@ -310,6 +312,9 @@ def customers_merge(
         "superseded_checkins": superseded,
         "notifications": Notification.objects.filter(link=_customer_link(absorbed.pk)).update(
             link=_customer_link(survivor.pk)
+        ),
+        "handovers": handovers_move(
+            handovers=Handover.objects.filter(customer=absorbed), customer=survivor, actor=actor, now=now
         ),
     }
     for model in (ContactMoment, CheckIn, Promise):

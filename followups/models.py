@@ -2,7 +2,7 @@ from datetime import date, datetime, timedelta
 
 from django.conf import settings
 from django.db import models
-from django.db.models import F, Q
+from django.db.models import ExpressionWrapper, F, OuterRef, Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -524,6 +524,201 @@ class DeskSettings(models.Model):
 
     def get_absolute_url(self):
         return reverse("followups:desk-settings")
+
+
+# --- Handovers (issue 13) ---------------------------------------------------------
+
+
+class HandoverIs:
+    """What "pending", "waiting too long" and "escalated" mean for a handover, said once (see CheckInIs).
+
+    My day, the team board, the customer panel, the digest, the escalation
+    sweep and the weekly report all filter, count and annotate with these.
+    """
+
+    @staticmethod
+    def pending() -> Q:
+        """Handed over and not yet accepted or passed on."""
+        return Q(status=Handover.Status.PENDING)
+
+    @staticmethod
+    def accepted() -> Q:
+        return Q(status=Handover.Status.ACCEPTED)
+
+    @staticmethod
+    def passed_on() -> Q:
+        return Q(status=Handover.Status.PASSED_ON)
+
+    @staticmethod
+    def waiting_too_long(now: datetime) -> Q:
+        """Pending past its `accept_by` (HANDOVER_ESCALATE_AFTER_HOURS business hours after it was made): the
+        team lead is told. Derived from status and time, right before any sweep ran."""
+        return HandoverIs.pending() & Q(accept_by__lt=now)
+
+    @staticmethod
+    def escalated(now: datetime) -> Q:
+        """Waited too long at some point: still waiting too long, or accepted or passed on after `accept_by`."""
+        answered_late = (HandoverIs.accepted() | HandoverIs.passed_on()) & Q(answered_at__gt=F("accept_by"))
+        return HandoverIs.waiting_too_long(now) | answered_late
+
+    @staticmethod
+    def handed_to(user) -> Q:
+        """Waiting for `user` in person (not for one of their teams): what the top bar's badge counts."""
+        return HandoverIs.pending() & Q(to_user=user)
+
+    @staticmethod
+    def for_user(user) -> Q:
+        """Waiting for `user`: pending, and handed over to them or to a team they are a member or the lead of.
+
+        `user` is a user, its id, or `OuterRef("pk")` of an outer query on users (the digest counts per person).
+        """
+        inner = OuterRef(user) if isinstance(user, OuterRef) else user  # one level deeper inside the team subquery
+        teams = Team.objects.filter(Q(members=inner) | Q(lead=inner)).values("pk")
+        return HandoverIs.pending() & (Q(to_user=user) | Q(to_team__in=teams))
+
+
+class HandoverQuerySet(models.QuerySet):
+    def pending(self):
+        return self.filter(HandoverIs.pending())
+
+    def waiting_too_long(self, now: datetime):
+        return self.filter(HandoverIs.waiting_too_long(now))
+
+    def for_user(self, user):
+        return self.filter(HandoverIs.for_user(user))
+
+    def with_waiting_too_long(self, now: datetime):
+        """Each row knows whether it waits too long (`too_long`), from HandoverIs: the rows show the badge."""
+        return self.annotate(
+            too_long=ExpressionWrapper(HandoverIs.waiting_too_long(now), output_field=models.BooleanField())
+        )
+
+    def for_rows(self, now: datetime):
+        """What a handover row shows (followups.rows.handover_row): its people, its customer, `too_long`."""
+        return self.with_waiting_too_long(now).select_related(
+            "customer", "from_user", "to_user", "to_team", "answered_by"
+        )
+
+
+class Handover(models.Model):
+    """A customer handed over to a colleague or a team, with a note, to be accepted or passed on.
+
+    Each pass-on is a new row pointing at the one it passes on (`previous`), and
+    every row of a chain points at the chain's first (`first`, empty on the
+    first itself): "Anna → Team Zuid (Chris) → Dewi". Written only by
+    `followups.handovers` (create, accept, pass on). The receiving `team` is
+    the team handed to, or the person's team: its lead hears when the handover
+    waits longer than `accept_by`.
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Waiting to be accepted")
+        ACCEPTED = "accepted", _("Accepted")
+        PASSED_ON = "passed_on", _("Passed on")
+        WITHDRAWN = "withdrawn", _("Withdrawn")  # its contact was deleted, or the customer erased
+
+    customer = models.ForeignKey(
+        Customer, verbose_name=_("customer"), on_delete=models.PROTECT, related_name="handovers", db_index=False
+    )
+    moment = models.ForeignKey(
+        ContactMoment,
+        verbose_name=_("made in contact"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="handovers",
+    )
+    previous = models.OneToOneField(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="passed_on_as"
+    )
+    first = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    from_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("handed over by"), on_delete=models.PROTECT, related_name="+"
+    )
+    to_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("to colleague"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="handovers_received",
+    )
+    to_team = models.ForeignKey(
+        Team, verbose_name=_("to team"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    team = models.ForeignKey(
+        Team,
+        verbose_name=_("receiving team"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_index=False,
+    )
+    # What the customer needs and what was tried: personal data (erased with the customer), at most NOTE_MAX_LENGTH.
+    note = models.TextField(_("note"))
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PENDING)
+    created_at = models.DateTimeField(_("handed over at"))
+    chain_started_at = models.DateTimeField()  # when the chain's first handover was made: the customer waits since
+    accept_by = models.DateTimeField(_("to be accepted by"))  # followups.planning.handover_accept_by(created_at)
+    answered_at = models.DateTimeField(_("answered at"), null=True, blank=True)  # accepted, passed on or withdrawn
+    answered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    objects = HandoverQuerySet.as_manager()
+
+    NOTE_MAX_LENGTH = 1000
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        verbose_name = _("handover")
+        verbose_name_plural = _("handovers")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(to_user__isnull=False, to_team__isnull=True)
+                | Q(to_user__isnull=True, to_team__isnull=False),
+                name="handover_to_one_receiver",
+            ),
+            models.CheckConstraint(
+                condition=Q(status="pending", answered_at__isnull=True)
+                | (~Q(status="pending") & Q(answered_at__isnull=False)),
+                name="handover_answered_has_time",
+            ),
+            # A double click, or two colleagues at once, hand a customer over to the same receiver once.
+            models.UniqueConstraint(
+                fields=["customer", "to_user"], condition=Q(status="pending"), name="handover_one_pending_per_user"
+            ),
+            models.UniqueConstraint(
+                fields=["customer", "to_team"], condition=Q(status="pending"), name="handover_one_pending_per_team"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["customer", "created_at"], name="handover_customer_idx"),
+            models.Index(fields=["created_at"], name="handover_created_idx"),
+            # My day, the team board and the escalation sweep read pending handovers only
+            models.Index(
+                fields=["to_user", "created_at"], condition=Q(status="pending"), name="handover_user_pending_idx"
+            ),
+            models.Index(
+                fields=["to_team", "created_at"], condition=Q(status="pending"), name="handover_team_pending_idx"
+            ),
+            models.Index(
+                fields=["team", "created_at"], condition=Q(status="pending"), name="handover_board_pending_idx"
+            ),
+            models.Index(fields=["accept_by"], condition=Q(status="pending"), name="handover_accept_by_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.customer_id} → {self.to_team_id or self.to_user_id}"
+
+    def get_absolute_url(self):
+        return id_url("contacts:customer-detail", self.customer_id)
+
+    @property
+    def chain_id(self) -> int:
+        """The id of the chain's first handover (this one's own when it is the first)."""
+        return self.first_id or self.pk
 
 
 # --- Retention (issue 10) ----------------------------------------------------------

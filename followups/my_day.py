@@ -22,12 +22,14 @@ from django.utils import timezone
 from contacts.models import Team
 
 from . import keep_informed
-from .models import CheckIn, CheckInIs, Promise, PromiseIs
+from .models import CheckIn, CheckInIs, Handover, HandoverIs, Promise, PromiseIs
 
 PAGE_SIZE = 25
 CHECKIN = "checkin"
 PROMISE = "promise"
-# A cursor is "<due>_<id>": a local date for check-ins, a UTC time for promises. ASCII digits only.
+HANDOVER = "handover"  # issue 13: customers handed over to the user or their team, oldest first
+# A cursor is "<due>_<id>": a local date for check-ins, a UTC time for promises and handovers (handed over at).
+# ASCII digits only.
 _CHECKIN_CURSOR = re.compile(r"^([0-9]{4}-[0-9]{2}-[0-9]{2})_([0-9]{1,18})$", re.ASCII)
 _PROMISE_CURSOR = re.compile(
     r"^([0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{6})Z_([0-9]{1,18})$", re.ASCII
@@ -37,9 +39,9 @@ _MAX_ID = 2**63 - 1
 
 @dataclass(frozen=True)
 class Section:
-    key: str  # the id in my_day.html and in ?section=: "overdue", "today", "queue", "broken", "promises-today",
-    # "callbacks"
-    kind: str  # CHECKIN or PROMISE
+    key: str  # the id in my_day.html and in ?section=: "handovers", "overdue", "today", "queue", "broken",
+    # "promises-today", "callbacks"
+    kind: str  # CHECKIN, PROMISE or HANDOVER
 
 
 OVERDUE = Section("overdue", CHECKIN)
@@ -48,7 +50,10 @@ QUEUE = Section("queue", CHECKIN)
 BROKEN = Section("broken", PROMISE)
 PROMISES_TODAY = Section("promises-today", PROMISE)
 CALLBACKS = Section("callbacks", PROMISE)  # missed calls to call back: the user's own, and their teams' unowned
-SECTIONS = {section.key: section for section in (OVERDUE, DUE_TODAY, QUEUE, BROKEN, PROMISES_TODAY, CALLBACKS)}
+HANDOVERS = Section("handovers", HANDOVER)  # handed over to the user, or to a team they are in or lead
+SECTIONS = {
+    section.key: section for section in (HANDOVERS, OVERDUE, DUE_TODAY, QUEUE, BROKEN, PROMISES_TODAY, CALLBACKS)
+}
 
 
 def _end_of_day(now: datetime) -> datetime:
@@ -56,8 +61,10 @@ def _end_of_day(now: datetime) -> datetime:
 
 
 def section_condition(section: Section, *, user, now: datetime) -> Q:
-    """Which check-ins or promises `section` lists for `user` at `now`: the one definition of My day."""
+    """Which check-ins, promises or handovers `section` lists for `user` at `now`: the one definition of My day."""
     today = timezone.localdate(now)
+    if section == HANDOVERS:
+        return HandoverIs.for_user(user)
     if section == OVERDUE:
         return Q(assignee=user) & CheckInIs.overdue(today)
     if section == DUE_TODAY:
@@ -90,8 +97,13 @@ class Cursor:
     id: int
 
 
+def _order_field(section: Section) -> str:
+    """The column a section is in order of (and its cursor reads): due date, due time, or handed over at."""
+    return {CHECKIN: "due_date", PROMISE: "due_at", HANDOVER: "created_at"}[section.kind]
+
+
 def cursor_of(section: Section, item) -> Cursor:
-    return Cursor(item.due_date if section.kind == CHECKIN else item.due_at, item.pk)
+    return Cursor(getattr(item, _order_field(section)), item.pk)
 
 
 def cursor_encode(section: Section, cursor: Cursor) -> str:
@@ -129,14 +141,12 @@ _ROW_COLUMNS = {
 
 
 def _items(section: Section, *, user, now: datetime) -> QuerySet:
-    model, due = (CheckIn, "due_date") if section.kind == CHECKIN else (Promise, "due_at")
+    condition, due = section_condition(section, user=user, now=now), _order_field(section)
+    if section.kind == HANDOVER:  # a few a day: the row's whole (customer, people, `too_long`)
+        return Handover.objects.for_rows(now).filter(condition).order_by(due, "pk")
+    model = CheckIn if section.kind == CHECKIN else Promise
     related, columns = _ROW_COLUMNS[section.kind]
-    return (
-        model.objects.filter(section_condition(section, user=user, now=now))
-        .select_related(*related)
-        .only(*columns)
-        .order_by(due, "pk")
-    )
+    return model.objects.filter(condition).select_related(*related).only(*columns).order_by(due, "pk")
 
 
 @dataclass
@@ -156,7 +166,7 @@ def section_page(section: Section, *, user, now: datetime, after: Cursor | None 
     """One page of a section, oldest first, after `after`: one query (PAGE_SIZE + 1 rows tell if there is more)."""
     items = _items(section, user=user, now=now)
     if after is not None:  # `>=` bounds the index range; the OR only sorts out ties on the due date
-        due = "due_date" if section.kind == CHECKIN else "due_at"
+        due = _order_field(section)
         items = items.filter(Q(**{f"{due}__gte": after.due}), Q(**{f"{due}__gt": after.due}) | Q(pk__gt=after.id))
     rows = list(items[: PAGE_SIZE + 1])
     next_cursor = cursor_encode(section, cursor_of(section, rows[PAGE_SIZE - 1])) if len(rows) > PAGE_SIZE else None
@@ -180,16 +190,20 @@ class MyDayCounts:
     promises_today: int = 0
     callbacks: int = 0
     own_callbacks: int = 0  # of `callbacks`, those the user holds (the rest wait in the team's queue)
+    handovers: int = 0
+    own_handovers: int = 0  # of `handovers`, those handed to the user in person (the rest: to their teams)
 
     @property
     def total(self) -> int:
         """The top bar's badge: the user's own items, not the team's queue."""
-        return self.overdue + self.due_today + self.broken + self.promises_today + self.own_callbacks
+        own = self.overdue + self.due_today + self.broken + self.promises_today + self.own_callbacks
+        return own + self.own_handovers
 
     @property
     def sections(self) -> list[tuple[str, int]]:
         """(section key, count): the numbers an action's answer swaps into the page."""
         return [
+            (HANDOVERS.key, self.handovers),
             (OVERDUE.key, self.overdue),
             (DUE_TODAY.key, self.due_today),
             (QUEUE.key, self.queue),
@@ -203,7 +217,7 @@ class MyDayCounts:
 
 
 def my_day_counts(*, user, now: datetime) -> MyDayCounts:
-    """Every section's count: two aggregate queries (one per table), whatever the number of items."""
+    """Every section's count: three aggregate queries (one per table), whatever the number of items."""
     when = {section.key: section_condition(section, user=user, now=now) for section in SECTIONS.values()}
     checkins = CheckIn.objects.filter(when[OVERDUE.key] | when[DUE_TODAY.key] | when[QUEUE.key]).aggregate(
         overdue=Count("pk", filter=when[OVERDUE.key]),
@@ -216,7 +230,10 @@ def my_day_counts(*, user, now: datetime) -> MyDayCounts:
         callbacks=Count("pk", filter=when[CALLBACKS.key]),
         own_callbacks=Count("pk", filter=own_callbacks_condition(user=user, now=now)),
     )
-    return MyDayCounts(**checkins, **promises)
+    handovers = Handover.objects.filter(when[HANDOVERS.key]).aggregate(
+        handovers=Count("pk"), own_handovers=Count("pk", filter=HandoverIs.handed_to(user))
+    )
+    return MyDayCounts(**checkins, **promises, **handovers)
 
 
 @dataclass
@@ -236,12 +253,13 @@ class MyDay:
     broken = property(lambda self: self.pages[BROKEN.key])
     promises_today = property(lambda self: self.pages[PROMISES_TODAY.key])
     callbacks = property(lambda self: self.pages[CALLBACKS.key])
+    handovers = property(lambda self: self.pages[HANDOVERS.key])
 
 
 def my_day(*, user, now: datetime, section: Section | None = None, after: Cursor | None = None) -> MyDay:
     """A person's work for today: every section's count and its first page (or, for `section`, the page
-    after `after`). Two count queries, one per section with items, and one for the latest updates of the
-    keep-informed rows: at most nine, however many items.
+    after `after`). Three count queries, one per section with items, and one for the latest updates of the
+    keep-informed rows: at most eleven, however many items.
     """
     counts = my_day_counts(user=user, now=now)
     pages = {}

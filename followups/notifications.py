@@ -13,8 +13,21 @@ from datetime import datetime, time, timedelta
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import connection
-from django.db.models import Count, F, Q, QuerySet, Window
-from django.db.models.functions import RowNumber
+from django.db.models import (
+    CharField,
+    Count,
+    Exists,
+    F,
+    Func,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    Window,
+)
+from django.db.models.functions import Cast, Concat, RowNumber
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -24,7 +37,7 @@ from contactcare import outbox
 from contactcare.models import Notification
 from contacts.models import Customer, Team
 
-from .models import CheckIn, CheckInIs, Promise, PromiseIs
+from .models import CheckIn, CheckInIs, Handover, HandoverIs, Promise, PromiseIs
 
 User = get_user_model()
 DIGEST_ITEMS = 25  # per section; the rest is counted and waits on My day
@@ -73,6 +86,68 @@ def promise_assigned(*, promise: Promise) -> None:
 
 
 PROMISE_KEY = "promise:"  # a broken-promise notice's key: "promise:<the promise's id>"
+
+
+def handover_received(*, handover) -> None:
+    """Tell the receiver of a handover, with its note: the colleague, or each active member and the lead of the
+    team (not the one who handed over). Once per person and handover; links to the customer page."""
+    if handover.to_user_id is not None:
+        recipients = [handover.to_user] if handover.to_user.is_active else []
+    else:
+        recipients = list(
+            User.objects.filter(Q(teams=handover.to_team) | Q(led_teams=handover.to_team), is_active=True).distinct()
+        )
+    subject, body = _render("handover_received", {"handover": handover})
+    outbox.enqueue(
+        Notification(
+            recipient=person,
+            kind=Notification.Kind.HANDOVER,
+            key=f"handover:{handover.pk}",
+            subject=subject,
+            body=body,
+            link=handover.get_absolute_url(),
+            next_attempt_at=timezone.now(),
+        )
+        for person in recipients
+        if person.pk != handover.from_user_id
+    )
+
+
+def handovers_waiting(*, handovers: QuerySet, now: datetime) -> int:
+    """Tell the lead of each handover's receiving team that `handovers` wait too long, once each (the notices'
+    unique key); returns how many notices were written. One query reads the handovers whose active lead has not
+    had the notice yet, one INSERT writes the notices: constant, however many wait. (Two runs at once may both
+    count a notice; the key still writes it once.)"""
+    told = Notification.objects.filter(
+        recipient_id=OuterRef("team__lead_id"),
+        kind=Notification.Kind.HANDOVER_WAITING,
+        key=Concat(Value("handover:"), Cast(OuterRef("pk"), output_field=CharField())),
+    )
+    waiting = (
+        handovers.filter(team__lead__is_active=True)
+        .exclude(Exists(told))
+        .select_related("customer", "from_user", "to_user", "to_team", "team")
+        .order_by("pk")
+    )
+    rows = []
+    for handover in waiting:
+        subject, body = _render("handover_waiting", {"handover": handover})
+        rows.append(
+            Notification(
+                recipient_id=handover.team.lead_id,
+                kind=Notification.Kind.HANDOVER_WAITING,
+                key=f"handover:{handover.pk}",
+                subject=subject,
+                body=body,
+                link=handover.get_absolute_url(),
+                next_attempt_at=now,
+                created_at=now,
+            )
+        )
+    Notification.objects.bulk_create(rows, ignore_conflicts=True)
+    if rows:
+        outbox.dispatch_soon()
+    return len(rows)
 
 
 def _broken_texts() -> dict[str, str]:
@@ -336,6 +411,15 @@ def _digest_sections(today, now: datetime, end_of_day: datetime, people) -> tupl
         .order_by()
     ):
         counts.setdefault(row["team__members"], {}).update(team_callbacks=row["callbacks"])
+    # The customers handed over to each person or their teams (My day's "Handed over to you", issue 13): counted
+    # only, as HandoverIs.for_user says, in one query; the digest links to My day for them.
+    waiting = Handover.objects.filter(HandoverIs.for_user(OuterRef("pk"))).order_by()
+    waiting = waiting.annotate(n=Func(F("pk"), function="COUNT")).values("n")
+    waiting_count = Subquery(waiting, output_field=IntegerField())
+    for person_id, handovers in (
+        people.annotate(handovers=waiting_count).filter(handovers__gt=0).values_list("pk", "handovers")
+    ):
+        counts.setdefault(person_id, {}).update(handovers=handovers)
     return counts, firsts
 
 
@@ -370,7 +454,8 @@ def digests_create(*, now: datetime) -> int:
         for section in sections.values():
             section["more"] = section["count"] - len(section["items"])
         context = {"user": users[user_id], "today": today, "now": now, **sections}
-        subject, body = _render("digest", {**context, "team_callbacks": numbers.get("team_callbacks", 0)})
+        extra = {"team_callbacks": numbers.get("team_callbacks", 0), "handovers": numbers.get("handovers", 0)}
+        subject, body = _render("digest", {**context, **extra})
         rows.append(
             Notification(
                 recipient_id=user_id,

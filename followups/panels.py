@@ -9,20 +9,22 @@ from django.utils import timezone
 
 from contacts.panels import CustomerPanel
 
-from . import selectors
+from . import handovers, selectors
 
 # How many recent changes to check-ins and promises the panel shows.
 PANEL_HISTORY_LIMIT = 5
 
 
 def customer_panel_context(*, request, customer) -> dict:
-    """Four queries: open promises, check-ins, and the recent changes (one per history table)."""
+    """Five queries: open promises, check-ins, the recent changes (one per history table), and the handovers."""
+    now = timezone.now()
     return {
         "customer": customer,
         "followups": selectors.customer_followups(customer=customer),
         "changes": selectors.followup_history(customer=customer, limit=PANEL_HISTORY_LIMIT),
-        "now": timezone.now(),
-        "today": timezone.localdate(),
+        "handover_chains": handovers.customer_handover_chains(customer=customer, user=request.user, now=now),
+        "now": now,
+        "today": timezone.localdate(now),
     }
 
 

@@ -1,5 +1,8 @@
-"""Due dates for check-ins, callbacks and reply-by promises: offsets, business days, public holidays, reply
-terms and the desk's opening hours.
+"""Due dates and waiting times: offsets, business days, public holidays, reply terms and the desk's opening hours.
+
+Check-ins (due dates), callbacks (due within business hours), reply-by
+promises (reply terms) and handovers (how long they may wait, and waited)
+all count here.
 
 Pure functions, no database; except `desk()`, which reads the managers' desk settings once per use (opening
 hours, reply terms, keep-informed cadence) and hands them to the pure functions.
@@ -144,7 +147,7 @@ def due_date(start: date, offset: Offset, *, business_days: bool, country: str) 
     return day
 
 
-# --- Business hours (issue 12: callbacks; issue 13 reuses it) ----------------------
+# --- Business hours (issue 12: callbacks; issue 13: how long a handover may wait, and waited) ---
 
 _OPENING = re.compile(r"^([01][0-9]|2[0-3]):([0-5][0-9])-([01][0-9]|2[0-3]):([0-5][0-9])$", re.ASCII)
 _MAX_BUSINESS_DAYS_SEARCHED = 3660  # ten years of days without one business day: a calendar we cannot use
@@ -226,6 +229,37 @@ def business_hours_add(
         day += timedelta(days=1)
         cursor = datetime.combine(day, time.min, tzinfo=zone).astimezone(UTC)
     raise ValueError(f"no business day found within {_MAX_BUSINESS_DAYS_SEARCHED} days for {country!r}")
+
+
+def business_hours_between(
+    start: datetime, end: datetime, *, country: str, opening: OpeningHours, zone: tzinfo | None = None
+) -> timedelta:
+    """How much opening time on business days lies between `start` and `end`: the inverse of `business_hours_add`.
+
+    What a customer waited in the desk's time (a handover made on Friday at
+    16:30 and accepted on Monday at 9:30 waited one business hour). Counted
+    as `business_hours_add` counts: really elapsed time (UTC) within each
+    business day's opening hours, read in wall-clock time in `zone` (default
+    settings.TIME_ZONE). Zero when `end` is not after `start`. Pure: no database.
+    """
+    for moment in (start, end):
+        if moment.tzinfo is None or moment.utcoffset() is None:
+            raise ValueError("start and end must be aware datetimes")
+    if end <= start:
+        return timedelta(0)
+    zone = zone or ZoneInfo(settings.TIME_ZONE)
+    begin, finish = start.astimezone(UTC), end.astimezone(UTC)
+    day, last = start.astimezone(zone).date(), end.astimezone(zone).date()
+    total = timedelta(0)
+    while day <= last:
+        if is_business_day(day, country):
+            opens = datetime.combine(day, opening.opens, tzinfo=zone).astimezone(UTC)
+            closes = datetime.combine(day, opening.closes, tzinfo=zone).astimezone(UTC)
+            counted = min(closes, finish) - max(opens, begin)
+            if counted > timedelta(0):
+                total += counted
+        day += timedelta(days=1)
+    return total
 
 
 # --- Reply terms and keeping customers informed (issue 13) -------------------------
@@ -356,3 +390,19 @@ def desk() -> Desk:
 def desk_opening_hours() -> OpeningHours:
     """The desk's opening hours: the managers' setting, else settings.DESK_OPENING_HOURS (checked at startup)."""
     return desk().opening
+
+
+# --- Handovers (issue 13) ---------------------------------------------------------
+
+
+def handover_accept_by(made_at: datetime, *, opening: OpeningHours | None = None) -> datetime:
+    """Until when a handover made at `made_at` may wait to be accepted (or passed on) before its team lead hears:
+    HANDOVER_ESCALATE_AFTER_HOURS business hours of the desk (a handover made at night counts from the opening)."""
+    hours = Decimal(str(settings.HANDOVER_ESCALATE_AFTER_HOURS))
+    return business_hours_add(made_at, hours, country=DESK_COUNTRY, opening=opening or desk_opening_hours())
+
+
+def handover_waited(start: datetime, end: datetime, *, opening: OpeningHours | None = None) -> timedelta:
+    """How long a customer waited between two moments of a handover, in the desk's business hours (pass the
+    desk's `opening` when working out many: reading it is a query)."""
+    return business_hours_between(start, end, country=DESK_COUNTRY, opening=opening or desk_opening_hours())

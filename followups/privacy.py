@@ -34,7 +34,8 @@ from contacts.models import ContactMoment, Customer, CustomerDetail, CustomerImp
 from contacts.normalize import phone_display, text_normalize
 from contacts.services import with_actor
 
-from .models import CheckIn, Promise
+from .handovers import handovers_withdraw
+from .models import CheckIn, Handover, Promise
 from .notifications import _customer_link
 
 ERASED_NUMBER_PREFIX = "ERASED-"
@@ -97,6 +98,7 @@ def customer_export_data(*, customer: Customer) -> dict:
         "contacts": [_row(m) for m in moments],
         "promises": [_row(p) for p in Promise.objects.filter(pk__in=promise_ids).order_by("pk")],
         "checkins": [_row(c) for c in CheckIn.objects.filter(pk__in=checkin_ids).order_by("pk")],
+        "handovers": [_row(h) for h in Handover.objects.filter(customer=customer).order_by("created_at", "pk")],
         "calls": calls_export_for(customer),  # the telephone system's calls recognised as theirs
         "notifications": [
             _row(n, skip=("attachment",))
@@ -121,6 +123,7 @@ def _sections(data: dict) -> list[tuple[str, list[dict]]]:
         (_("Contacts"), data["contacts"]),
         (_("Promises"), data["promises"]),
         (_("Check-ins"), data["checkins"]),
+        (_("Handovers"), data["handovers"]),
         (_("Calls"), data["calls"]),
         (_("Notifications about this customer"), data["notifications"]),
         (_("History of the customer"), history["customer"]),
@@ -289,7 +292,8 @@ def customer_erase(*, customer: Customer, actor, reason: str) -> Customer:
 
     Anonymised in place: the customer's fields, contact summaries, promise
     descriptions and skip/cancel reasons (live and in the edit history, with
-    the history's free-text reasons), the notifications about the customer;
+    the history's free-text reasons), handover notes (pending handovers are
+    withdrawn), the notifications about the customer;
     details to remember are deleted; check-ins and promises still ahead are
     closed with reason "erased". Recorded in the privacy audit with `reason`.
     """
@@ -343,6 +347,11 @@ def customer_erase(*, customer: Customer, actor, reason: str) -> Customer:
     Promise.objects.filter(pk__in=promise_ids).update(description=neutral["text"], number="")
     Promise.objects.filter(pk__in=promise_ids).exclude(cancel_reason="").update(cancel_reason=neutral["reason"])
     CheckIn.objects.filter(pk__in=checkin_ids).exclude(skip_reason="").update(skip_reason=neutral["reason"])
+    # Handovers (issue 13): the notes say what the person needs; one still waiting is withdrawn (nobody is to
+    # take an erased person), the rest stay as counted. Handover rows have no edit history of their own.
+    customer_handovers = Handover.objects.filter(customer=customer)
+    handovers_withdraw(handovers=customer_handovers, actor=actor, now=now)
+    customer_handovers.update(note=neutral["text"])
 
     # The edit history: the same rows as they were, without the personal texts.
     customer_history = Customer.history.model.objects.filter(id=customer.pk)

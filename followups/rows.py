@@ -4,10 +4,10 @@ My day shows up to 150 rows (25 per section). As template partials each row
 cost about 0.9 ms in Django's template engine (some 20 variable lookups,
 filters, a plural, URLs), which was over half of the page (issue 11). The
 same markup built with `format_html` costs a tenth of that. These are the
-only definitions of the rows: My day, the customer page's follow-up panel
-and the row an action swaps in all render them through the template tags
-in `followups.templatetags.followup_rows` (the partials `_checkin_row.html`
-and `_promise_row.html` call them too).
+only definitions of the rows: My day, the customer page's follow-up panel,
+the team board and the row an action swaps in all render them through the
+template tags in `followups.templatetags.followup_rows` (the partials
+`_checkin_row.html`, `_promise_row.html` and `_handover_row.html` call them too).
 
 Every value is escaped by `format_html`; the words are the ones the
 templates had (same msgids, so the translations stay).
@@ -54,6 +54,11 @@ _WORDS = {
     "no_update": gettext_noop("no update to the customer yet"),
     "last_update": gettext_noop("last update to the customer"),
     "today": gettext_noop("today"),
+    "handed_over": gettext_noop("Handed over"),
+    "waiting_too_long": gettext_noop("waiting too long"),
+    "accept": gettext_noop("Accept…"),
+    "pass_on": gettext_noop("Pass on…"),
+    "you": gettext_noop("you"),
 }
 
 
@@ -299,4 +304,65 @@ def team_item(item, *, kind: str, today: date, can_reassign: bool) -> SafeString
         '{} {} <span class="badge text-bg-danger">{}</span>'
         '<div class="small text-body-secondary">{}{}</div></div></li>\n',
         select, who, what, late, due, format_html(" · {}", topic.name) if topic else "",
+    )  # fmt: skip
+
+
+def _receiver(handover, *, user_id) -> str:
+    """Whom a handover went to, as a row says it: the team, "you", or the colleague."""
+    if handover.to_team_id:
+        return handover.to_team.name
+    return _words(get_language())["you"] if handover.to_user_id == user_id else display_name(handover.to_user)
+
+
+def _handover_answer(handover) -> str:
+    """What became of a handover no longer pending: who accepted it or passed it on, and when."""
+    values = {"name": display_name(handover.answered_by), "when": when(handover.answered_at)}
+    if handover.status == "accepted":
+        return gettext("accepted by %(name)s, %(when)s") % values
+    if handover.status == "passed_on":
+        return gettext("passed on by %(name)s, %(when)s") % values
+    return handover.get_status_display()
+
+
+def handover_row(handover, *, user_id: int | None, next_url: str) -> SafeString:
+    """A handover (`Handover.objects.for_rows`: customer, people and `too_long` read) in a list: who handed the
+    customer over to whom, when, and the note; Accept… and Pass on… open their forms in the row."""
+    words = _words(get_language())
+    pending = handover.status == "pending"
+    if pending:
+        badge = (
+            format_html('<span class="badge text-bg-danger">{}</span>', words["waiting_too_long"])
+            if handover.too_long
+            else ""
+        )
+    else:
+        badge = format_html('<span class="badge text-bg-secondary">{}</span>', _handover_answer(handover))
+    actions = ""
+    if pending:
+        back = _back(next_url)
+        accept = f"{id_url('followups:handover-accept', handover.pk)}?next={back}"
+        pass_on = f"{id_url('followups:handover-pass-on', handover.pk)}?next={back}"
+        target = f"#handover-{handover.pk} .row-form"
+        actions = format_html(
+            '<div class="d-flex gap-1 align-items-start row-actions">'
+            '<a class="btn btn-sm btn-primary" href="{}" hx-get="{}" hx-target="{}" hx-swap="innerHTML">{}</a> '
+            '<a class="btn btn-sm btn-outline-secondary" href="{}" hx-get="{}" hx-target="{}" '
+            'hx-swap="innerHTML">{}</a></div>',
+            accept, accept, target, words["accept"],
+            pass_on, pass_on, target, words["pass_on"],
+        )  # fmt: skip
+    return format_html(
+        '<li class="list-group-item handover-row{}" id="handover-{}">'
+        '<div class="d-flex flex-wrap justify-content-between gap-2"><div>'
+        '<a class="fw-semibold" href="{}">{}</a> <span class="badge text-bg-info">{}</span> {}'
+        '<div class="small text-body-secondary">{} → {} · {}</div>'
+        '<p class="handover-note mb-0 mt-1">{}</p>'
+        "</div>{}</div>"
+        '<div class="row-form"></div></li>\n',
+        "" if pending else " text-body-secondary", handover.pk,
+        id_url("contacts:customer-detail", handover.customer_id), handover.customer.full_name, words["handed_over"],
+        badge,
+        display_name(handover.from_user), _receiver(handover, user_id=user_id), when(handover.created_at),
+        handover.note,
+        actions,
     )  # fmt: skip

@@ -6,7 +6,7 @@ from functools import cache
 
 from django.contrib.auth import get_user_model
 from django.core.paginator import Page, Paginator
-from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, OuterRef, Q, QuerySet, Subquery, Window
 from django.utils import timezone
 
 from contactcare.models import Notification, SweepRun
@@ -15,7 +15,7 @@ from contactcare.templatetags.contactcare import display_name
 from contacts.models import Customer, Team
 
 from . import access, keep_informed
-from .models import CheckIn, CheckInIs, CheckInPolicy, Promise, PromiseIs
+from .models import CheckIn, CheckInIs, CheckInPolicy, Handover, HandoverIs, Promise, PromiseIs
 from .planning import UPDATE_KIND, kind_label, offsets_parse
 
 
@@ -161,6 +161,8 @@ class TeamBoard:
     people: list[PersonRow]
     kinds: list[str]
     members: list
+    handovers: list = field(default_factory=list)  # the team's pending handovers, oldest first (issue 13)
+    handovers_count: int = 0  # all of them; the board lists the first TEAM_HANDOVERS_SHOWN
 
 
 def checkin_kinds() -> list[str]:
@@ -206,8 +208,8 @@ _BOARD_PROMISE_COLUMNS = (
 
 def team_board(*, team: Team, filters: TeamFilters, now: datetime, page_checkins=None, page_promises=None) -> TeamBoard:
     """What a team lead needs: overdue check-ins and broken promises (oldest first, filtered, paged),
-    grouped by person and age, and each member's workload. Aggregated in the database: eight queries
-    whatever the team's size or backlog.
+    grouped by person and age, each member's workload, and the pending handovers. Aggregated in the
+    database: nine queries whatever the team's size or backlog.
     """
     today = timezone.localdate(now)
     checkins = CheckIn.objects.overdue(today).filter(team=team)
@@ -279,7 +281,10 @@ def team_board(*, team: Team, filters: TeamFilters, now: datetime, page_checkins
     promises = promises.select_related("customer", "owner", "moment__topic").only(*_BOARD_PROMISE_COLUMNS)
     checkins_page = Paginator(checkins.order_by("due_date", "pk"), 50).get_page(page_checkins)
     checkins_page.object_list = list(checkins_page.object_list)  # read once: the rows and their kinds
+    handovers = team_handovers(team=team, now=now)
     return TeamBoard(
+        handovers=handovers,
+        handovers_count=handovers[0].total if handovers else 0,
         team=team,
         today=today,
         filters=filters,
@@ -288,6 +293,20 @@ def team_board(*, team: Team, filters: TeamFilters, now: datetime, page_checkins
         people=people,
         kinds=_board_kinds(checkins_page, selected=filters.kind),
         members=members,
+    )
+
+
+TEAM_HANDOVERS_SHOWN = 50
+
+
+def team_handovers(*, team: Team, now: datetime) -> list[Handover]:
+    """The team's pending handovers (to the team, or to one of its people), oldest first, as rows show them;
+    each carries `total`, how many there are: one query."""
+    return list(
+        Handover.objects.for_rows(now)
+        .filter(HandoverIs.pending(), team=team)
+        .annotate(total=Window(Count("pk")))
+        .order_by("created_at", "pk")[:TEAM_HANDOVERS_SHOWN]
     )
 
 

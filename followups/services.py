@@ -32,8 +32,17 @@ from contacts.services import (
     with_actor,
 )
 
-from . import keep_informed, notifications, planning, signals, webhook_events
-from .models import CheckIn, CheckInIs, CheckInPolicy, DeskSettings, Promise, PromiseIs, update_to_customer
+from . import handovers, keep_informed, notifications, planning, signals, webhook_events
+from .models import (
+    CheckIn,
+    CheckInIs,
+    CheckInPolicy,
+    DeskSettings,
+    Handover,
+    Promise,
+    PromiseIs,
+    update_to_customer,
+)
 from .planning import (
     business_hours_add,
     country_supported,
@@ -85,6 +94,8 @@ def contact_log(
     checkin: CheckIn | None = None,
     submission_key=None,
     call_id: int | None = None,
+    next_step: str = "",
+    handover_to=None,
     **fields,
 ) -> ContactMoment:
     """Log a contact moment with its promises and check-ins: all written together, or nothing.
@@ -106,7 +117,17 @@ def contact_log(
     (`keep_informed.updates_plan`). Once committed, `signals.contact_logged` is sent
     with `call_id` (the telephone call the form was opened for, None otherwise):
     the cti app links its call.
+
+    Say what happens next (issue 13): a customer not fully helped
+    (`fully_helped=False`) leaves with `next_step`, what happens next, and
+    with a promise or a handover: a "no" with neither is refused (on
+    "next_step"). With `handover_to` (a `handovers.Receiver`) the customer is
+    handed over in the same transaction, `next_step` being its note.
     """
+    promises = list(promises)
+    _next_step_checked(
+        next_step, not_helped=fields.get("fully_helped") is False, promised=bool(promises), handover_to=handover_to
+    )
     submission = submission_claim(actor=actor, key=submission_key)
     merged_into = Customer.objects.select_for_update().filter(pk=customer.pk).values_list("merged_into", flat=True)
     if merged_into.first() is not None:  # merged while the form was open: its page now leads to the survivor
@@ -139,10 +160,46 @@ def contact_log(
     keep_informed.updates_plan(
         promises=Promise.objects.filter(customer_id=moment.customer_id), actor=actor, now=timezone.now(), desk=desk
     )
+    if handover_to is not None:
+        try:
+            handovers.handover_create(customer=customer, actor=actor, to=handover_to, note=next_step, moment=moment)
+        except ValidationError as error:  # the note is what the form calls "what happens next"
+            raise _renamed(error, {"note": "next_step", "to": "handover_to"}) from error
     submission_complete(submission, moment)
     webhook_events.contact_logged(moment)
     transaction.on_commit(lambda: signals.contact_logged.send(sender=None, moment=moment, actor=actor, call_id=call_id))
     return moment
+
+
+def _next_step_checked(next_step: str, *, not_helped: bool, promised: bool, handover_to) -> None:
+    """A "no" to "fully helped?" never ends without what happens next, and a promise or a handover.
+
+    What happens next is at most a handover note long (it may become one), refused with its length, never cut.
+    """
+    next_step = text_normalize(next_step or "", multiline=True)
+    if len(next_step) > Handover.NOTE_MAX_LENGTH:
+        message = _("Keep what happens next to %(max)s characters (it has %(n)s).")
+        raise handovers.field_error(
+            "next_step", message % {"max": Handover.NOTE_MAX_LENGTH, "n": len(next_step)}, "max_length"
+        )
+    if not not_helped:
+        return
+    if not next_step:
+        message = _("The customer was not fully helped: say what happens next.")
+        raise handovers.field_error("next_step", message, "required")
+    if not promised and handover_to is None:
+        message = _(
+            "Make what happens next a promise, or hand the customer over: "
+            "a customer who was not fully helped does not leave without one."
+        )
+        raise handovers.field_error("next_step", message, "no_next_way")
+
+
+def _renamed(error: ValidationError, names: dict[str, str]) -> ValidationError:
+    """The same errors, on the fields the caller's form knows them by."""
+    if not hasattr(error, "error_dict"):
+        return error
+    return ValidationError({names.get(name, name): errors for name, errors in error.error_dict.items()})
 
 
 # --- Correcting and deleting a contact -----------------------------------------
@@ -216,6 +273,8 @@ def _followups_move(*, moment: ContactMoment, customer: Customer, actor, reason:
             with_actor(other, actor, "superseded").save(update_fields=["status", "closed_at", "superseded_by"])
         checkin.customer = customer
         with_actor(checkin, actor, reason).save(update_fields=["customer", "status", "closed_at", "superseded_by"])
+    # A handover made in the contact, still waiting, is about the same customer as the contact.
+    handovers.handovers_move(handovers=Handover.objects.filter(moment=moment), customer=customer, actor=actor)
 
 
 def _followups_team_follow(*, moment: ContactMoment, old_team_id, actor, reason: str) -> None:
@@ -306,6 +365,7 @@ def contact_delete(*, moment: ContactMoment, actor, reason: str) -> ContactMomen
         promise_cancel(promise=promise, reason=reason, actor=actor)
     for checkin in CheckIn.objects.open().filter(origin=moment):
         checkin_skip(checkin=checkin, reason=reason, actor=actor)
+    handovers.handovers_withdraw(handovers=Handover.objects.filter(moment=moment), actor=actor)
     customer_last_contact_refresh(customer_id=moment.customer_id)
     return moment
 
@@ -942,8 +1002,19 @@ def followups_reassign(
     submission_claim(actor=actor, key=submission_key)
     if not to_user.is_active or not team.members.filter(pk=to_user.pk).exists():
         raise ValidationError({"assignee": _("Choose an active member of this team.")}, code="not_member")
-    checkins = list(CheckIn.objects.open().select_for_update().filter(team=team, pk__in=list(checkin_ids)))
-    promises = list(Promise.objects.open().select_for_update().filter(team=team, pk__in=list(promise_ids)))
+    checkins = CheckIn.objects.open().filter(team=team, pk__in=list(checkin_ids))
+    promises = Promise.objects.open().filter(team=team, pk__in=list(promise_ids))
+    return followups_give(checkins=checkins, promises=promises, to_user=to_user, actor=actor)
+
+
+def followups_give(*, checkins, promises, to_user, actor) -> tuple[int, int]:
+    """The move itself, shared by bulk reassignment and accepting a handover: the open items of the querysets
+    `checkins` and `promises` (locked here) go to `to_user`, with "reassigned to …" and the actor in each
+    item's history; the new owner of a promise is told unless they moved it themselves. Returns how many
+    check-ins and promises moved. Run inside the caller's transaction.
+    """
+    checkins = list(checkins.open().select_for_update(of=("self",)).order_by("pk"))
+    promises = list(promises.open().select_for_update(of=("self",)).order_by("pk"))
     reason = _("reassigned to %(name)s") % {"name": to_user.get_full_name() or to_user.get_username()}
     for checkin in checkins:
         checkin.assignee = to_user

@@ -16,7 +16,7 @@ from contactcare import outbox, webhooks
 from contactcare.models import SweepRun
 from contactcare.services import system_user
 
-from . import keep_informed, notifications, services, webhook_events
+from . import handovers, keep_informed, notifications, services, webhook_events
 from .models import Promise
 
 BROKEN_PROMISES = "promises-broken"
@@ -31,6 +31,7 @@ RETENTION_LIST = "retention-list"  # followups.retention: the month's list, and 
 RETENTION_ERASE = "retention-erase"
 WEBHOOKS_DISPATCH = webhooks.DISPATCH
 WEBHOOKS_CHECKINS_OVERDUE = webhooks.CHECKINS_OVERDUE
+HANDOVERS_WAITING = "handovers-waiting"  # issue 13: handovers waiting too long, told to the team lead
 
 # What the Status page calls each sweep, and what the number of its last run counts.
 SWEEP_NAMES = {
@@ -43,6 +44,7 @@ SWEEP_NAMES = {
     RETENTION_ERASE: _("Retention erasure"),
     WEBHOOKS_DISPATCH: _("Sending webhooks"),
     WEBHOOKS_CHECKINS_OVERDUE: _("Webhooks for overdue check-ins"),
+    HANDOVERS_WAITING: _("Handovers waiting too long"),
 }
 
 
@@ -65,6 +67,9 @@ def sweep_result(name: str, count: int) -> str:
         WEBHOOKS_DISPATCH: lambda n: ngettext("%(count)s webhook delivered", "%(count)s webhooks delivered", n),
         WEBHOOKS_CHECKINS_OVERDUE: lambda n: ngettext(
             "%(count)s webhook delivery written", "%(count)s webhook deliveries written", n
+        ),
+        HANDOVERS_WAITING: lambda n: ngettext(
+            "%(count)s team lead told about a handover", "%(count)s team leads told about a handover", n
         ),
     }
     if name not in texts:
@@ -94,6 +99,11 @@ def notifications_dispatch_sweep() -> int:
 def checkins_overdue_webhooks_sweep() -> int:
     """`checkin.overdue` for the check-ins whose due date passed, once each (issue 12)."""
     return run(WEBHOOKS_CHECKINS_OVERDUE, lambda now: webhook_events.checkins_overdue(now=now))
+
+
+def handovers_waiting_sweep() -> int:
+    """Team leads told about the handovers that wait too long, once each (issue 13)."""
+    return run(HANDOVERS_WAITING, lambda now: handovers.handovers_escalate(now=now))
 
 
 def digests_sweep() -> int:

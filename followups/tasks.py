@@ -56,3 +56,8 @@ def checkins_overdue_webhooks_task() -> int:
 def keep_informed_sweep_task() -> int:
     """Keep-informed check-ins the services did not plan (issue 13); one per promise, however often it runs."""
     return sweeps.keep_informed_sweep()
+
+
+def handovers_waiting_task() -> int:
+    """Handovers waiting too long (issue 13), every minute; the notices' unique key tells each lead once."""
+    return sweeps.handovers_waiting_sweep()

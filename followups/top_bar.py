@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from contactcare.prepared import PreparedRead
 
-from .models import CheckIn, CheckInIs, Notification, Promise, PromiseIs, SweepRun
+from .models import CheckIn, CheckInIs, Handover, HandoverIs, Notification, Promise, PromiseIs, SweepRun
 from .selectors import day_bounds
 
 
@@ -69,11 +69,19 @@ def _top_bar_read(*, user_id: int, today, end_of_today: datetime, heartbeat: str
         .annotate(
             top_bar_checkins=_count(own_checkins),
             top_bar_promises=_count(own_promises),
+            top_bar_handovers=_count(Handover.objects.filter(HandoverIs.handed_to(user_id))),
             top_bar_unread=_count(Notification.objects.filter(recipient_id=user_id).unread()),
             top_bar_heartbeat=Subquery(SweepRun.objects.filter(name=heartbeat).values("last_finished_at")[:1]),
             top_bar_created=Subquery(MigrationRecorder.Migration.objects.order_by("applied").values("applied")[:1]),
         )
-        .values_list("top_bar_checkins", "top_bar_promises", "top_bar_unread", "top_bar_heartbeat", "top_bar_created")
+        .values_list(
+            "top_bar_checkins",
+            "top_bar_promises",
+            "top_bar_handovers",
+            "top_bar_unread",
+            "top_bar_heartbeat",
+            "top_bar_created",
+        )
         .order_by()[:1]
     )
 
@@ -84,16 +92,17 @@ _TOP_BAR = PreparedRead(_top_bar_read)
 
 def top_bar(*, user, now: datetime, heartbeat: str) -> TopBar:
     """One query: the badge (My day's own sections: overdue, due today, broken, due later today, own
-    callbacks), the unread notifications, and the last run of the `heartbeat` sweep with the database's
+    callbacks, handovers to the user in person), the unread notifications, and the last run of the `heartbeat`
+    sweep with the database's
     age for the banner."""
     today = timezone.localdate(now)
     _, end_of_today = day_bounds(today)
     rows = _TOP_BAR.rows(user_id=user.pk, today=today, end_of_today=end_of_today, heartbeat=heartbeat)
     if not rows:  # the user was deleted while this request ran
         return TopBar()
-    checkins, promises, unread, last_heartbeat, created = rows[0]
+    checkins, promises, handovers, unread, last_heartbeat, created = rows[0]
     return TopBar(
-        my_day_count=min((checkins or 0) + (promises or 0), BADGE_CAP),
+        my_day_count=min((checkins or 0) + (promises or 0) + (handovers or 0), BADGE_CAP),
         unread_notifications=unread or 0,
         heartbeat_finished_at=last_heartbeat,
         database_created_at=created,

@@ -59,3 +59,12 @@ urlpatterns += [
     path("customers/<id:pk>/merge/", merge_views.customer_merge_pick, name="customer-merge"),
     path("customers/<id:pk>/merge/<id:other_pk>/", merge_views.customer_merge, name="customer-merge-compare"),
 ]
+
+# Handing a customer over (issue 13): from the customer page; accepting and passing on, from My day and the panel.
+from . import handover_views  # noqa: E402
+
+urlpatterns += [
+    path("customers/<id:pk>/handover/", handover_views.customer_handover, name="customer-handover"),
+    path("handovers/<id:pk>/accept/", handover_views.handover_accept, name="handover-accept"),
+    path("handovers/<id:pk>/pass-on/", handover_views.handover_pass_on, name="handover-pass-on"),
+]

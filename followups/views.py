@@ -63,7 +63,7 @@ def contact_log(request, pk):
         "form_kwargs": {"owners": selectors.promise_owner_choices(user=request.user), "user": request.user},
     }
     if request.method == "POST":
-        form = ContactLogForm(request.POST, teams=teams)
+        form = ContactLogForm(request.POST, teams=teams, user=request.user)
         promises = PromiseFormSet(request.POST, **promise_kwargs)
         checkin_id = _checkin_param(request, request.POST.get("checkin"))
         checkin = selectors.checkin_for_call(customer=customer, checkin_id=checkin_id, user=request.user)
@@ -77,13 +77,20 @@ def contact_log(request, pk):
                     checkin=checkin,
                     submission_key=form.cleaned_data["submission_key"],
                     call_id=form.cleaned_data.get("call"),
+                    **form.next_fields(),
                     **form.moment_fields(),
                 )
             except AlreadySubmitted:
                 return already_saved(request, customer, default=customer.get_absolute_url())
             except ValidationError as error:
                 index = getattr(error, "promise_index", None)
+                next_step = form.cleaned_data.get("next_step", "")  # an error on the field takes it out
                 add_service_error(made[index] if index is not None else form, error)
+                if form.has_error("next_step", "no_next_way") and not made:
+                    # A "no" without a promise or a handover: offer the promise, filled in with what happens next
+                    # (with JavaScript, "Promise it" did this before saving).
+                    offer = {"description": next_step, "owner": request.user.pk}
+                    promises = PromiseFormSet(offer=offer, **promise_kwargs)
             else:
                 if moment.direction == ContactMoment.Direction.INBOUND:
                     request.session["last_inbound_channel"] = moment.channel
@@ -114,7 +121,7 @@ def contact_log(request, pk):
             initial.update(checkin=checkin.pk, team=checkin.team_id or initial["team"])
         # From the screen-pop or "Log now" on a callback: the call's channel, direction and time, and its id.
         initial.update(ContactLogForm.call_prefill(request.GET))
-        form = ContactLogForm(teams=teams, initial=initial)
+        form = ContactLogForm(teams=teams, initial=initial, user=request.user)
         promises = PromiseFormSet(**promise_kwargs)
     context = {
         "customer": customer,

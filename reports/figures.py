@@ -4,6 +4,7 @@ One list serves the page, the CSV, the XLSX (whose definitions sheet is
 this list) and the e-mail, so they cannot disagree.
 """
 
+import statistics
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -21,10 +22,13 @@ class Figure:
     label: str
     definition: str
     section: str
-    unit: str = ""  # "" a count, "%" a percentage, "avg" an average on the 1–5 scale
+    unit: str = ""  # "" a count, "%" a percentage, "avg" an average on the 1–5 scale, "h" business hours
 
     def value(self, raw: dict):
         """This figure from additive raw counts (summed over teams for a total)."""
+        if self.key in _MEDIANS:
+            values = sorted(raw.get(_MEDIANS[self.key]) or [])
+            return round(statistics.median(values), 1) if values else None
         if self.key in _DERIVED:
             numerator, denominator, scale = _DERIVED[self.key]
             below = raw.get(denominator, 0)
@@ -36,6 +40,7 @@ class Figure:
 
 CONTACTS, CHECKINS, PROMISES, CALLS = _("Contacts"), _("Check-ins"), _("Promises"), _("Calls")
 REPLIES = _("Replies and updates")  # issue 13: reply-by promises, keeping customers informed
+HANDOVERS = _("Handovers")
 # A whole sentence per direction: Dutch inflects the adjective ("inkomende
 # contacten"), so "{direction} contacts" cannot be glued from the label.
 _BY_CHANNEL = {
@@ -72,6 +77,18 @@ _DERIVED = {
     "replies_on_time_share": ("replies_on_time", "replies_due", 100),
     "updated_every_period_share": ("updated_every_period", "to_keep_informed", 100),
 }
+# key: the raw list (one value per item) whose median it is
+_MEDIANS = {"handover_wait_median": "handover_waits"}
+
+
+def _escalated_definition() -> str:
+    """Says the limit in business hours, from the setting, as it is when the report is read."""
+    hours = settings.HANDOVER_ESCALATE_AFTER_HOURS
+    return _(
+        "Handovers made in the week that waited longer than %(hours)s business hours to be accepted or passed on "
+        "(answered late, or still waiting as of now): their team lead was told."
+    ) % {"hours": f"{hours:g}"}
+
 
 FIGURES = [
     Figure(
@@ -260,9 +277,54 @@ FIGURES = [
         "%",
     ),
 ]
+# Issue 13: handing a customer over to a colleague or a team, counted per receiving team.
+FIGURES += [
+    Figure(
+        "handovers",
+        _("Handovers"),
+        _(
+            "Customers handed over to a colleague or a team in the week (from the customer page or the log form); "
+            "passing a handover on counts as a handover too. Counted with the team it went to."
+        ),
+        HANDOVERS,
+    ),
+    Figure(
+        "handovers_accepted",
+        _("Accepted"),
+        _("Handovers made in the week that their receiver accepted (as of now)."),
+        HANDOVERS,
+    ),
+    Figure(
+        "handovers_passed_on",
+        _("Passed on"),
+        _("Handovers made in the week that their receiver passed on to someone else (as of now)."),
+        HANDOVERS,
+    ),
+    Figure(
+        "handover_wait_median",
+        _("Median wait until accepted"),
+        _(
+            "Of the handovers made in the week and accepted: the median time from the first handover of the "
+            "customer (before any passing on) to the acceptance, in business hours (the desk's opening hours on "
+            "business days)."
+        ),
+        HANDOVERS,
+        "h",
+    ),
+    Figure("handovers_escalated", _("Escalated"), _lazy_text(_escalated_definition), HANDOVERS),
+]
 BY_KEY = {figure.key: figure for figure in FIGURES}
 # The columns of the per-team comparison and the per-person table.
-TEAM_COLUMNS = ["contacts", "repeat_rate", "helped_share", "complaints", "checkins_overdue", "broken"]
+TEAM_COLUMNS = [
+    "contacts",
+    "repeat_rate",
+    "helped_share",
+    "complaints",
+    "checkins_overdue",
+    "broken",
+    "handovers",
+    "handover_wait_median",
+]
 PERSON_COLUMNS = [
     "contacts",
     "complaints",

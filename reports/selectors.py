@@ -7,7 +7,8 @@ team) at once, so the page costs the same handful of queries whatever the
 number of contacts, teams or weeks; the twelve-week trend counts only the six
 series its two charts draw. Raw figures are additive counts and sums; a total
 is the sum of its teams, and rates and averages are derived from the sums
-(see figures.py). Everything here reads from the replica when there is one.
+(see figures.py). The one exception is the handovers' waits, a list of
+hours per group (a median does not add up): lists join. Everything here reads from the replica when there is one.
 """
 
 from dataclasses import dataclass, field
@@ -31,7 +32,8 @@ from contactcare.db_router import replica_reads
 from contacts.models import ContactMoment, Team, contact_alive
 from contacts.repeats import repeat_expression
 from cti.models import Call
-from followups.models import CheckIn, CheckInIs, Promise, PromiseIs
+from followups.models import CheckIn, CheckInIs, Handover, HandoverIs, Promise, PromiseIs
+from followups.planning import desk_opening_hours, handover_waited
 
 from .figures import FIGURES
 from .models import WeeklySummary
@@ -122,6 +124,43 @@ def _promise_counts(now) -> dict:
     }
 
 
+def _handover_counts(now) -> dict:
+    return {
+        "handovers": Count("pk"),
+        "handovers_accepted": Count("pk", filter=HandoverIs.accepted()),
+        "handovers_passed_on": Count("pk", filter=HandoverIs.passed_on()),
+        "handovers_escalated": Count("pk", filter=HandoverIs.escalated(now)),
+    }
+
+
+def _handover_rows(weeks: list[IsoWeek], *, by: str, teams: list[int] | None, now) -> list[dict]:
+    """Handovers made in each week, per receiving team (or the colleague they went to), and how long each
+    accepted one had the customer wait: two queries.
+
+    A wait runs from the first handover of the customer's chain to the acceptance, in the desk's business
+    hours (`planning.handover_waited`); it is a list of hours per group, not a sum, so that the median of a
+    team, and of all teams together, is the median of its handovers (see figures.py).
+    """
+    handovers = Handover.objects.filter(_span("created_at", weeks))
+    if teams is not None:
+        handovers = handovers.filter(team__in=teams)
+    group = "team" if by == "team" else "to_user"
+    rows = handovers.annotate(period=_period("created_at", weeks)).values("period", group)
+    found = [{**row, "group": row.pop(group)} for row in rows.annotate(**_handover_counts(now)).order_by()]
+    accepted = (
+        handovers.filter(HandoverIs.accepted())
+        .annotate(period=_period("created_at", weeks))
+        .values_list("period", group, "chain_started_at", "answered_at")
+        .order_by()
+    )
+    opening = None  # the desk's opening hours, read once when there is a wait to work out (not per handover)
+    for period, group_value, started, answered in accepted:
+        opening = opening or desk_opening_hours()
+        waited = handover_waited(started, answered, opening=opening).total_seconds() / 3600
+        found.append({"period": period, "group": group_value, "handover_waits": [waited]})
+    return found
+
+
 def _rows(queryset: QuerySet, group: list[str], counts: dict) -> list[dict]:
     return list(queryset.values(*group).annotate(**counts).order_by())
 
@@ -186,7 +225,7 @@ def _missed_call_rows(weeks: list[IsoWeek], *, by: str, teams: list[int] | None)
 def raw_counts(
     *, weeks: list[IsoWeek], now: datetime, by: str = "team", teams: list[int] | None = None, trend: bool = False
 ) -> dict:
-    """{(week label, group value): {raw figure: number}} for the given weeks, in five queries.
+    """{(week label, group value): {raw figure: number}} for the given weeks, in seven queries.
 
     `by` is "team", or "person" (contacts by who logged them, check-ins by
     assignee, promises by owner). `teams` limits the rows to those teams.
@@ -207,7 +246,7 @@ def raw_counts(
     def add_one(key, values):
         bucket = result.setdefault(key, {})
         for name, value in values.items():
-            bucket[name] = bucket.get(name, 0) + (value or 0)
+            bucket[name] = _plus(bucket.get(name), value)
 
     def add(rows, group):
         for row in rows:
@@ -258,14 +297,22 @@ def raw_counts(
         ).annotate(period=_period("made_at", weeks))
         add(_rows(made, ["period", group_field["promises"]], {"promises_made": Count("pk")}), group_field["promises"])
         add(_missed_call_rows(weeks, by=by, teams=teams), "group")
+        add(_handover_rows(weeks, by=by, teams=teams, now=now), "group")
     return result
+
+
+def _plus(total, value):
+    """Raw figures add up: counts and sums as numbers, the handovers' waits as lists (joined, for a median)."""
+    if isinstance(value, list):
+        return [*(total or []), *value]
+    return (total or 0) + (value or 0)
 
 
 def _sum(raws) -> dict:
     total: dict = {}
     for raw in raws:
         for name, value in raw.items():
-            total[name] = total.get(name, 0) + value
+            total[name] = _plus(total.get(name), value)
     return total
 
 
@@ -305,10 +352,10 @@ def weekly_report(
     """The report for `week` and the week before, for `team`, or for everything when `team` is None.
 
     `teams` are the teams the reader may see, compared side by side.
-    Queries: five for the two weeks of those teams (summary, check-ins,
-    promises due, promises made, missed calls), two for the twelve-week trend,
-    five more for the people of one team, one for their names: constant,
-    whatever the amount of data.
+    Queries: seven for the two weeks of those teams (summary, check-ins,
+    promises due, promises made, missed calls, handovers and their waits),
+    two for the twelve-week trend, seven more for the people of one team, one
+    for their names: constant, whatever the amount of data.
     """
     previous = week.previous()
     limit = None if team is None else [t.pk for t in teams]
@@ -353,7 +400,7 @@ def weekly_report(
 
 @replica_reads()
 def report_tables(*, week: IsoWeek, now: datetime, teams: list[Team]) -> list[tuple[str, dict, dict]]:
-    """(scope name, this week's figures, last week's) for all teams together and each team: five queries."""
+    """(scope name, this week's figures, last week's) for all teams together and each team: seven queries."""
     previous = week.previous()
     counts = raw_counts(weeks=[previous, week], now=now)
 

@@ -38,7 +38,8 @@ from hypothesis import strategies as st
 
 from contactcare import roles
 from contacts.models import ContactMoment, Customer, CustomerDetail, Team, Topic
-from followups.models import CheckIn, CheckInPolicy, Notification, Promise
+from followups.handovers import Receiver, handover_accept, handover_create
+from followups.models import CheckIn, CheckInPolicy, Handover, Notification, Promise
 from reports.models import ReportDownload
 
 from .dates import business_day_ahead
@@ -212,6 +213,7 @@ def _form_field_names() -> list[str]:
     names |= set(AuthenticationForm.base_fields) | set(PasswordChangeForm.base_fields)
     names |= {"next", "confirm", "pinned", "language", "checkin", "details-TOTAL_FORMS", "details-INITIAL_FORMS"}
     names |= {f"reply_{channel}" for channel in ContactMoment.Channel.values}  # the desk settings' terms (issue 13)
+    names |= {"to", "handover_to"}  # issue 13: receiver fields added per user in the forms' __init__
     return sorted(names)
 
 
@@ -221,7 +223,7 @@ FORM_FIELDS = _form_field_names()
 
 # The admin's own pages are Django's; these are the ones that show ContactCare's data.
 ADMIN_MODELS = {"contacts_contactmoment", "contacts_customer", "followups_checkin", "followups_promise"}
-ADMIN_MODELS |= {"followups_checkinpolicy"}
+ADMIN_MODELS |= {"followups_checkinpolicy", "followups_handover"}
 ADMIN_KEPT = {f"admin:{model}_{page}" for model in ADMIN_MODELS for page in ("changelist", "change")}
 PARAM = re.compile(r"<(?:(?P<converter>[^>:]+):)?(?P<name>[^>]+)>")
 
@@ -286,11 +288,12 @@ class World:
     teams: list
     notifications: list
     policies: list
+    handovers: list = field(default_factory=list)
     clients: dict = field(default_factory=dict)
 
     def all_ids(self) -> list[int]:
         objects = [*self.customers, *self.details, *self.moments, *self.checkins, *self.promises]
-        objects += [*self.teams, *self.notifications, *self.policies, *self.users.values()]
+        objects += [*self.teams, *self.notifications, *self.policies, *self.users.values(), *self.handovers]
         return sorted({obj.pk for obj in objects if obj is not None})
 
     def ids_for(self, route: Route, param: str) -> list[int]:
@@ -302,6 +305,7 @@ class World:
             "checkinpolicy": self.policies,
             "checkin_": self.checkins,
             "promise": self.promises,
+            "handover": self.handovers,
         }
         if name.startswith("admin:"):
             return [obj.pk for key, objs in by_model.items() if key in name + "_" for obj in objs]
@@ -313,6 +317,7 @@ class World:
             ("followups:customer-", self.customers),
             ("followups:checkin-", self.checkins),
             ("followups:promise-", self.promises),
+            ("followups:handover-", self.handovers),
             ("followups:team-", self.teams),
             ("followups:notification-", self.notifications),
             ("followups:policy-", self.policies),
@@ -371,6 +376,13 @@ def world(db):
         )
     ]
     users = {"staff": staff_a, "lead": lead_a, "manager": manager, "admin": admin, "staff_b": staff_b}
+    # Issue 13: a handover to team Noord, one to Anna in person, one accepted
+    handovers = [
+        handover_create(customer=customers[1], actor=staff_b, to=Receiver(team=north), note="Needs Noord"),
+        handover_create(customer=customers[1], actor=staff_b, to=Receiver(user=staff_a), note="For Anna"),
+        handover_create(customer=customers[0], actor=staff_a, to=Receiver(team=south), note="Needs Zuid"),
+    ]
+    handover_accept(handover=handovers[2], actor=staff_b)
     built = World(
         users=users,
         customers=customers,
@@ -381,6 +393,7 @@ def world(db):
         teams=[north, south],
         notifications=notifications,
         policies=[policy],
+        handovers=handovers,
     )
     for role in [*ROLES, "staff_b"]:
         client = Client()
@@ -423,6 +436,10 @@ def _baseline(route: Route, world: World, role: str) -> dict:
             "confirm": "1",
             "submission_key": key,
         }
+    if name in {"followups:customer-handover", "followups:handover-pass-on"}:
+        return {"to": f"team:{world.teams[1].pk}", "note": "What the customer needs", "submission_key": key}
+    if name == "followups:handover-accept":
+        return {"checkins": [str(c.pk) for c in world.checkins], "promises": [str(p.pk) for p in world.promises]}
     if "policy" in name:
         data = {"name": "Alleen e-mail", "is_active": "on", "offsets": "3d, 6w", "day_type": "business"}
         return data | {"holiday_country": "NL", "directions": ["in"], "channels": ["email"]}
@@ -730,7 +747,7 @@ def test_a_nul_byte_in_a_search_from_htmx_is_a_400(world):
     assert response.status_code == 400
 
 
-@pytest.mark.parametrize("field_name", ["summary", "checkin", "promises-0-description"])
+@pytest.mark.parametrize("field_name", ["summary", "checkin", "promises-0-description", "next_step"])
 def test_a_nul_byte_or_unicode_digit_in_the_log_form_is_a_400_and_nothing_is_stored(world, field_name):
     staff, customer = world.clients["staff"], world.customers[0]
     due = timezone.now() + timedelta(days=1)
@@ -744,6 +761,31 @@ def test_a_nul_byte_or_unicode_digit_in_the_log_form_is_a_400_and_nothing_is_sto
 
     assert response.status_code == 400
     assert _counts() == before
+
+
+@pytest.mark.parametrize(
+    ("route", "field_name"),
+    [
+        ("followups:customer-handover", "note"),
+        ("followups:handover-pass-on", "note"),
+        ("followups:contact-log", "next_step"),
+    ],
+)
+def test_a_5000_character_handover_note_is_a_form_error_never_cut(world, route, field_name):
+    """Issue 13: a handover's note (and what happens next, which may become one) is refused with its length."""
+    staff = world.clients["staff"]
+    target = world.handovers[0] if route == "followups:handover-pass-on" else world.customers[0]
+    url = reverse(route, args=[target.pk])
+    data = _hidden_fields(staff.get(url).content.decode()) | {"to": f"team:{world.teams[1].pk}", field_name: LONG}
+    if route == "followups:contact-log":
+        data |= contact_log_data(fully_helped="false", handover_to=f"team:{world.teams[1].pk}", next_step=LONG)
+    before = (Handover.objects.count(), _counts())
+
+    response = staff.post(url, data, headers={"Accept-Language": "en"})
+
+    _field_error_shown(response, "form", field_name)
+    assert "(it has 5000)" in unescape(response.content.decode())
+    assert (Handover.objects.count(), _counts()) == before
 
 
 NEXT_VALUES = ["abc", "//evil.example", "javascript:alert(1)", "/\\evil", "https://evil.example/"]
@@ -879,3 +921,13 @@ def test_the_admin_refuses_ids_beyond_64_bits_in_choices_and_ticked_rows(world, 
     )
     assert action.status_code in {200, 302}
     assert Topic.objects.exists()
+
+
+@pytest.mark.parametrize("model", ["followups_handover", "followups_checkin", "contacts_customer"])
+def test_an_empty_to_field_on_an_admin_change_page_is_no_500(world, model):
+    """The probe's find (issue 13): `?_to_field=` (empty) named a field "" on the admin's change page."""
+    obj = {"followups_handover": world.handovers[0], "followups_checkin": world.checkins[0]}.get(
+        model, world.customers[0]
+    )
+    response = world.clients["admin"].get(reverse(f"admin:{model}_change", args=[obj.pk]), {"_to_field": ""})
+    assert response.status_code == 200

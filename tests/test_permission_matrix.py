@@ -20,7 +20,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from contactcare import roles
-from followups.models import CheckIn, Promise
+from followups.handovers import Receiver, handover_create
+from followups.models import CheckIn, Handover, Promise
 
 from .dates import business_day_ahead
 from .factories import CheckInFactory, ContactMomentFactory, CustomerFactory, PromiseFactory, TeamFactory, UserFactory
@@ -39,6 +40,8 @@ class Desk:
     team: object
     checkin: CheckIn
     promise: Promise
+    handover: Handover
+    other_team: object
 
 
 @pytest.fixture
@@ -53,12 +56,16 @@ def desk(db) -> Desk:
         "manager": UserFactory(username="mila", role=roles.MANAGER),
     }
     team = TeamFactory(name="Noord", members=[users["team_staff"], users["assignee"]], lead=users["team_lead"])
-    TeamFactory(name="Zuid", members=[users["other_staff"]], lead=users["other_lead"])
+    other_team = TeamFactory(name="Zuid", members=[users["other_staff"]], lead=users["other_lead"])
     moment = ContactMomentFactory(customer=CustomerFactory(), team=team, logged_by=users["assignee"])
     checkin = CheckInFactory(origin=moment, assignee=users["assignee"], due_date=timezone.localdate())
     promise = PromiseFactory(moment=moment, due_at=timezone.now() + timedelta(days=1))
     assert (checkin.team, promise.team, promise.owner) == (team, team, users["assignee"])
-    return Desk(users=users, team=team, checkin=checkin, promise=promise)
+    # Zuid hands the customer over to Noord (issue 13): Noord's members, its lead and managers may answer it
+    handover = handover_create(
+        customer=moment.customer, actor=users["other_staff"], to=Receiver(team=team), note="Needs Noord's help"
+    )
+    return Desk(users=users, team=team, checkin=checkin, promise=promise, handover=handover, other_team=other_team)
 
 
 def _client(desk: Desk, actor: str) -> Client:
@@ -71,11 +78,14 @@ def _client(desk: Desk, actor: str) -> Client:
 def _state(desk: Desk) -> dict:
     """Everything an action could change, read fresh from the database."""
     checkin, promise = CheckIn.objects.get(pk=desk.checkin.pk), Promise.objects.get(pk=desk.promise.pk)
+    handover = Handover.objects.get(pk=desk.handover.pk)
     return {
         "checkin": (checkin.status, checkin.due_date, checkin.assignee_id, checkin.skip_reason, checkin.closed_at),
         "promise": (promise.status, promise.kept_at, promise.cancelled_at, promise.cancel_reason, promise.owner_id),
         "checkin_history": checkin.history.count(),
         "promise_history": promise.history.count(),
+        "handover": (handover.status, handover.answered_by_id, handover.answered_at),
+        "handovers": Handover.objects.count(),
     }
 
 
@@ -118,6 +128,23 @@ ITEM_ACTIONS = {
         {},
         lambda d: Promise.objects.get(pk=d.promise.pk).status == Promise.Status.KEPT,
     ),
+    # Issue 13: a handover to the team, accepted or passed on by its members, its lead and managers
+    "handover-accept-get": ("GET", "followups:handover-accept", "handover", {}, None),
+    "handover-accept-post": (
+        "POST",
+        "followups:handover-accept",
+        "handover",
+        {"promises": "{promise}"},
+        lambda d: Handover.objects.get(pk=d.handover.pk).status == Handover.Status.ACCEPTED,
+    ),
+    "handover-pass-on-get": ("GET", "followups:handover-pass-on", "handover", {}, None),
+    "handover-pass-on-post": (
+        "POST",
+        "followups:handover-pass-on",
+        "handover",
+        {"to": "{other_team}", "note": "Zuid can help after all"},
+        lambda d: Handover.objects.get(pk=d.handover.pk).status == Handover.Status.PASSED_ON,
+    ),
 }
 
 
@@ -133,7 +160,9 @@ def test_acting_on_a_check_in_or_promise(desk, action, actor):
     # given
     method, url_name, target, data, done = ITEM_ACTIONS[action]
     url = reverse(url_name, args=[getattr(desk, target).pk])
-    data = {key: _tomorrow().isoformat() if value == "{tomorrow}" else value for key, value in data.items()}
+    filled = {"{tomorrow}": _tomorrow().isoformat(), "{promise}": desk.promise.pk}
+    filled["{other_team}"] = f"team:{desk.other_team.pk}"
+    data = {key: filled.get(value, value) for key, value in data.items()}
     before = _state(desk)
     # when
     client = _client(desk, actor)
@@ -272,3 +301,25 @@ def test_the_desk_settings(desk, actor, method):
         assert response.status_code == 403
     saved = DeskSettings.objects.filter(opening_hours="08:00-16:00").exists()
     assert saved is (actor == "manager" and method == "POST")
+
+
+# --- Handing a customer over (issue 13): every desk role may; customers are everyone's --------------
+
+
+@pytest.mark.parametrize("actor", ACTORS)
+def test_handing_a_customer_over(desk, actor):
+    url = reverse("followups:customer-handover", args=[desk.checkin.customer_id])
+    client = _client(desk, actor)
+    before = Handover.objects.count()
+
+    page = client.get(url)
+    response = client.post(url, {"to": f"team:{desk.other_team.pk}", "note": "Zuid knows the contract"})
+
+    if actor == "anonymous":
+        assert page.status_code == response.status_code == 302
+        assert response["Location"].startswith(reverse("login"))
+        assert Handover.objects.count() == before
+        return
+    assert page.status_code == 200
+    assert response.status_code == 302, response.content[:500]
+    assert Handover.objects.filter(to_team=desk.other_team, from_user=desk.users[actor]).exists()

@@ -3,6 +3,7 @@ from datetime import datetime
 from django import template
 from django.utils import timezone
 from django.utils.formats import number_format
+from django.utils.translation import gettext
 
 from contactcare.formats import day, range_from, range_to, when
 from contactcare.id_urls import id_url as _id_url
@@ -98,6 +99,8 @@ def figure(value, unit: str = "") -> str:
         return f"{number_format(value, 1)} %"
     if unit == "avg":
         return number_format(value, 2)
+    if unit == "h":  # business hours (a handover's wait)
+        return gettext("%(hours)s h") % {"hours": number_format(value, 1)}
     return number_format(value, 0)
 
 

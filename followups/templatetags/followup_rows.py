@@ -1,5 +1,5 @@
 """The rows of My day, the customer panel and the team board, rendered by followups.rows:
-`{% checkin_row %}`, `{% promise_row %}`, `{% team_item %}`."""
+`{% checkin_row %}`, `{% promise_row %}`, `{% team_item %}`, `{% handover_row %}`."""
 
 from django import template
 from django.utils import timezone
@@ -28,3 +28,11 @@ def promise_row(context, promise, next=None):
 def team_item(item, kind, today, can_reassign):
     """An overdue check-in or broken promise on the team board (followups.rows.team_item)."""
     return rows.team_item(item, kind=kind, today=today, can_reassign=bool(can_reassign))
+
+
+@register.simple_tag(takes_context=True)
+def handover_row(context, handover, next=None):
+    """A handover row (issue 13); the user (for "you") and `next` from the context unless given."""
+    user = context.get("user") or getattr(context.get("request"), "user", None)
+    next_url = context.get("next", "") if next is None else next
+    return rows.handover_row(handover, user_id=getattr(user, "pk", None), next_url=next_url)

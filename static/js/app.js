@@ -330,3 +330,51 @@
     }
   });
 })();
+
+// --- Say what happens next (issue 13) ---
+// The log form's "What happens next?" block shows for a "no" to "fully helped?" (and whenever it holds
+// something); "Promise it" puts the text in a promise row and moves to its due field. Without this script
+// the block is always there, and a "no" refused without a promise comes back with the promise row filled in.
+(function () {
+  "use strict";
+  var block = document.querySelector("[data-next-step]");
+  if (!block) return;
+  var form = block.closest("form");
+  var helped = form.querySelector("select[name=fully_helped]");
+  var text = block.querySelector("textarea[name=next_step]");
+  var handover = block.querySelector("select[name=handover_to]");
+
+  function holdsSomething() {
+    return Boolean((text && text.value.trim()) || (handover && handover.value) || block.querySelector(".is-invalid"));
+  }
+  function show(focus) {
+    var no = helped && helped.value === "false";
+    if (no || holdsSomething()) {
+      block.removeAttribute("data-answer-hidden");
+      if (focus && no && text && !text.value.trim()) text.focus();
+    } else {
+      block.setAttribute("data-answer-hidden", "");
+    }
+  }
+  if (helped) helped.addEventListener("change", function () { show(true); });
+  show(false);
+
+  var promise = block.querySelector("[data-next-step-promise]");
+  if (!promise) return;
+  promise.addEventListener("click", function () {
+    var rows = form.querySelectorAll("#promise-forms .promise-form");
+    var row = rows.length ? rows[rows.length - 1] : null;
+    var description = row ? row.querySelector("input[name$='-description']") : null;
+    if (!description || description.value.trim()) {  // no row, or one in use: a new row
+      var add = form.querySelector("[data-formset-add=promises]");
+      if (!add) return;
+      add.click();  // the formset script (above) appends it synchronously
+      rows = form.querySelectorAll("#promise-forms .promise-form");
+      row = rows[rows.length - 1];
+      description = row.querySelector("input[name$='-description']");
+    }
+    description.value = text ? text.value.trim() : "";
+    var due = row.querySelector("[data-due-field]");
+    (due || description).focus();
+  });
+})();

@@ -102,10 +102,10 @@ def test_my_day_with_callbacks_runs_a_constant_number_of_queries(client, system,
         miss(many_team, system, number=number, customer=CustomerFactory(phone=number))
 
     client.force_login(few_user)
-    with django_assert_max_num_queries(10) as few:
+    with django_assert_max_num_queries(11) as few:  # 11: the handovers are counted too (issue 13)
         few_day = client.get(reverse("followups:my-day")).context["day"]
     client.force_login(many_user)
-    with django_assert_max_num_queries(10) as many:
+    with django_assert_max_num_queries(11) as many:
         many_day = client.get(reverse("followups:my-day")).context["day"]
 
     assert (few_day.callbacks.count, len(few_day.callbacks.items)) == (3, 3)

@@ -4,7 +4,7 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from contacts.models import ContactMoment, Customer, CustomerDetail, Team, Topic
-from followups.models import CheckIn, Promise
+from followups.models import CheckIn, Handover, Promise
 
 pytestmark = pytest.mark.django_db
 
@@ -12,7 +12,17 @@ pytestmark = pytest.mark.django_db
 def _counts():
     return {
         model.__name__: model.objects.count()
-        for model in (get_user_model(), Team, Topic, Customer, CustomerDetail, ContactMoment, CheckIn, Promise)
+        for model in (
+            get_user_model(),
+            Team,
+            Topic,
+            Customer,
+            CustomerDetail,
+            ContactMoment,
+            CheckIn,
+            Promise,
+            Handover,
+        )
     }
 
 
@@ -26,6 +36,7 @@ def test_seed_demo_twice_gives_the_same_counts(capsys):
     assert first["ContactMoment"] > first["Customer"]
     assert first["CheckIn"] > 0 and first["Promise"] > 0  # the desk has follow-up work to show
     assert CheckIn.objects.overdue(timezone.localdate()).exists()  # the team lead has something to reassign
+    assert first["Handover"] == 1  # a customer waits for Team Zuid (issue 13)
     assert "anna" in capsys.readouterr().out  # the demo logins are printed
 
 

@@ -108,6 +108,7 @@ def test_everything_moves_to_the_survivor(pair):
         "promises": 1,
         "superseded_checkins": 2,
         "notifications": 0,
+        "handovers": 0,
     }
     survivor = Customer.objects.get(pk=pair.survivor.pk)
     newest = ContactMoment.objects.filter(customer=survivor).order_by("-occurred_at").first()

@@ -74,10 +74,10 @@ def test_my_day_runs_a_constant_number_of_queries(client, django_assert_max_num_
     _fill_my_day(many_user, 500)
 
     client.force_login(few_user)
-    with django_assert_max_num_queries(9) as few:
+    with django_assert_max_num_queries(10) as few:  # 10: the handovers are counted too (issue 13)
         few_day = client.get(reverse("followups:my-day")).context["day"]
     client.force_login(many_user)
-    with django_assert_max_num_queries(9) as many:
+    with django_assert_max_num_queries(10) as many:
         many_day = client.get(reverse("followups:my-day")).context["day"]
 
     assert (few_day.broken.count, len(few_day.broken.items)) == (5, 5)

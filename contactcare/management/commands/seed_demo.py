@@ -192,6 +192,7 @@ class Command(BaseCommand):
             topics = [Topic.objects.get_or_create(name=name)[0] for name in TOPICS]
             created = self._customers(rng, users, topics)
             self._followups(rng, created)
+            self._handover(users, created)
             # The contacts were written in bulk, around the services: the repeat flags, the promises'
             # contact time and the report's weekly summary are derived from them afterwards.
             call_command("report_summaries_rebuild", stdout=io.StringIO())
@@ -330,6 +331,19 @@ class Command(BaseCommand):
                     CheckIn.objects.filter(pk=checkin.pk).update(
                         status=CheckIn.Status.SKIPPED, skip_reason="Klant wil niet gebeld worden", closed_at=now
                     )
+
+    def _handover(self, users, created):
+        """One customer waiting for Team Zuid (issue 13): Chris and Dewi see it at the top of My day."""
+        if not created:
+            return
+        from followups.handovers import Receiver, handover_create
+
+        handover_create(
+            customer=min(created, key=lambda c: c.customer_number),
+            actor=users["anna"],
+            to=Receiver(team=Team.objects.get(name="Team Zuid")),
+            note="Wil het geld terug voor factuur 2207: twee keer afgeschreven. Bankafschrift samen bekeken, klopt.",
+        )
 
     def _promise(self, rng, moment, now):
         due = moment.occurred_at + timedelta(days=rng.choice([1, 1, 2, 3]))

@@ -58,6 +58,7 @@ def keep_informed_sweep_task() -> int:
     return sweeps.keep_informed_sweep()
 
 
+@shared_task(**RETRY)
 def handovers_waiting_task() -> int:
     """Handovers waiting too long (issue 13), every minute; the notices' unique key tells each lead once."""
     return sweeps.handovers_waiting_sweep()

@@ -101,6 +101,7 @@ def test_it_is_the_inverse_of_adding_business_hours(start, minutes):
 # --- The setting: HANDOVER_ESCALATE_AFTER_HOURS (default 2) -------------------------
 
 
+@pytest.mark.django_db  # the desk's opening hours: the managers' setting, else DESK_OPENING_HOURS
 def test_a_handover_may_wait_two_business_hours_by_default(settings):
     settings.DESK_OPENING_HOURS = "09:00-17:00"
     assert settings.HANDOVER_ESCALATE_AFTER_HOURS == 2
@@ -109,12 +110,14 @@ def test_a_handover_may_wait_two_business_hours_by_default(settings):
     assert handover_accept_by(at(2026, 11, 24, 22, 0)) == at(2026, 11, 25, 11, 0)  # at night: from the opening
 
 
+@pytest.mark.django_db  # the desk's opening hours: the managers' setting, else DESK_OPENING_HOURS
 def test_the_limit_follows_the_setting_and_the_opening_hours(settings):
     settings.HANDOVER_ESCALATE_AFTER_HOURS = 0.5
     settings.DESK_OPENING_HOURS = "08:00-16:00"
     assert handover_accept_by(at(2026, 11, 24, 15, 45)) == at(2026, 11, 25, 8, 15)
 
 
+@pytest.mark.django_db  # the desk's opening hours: the managers' setting, else DESK_OPENING_HOURS
 def test_how_long_a_handover_waited_is_counted_in_the_desks_hours(settings):
     settings.DESK_OPENING_HOURS = "09:00-17:00"
     assert handover_waited(at(2026, 11, 27, 16, 30), at(2026, 11, 30, 9, 30)) == hours(1)

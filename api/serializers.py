@@ -210,7 +210,7 @@ class PromiseSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
     def get_is_broken(self, promise) -> bool:
-        return promise.status == Promise.Status.OPEN and promise.due_at < timezone.now()
+        return promise.is_broken()
 
 
 # --- Logging a contact ---------------------------------------------------------------

@@ -454,9 +454,17 @@ class Promise(models.Model):
 
         Derived, like `PromiseIs.broken`: nothing has to record it, so it is right before any sweep ran.
         """
-        end = {self.Status.KEPT: self.kept_at, self.Status.CANCELLED: self.cancelled_at}.get(self.status)
-        end = end or timezone.now()
+        return self.broken_as_of(timezone.now())
+
+    def broken_as_of(self, now: datetime) -> datetime | None:
+        """`broken_at` as it stood at `now`: the due time, if the promise was still open then."""
+        end = {self.Status.KEPT: self.kept_at, self.Status.CANCELLED: self.cancelled_at}.get(self.status) or now
         return self.due_at if self.due_at is not None and end > self.due_at else None
+
+    def is_broken(self, now: datetime | None = None) -> bool:
+        """`PromiseIs.broken(now)` for one promise in hand (the API's `is_broken`): still open, and it broke.
+        Read through `broken_as_of`, the one rule of when a promise broke; a test holds it to the query."""
+        return self.status == self.Status.OPEN and self.broken_as_of(now or timezone.now()) is not None
 
     @property
     def is_callback(self) -> bool:

@@ -263,3 +263,22 @@ def test_cancelling_needs_a_reason_and_a_cancelled_promise_cannot_be_kept():
         services.promise_keep(promise=promise, actor=promise.owner)
     promise.refresh_from_db()
     assert (promise.status, promise.cancel_reason) == ("cancelled", "Customer solved it")
+
+
+@pytest.mark.parametrize("minutes", [-90, -1, 0, 1, 90])
+@pytest.mark.parametrize("status", ["open", "kept", "cancelled"])
+def test_a_promise_in_hand_is_broken_exactly_when_the_query_says_so(minutes, status):
+    """Promise.is_broken (the API's is_broken) and PromiseIs.broken (My day, the board, the report) agree."""
+    from followups.models import Promise
+
+    now = timezone.now()
+    promise = PromiseFactory(due_at=now + timedelta(minutes=minutes))
+    if status != "open":
+        Promise.objects.filter(pk=promise.pk).update(
+            status=status,
+            kept_at=now if status == "kept" else None,
+            cancelled_at=now if status == "cancelled" else None,
+        )
+    promise.refresh_from_db()
+
+    assert promise.is_broken(now) == Promise.objects.broken(now).filter(pk=promise.pk).exists()

@@ -40,6 +40,7 @@ from django.db.models import (
 from django.db.models.functions import Coalesce, Greatest, RowNumber, TruncDate
 from django.utils import timezone
 
+from contactcare import outbox
 from contacts.models import ContactMoment
 from contacts.services import with_actor
 
@@ -153,29 +154,31 @@ def updates_plan(*, promises: QuerySet[Promise], actor, now: datetime, desk: pla
                NULL, NULL, '', NULL, NULL, NULL, %s
         FROM ({select_sql}) s
         WHERE 1 = 1
-        ON CONFLICT DO NOTHING"""  # noqa: S608 - table names from the models, every value bound
+        ON CONFLICT DO NOTHING
+        RETURNING id"""  # noqa: S608 - table names from the models, every value bound
     with connection.cursor() as cursor:
         cursor.execute(sql, [UPDATE_KIND, CheckIn.Status.OPEN, created, *select_params])
-        planned = cursor.rowcount
-        if planned:
-            _history_planned(cursor, actor=actor, now=now)
-    return max(planned, 0)
+        ids = [row[0] for row in cursor.fetchall()]
+        if ids:
+            _history_planned(cursor, ids=ids, actor=actor, now=now)
+    return len(ids)
 
 
-def _history_planned(cursor, *, actor, now: datetime) -> None:
-    """The "planned" history rows of the check-ins `updates_plan` just wrote (marked by their created_at)."""
+def _history_planned(cursor, *, ids: list[int], actor, now: datetime) -> None:
+    """The "planned" history rows of the check-ins `updates_plan` just wrote (`ids`, from its RETURNING: found
+    by primary key, where looking them up by kind and creation time read every check-in there is)."""
     q = connection.ops.quote_name
     table, history = q(CheckIn._meta.db_table), q(CheckIn.history.model._meta.db_table)
     columns = [field.column for field in CheckIn._meta.concrete_fields]
     listed = ", ".join(q(column) for column in columns)
     copied = ", ".join(f"c.{q(column)}" for column in columns)
     created = connection.ops.adapt_datetimefield_value(now)
+    planned = outbox.id_set(ids)
     cursor.execute(
         f"""INSERT INTO {history} ({listed}, history_date, history_change_reason, history_type, history_user_id)
         SELECT {copied}, %s, NULL, '+', %s FROM {table} c
-        WHERE c.kind = %s AND c.created_at = %s
-          AND NOT EXISTS (SELECT 1 FROM {history} h WHERE h.id = c.id)""",  # noqa: S608 - names from the models
-        [created, actor.pk, UPDATE_KIND, created],
+        WHERE c.id IN ({planned.sql})""",  # noqa: S608 - names from the models, every value bound
+        [created, actor.pk, *planned.params],
     )
 
 

@@ -84,11 +84,15 @@ def _counted(contacts: QuerySet) -> dict[tuple[int, int], dict]:
 
 
 def _bucket_filter(pairs: Iterable[tuple[int, int]]) -> Q:
-    condition = Q()
-    for team, person in pairs:
-        condition |= (
-            Q(team__isnull=True, logged_by_id=person) if team == NO_TEAM else Q(team_id=team, logged_by_id=person)
-        )
+    """The week's contacts that hold the buckets of `pairs`: their teams' whole week (counted per person, the
+    other people's counts are then left unused), and for contacts without a team, those people's. By team
+    only, because the team-and-week index finds a team's week in a few thousand rows, while adding the person
+    made PostgreSQL also read the person's index entries of all time (88,000 for a busy colleague, 20 ms)."""
+    teams = {team for team, _person in pairs if team != NO_TEAM}
+    teamless = {person for team, person in pairs if team == NO_TEAM}
+    condition = Q(team_id__in=teams) if teams else Q(pk__in=[])
+    if teamless:
+        condition |= Q(team__isnull=True, logged_by_id__in=teamless)
     return condition
 
 

@@ -226,6 +226,8 @@ def line_token_rotate(*, team: Team, actor, now: datetime | None = None) -> tupl
     now = now or timezone.now()
     Team.objects.select_for_update().filter(pk=team.pk).first()  # two managers at once: one after the other
     token = secrets.token_urlsafe(32)
+    while token.startswith("-"):  # pasted after --token on a command line, it would read as an option
+        token = secrets.token_urlsafe(32)
     line = CtiLine.objects.filter(team=team).first() or CtiLine(team=team)
     line.token_hash = token_hash(token)
     line.token_hint = token[-4:]

@@ -25,7 +25,8 @@ def test_an_answered_call_over_http(live_server, desk, manager_user, as_form):
 
     out = simulate(
         "--team", desk.name, "--scenario", "answered", "--from", "0612345678", "--user", "sanne",
-        "--url", live_server.url, "--token", token, "--ring", "0.2", "--talk", "0.5", *(["--form"] if as_form else []),
+        "--url", live_server.url, f"--token={token}", "--ring", "0.2", "--talk", "0.5",
+        *(["--form"] if as_form else []),
     )  # fmt: skip
 
     assert out.splitlines() == ["newCall: 200", "answer: 200", "hangup: 200"]
@@ -44,7 +45,7 @@ def test_each_scenario_over_http(live_server, desk, manager_user, scenario, stat
     _line, token = services.line_token_rotate(team=desk, actor=manager_user)
 
     simulate(
-        "--team", str(desk.pk), "--scenario", scenario, "--url", live_server.url, "--token", token,
+        "--team", str(desk.pk), "--scenario", scenario, "--url", live_server.url, f"--token={token}",
         "--ring", "0", "--talk", "0",
     )  # fmt: skip
 
@@ -79,3 +80,11 @@ def test_an_unknown_team_or_person_is_an_error(desk):
         simulate("--team", "Nope", "--direct")
     with pytest.raises(CommandError, match="No active member"):
         simulate("--team", desk.name, "--user", "nobody", "--direct")
+
+
+def test_a_token_never_starts_with_a_dash(desk, manager_user):
+    """A token is pasted after --token on a command line: one starting with "-" would read as an option."""
+    tokens = [services.line_token_rotate(team=desk, actor=manager_user)[1] for _ in range(200)]
+
+    assert not any(token.startswith("-") for token in tokens)
+    assert len(set(tokens)) == 200

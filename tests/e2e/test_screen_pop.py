@@ -141,7 +141,7 @@ def simulate(url, desk, number):
     call_command(
         "cti_simulate",
         "--team", desk["team"].name, "--scenario", "ringing", "--from", number, "--call-id", call_id,
-        "--user", "sanne", "--url", url, "--token", desk["token"],
+        "--user", "sanne", "--url", url, f"--token={desk['token']}",
     )  # fmt: skip
     return Call.objects.get(team=desk["team"], call_id=call_id)
 

@@ -126,9 +126,14 @@ def a11y(page, live_server):
     return lambda name: assert_accessible(page, live_server.url, name)
 
 
-@pytest.fixture(scope="module")
-def redis_worker(django_db_setup, django_db_blocker, tmp_path_factory):
-    """A real Celery worker with beat on Redis for the module's journeys; this process publishes there too."""
+@pytest.fixture
+def redis_worker(django_db_setup, django_db_blocker, tmp_path):
+    """A real Celery worker with beat on Redis for one journey; this process publishes there too.
+
+    One worker per test, stopped (warm: it finishes the task in hand) before the test's database is flushed.
+    Beat runs the sweeps every second; a sweep still running while the flush truncates every table took its
+    locks in another order and deadlocked the flush, which then left the next test with the old rows.
+    """
     from ..celery_utils import Worker, broker, redis_reachable
 
     url = os.environ.get("CELERY_TEST_REDIS_URL", "redis://127.0.0.1:6379/15").rsplit("/", 1)[0] + "/14"
@@ -140,7 +145,9 @@ def redis_worker(django_db_setup, django_db_blocker, tmp_path_factory):
 
     redis.Redis.from_url(url).flushdb()
     with django_db_blocker.unblock():
-        worker = Worker(tmp_path_factory.mktemp("worker"), url).start()
-    with broker(url):
-        yield worker
-    worker.stop()
+        worker = Worker(tmp_path, url).start()
+    try:
+        with broker(url):
+            yield worker
+    finally:
+        worker.stop()

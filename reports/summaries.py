@@ -84,16 +84,15 @@ def _counted(contacts: QuerySet) -> dict[tuple[int, int], dict]:
 
 
 def _bucket_filter(pairs: Iterable[tuple[int, int]]) -> Q:
-    """The week's contacts that hold the buckets of `pairs`: their teams' whole week (counted per person, the
-    other people's counts are then left unused), and for contacts without a team, those people's. By team
-    only, because the team-and-week index finds a team's week in a few thousand rows, while adding the person
-    made PostgreSQL also read the person's index entries of all time (88,000 for a busy colleague, 20 ms)."""
+    """The week's contacts that hold the buckets of `pairs`: those people's contacts in those teams (or without a
+    team), found through the person-and-week index — a few hundred rows for a busy colleague, where their
+    team's week is thousands. Other (team, person) combinations it also reads are counted and left unused."""
     teams = {team for team, _person in pairs if team != NO_TEAM}
-    teamless = {person for team, person in pairs if team == NO_TEAM}
-    condition = Q(team_id__in=teams) if teams else Q(pk__in=[])
-    if teamless:
-        condition |= Q(team__isnull=True, logged_by_id__in=teamless)
-    return condition
+    persons = {person for _team, person in pairs}
+    in_teams = Q(team_id__in=teams) if teams else Q(pk__in=[])
+    if any(team == NO_TEAM for team, _person in pairs):
+        in_teams |= Q(team__isnull=True)
+    return Q(logged_by_id__in=persons) & in_teams
 
 
 def _locked(monday: date, pairs: set[tuple[int, int]]) -> list[WeeklySummary]:

@@ -6,30 +6,49 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('contacts', '0014_search_name_prefix_index'),
+        ("contacts", "0014_search_name_prefix_index"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='contactmoment',
-            name='customer',
-            field=models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.PROTECT, related_name='contact_moments', to='contacts.customer', verbose_name='customer'),
+            model_name="contactmoment",
+            name="customer",
+            field=models.ForeignKey(
+                db_index=False,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="contact_moments",
+                to="contacts.customer",
+                verbose_name="customer",
+            ),
         ),
         migrations.AlterField(
-            model_name='contactmoment',
-            name='logged_by',
-            field=models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.PROTECT, related_name='logged_contacts', to=settings.AUTH_USER_MODEL, verbose_name='logged by'),
+            model_name="contactmoment",
+            name="logged_by",
+            field=models.ForeignKey(
+                db_index=False,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="logged_contacts",
+                to=settings.AUTH_USER_MODEL,
+                verbose_name="logged by",
+            ),
         ),
         migrations.AlterField(
-            model_name='contactmoment',
-            name='team',
-            field=models.ForeignKey(blank=True, db_index=False, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='contact_moments', to='contacts.team', verbose_name='team'),
+            model_name="contactmoment",
+            name="team",
+            field=models.ForeignKey(
+                blank=True,
+                db_index=False,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="contact_moments",
+                to="contacts.team",
+                verbose_name="team",
+            ),
         ),
         migrations.AddIndex(
-            model_name='contactmoment',
-            index=models.Index(fields=['logged_by', 'occurred_at'], name='contact_person_when_idx'),
+            model_name="contactmoment",
+            index=models.Index(fields=["logged_by", "occurred_at"], name="contact_person_when_idx"),
         ),
     ]

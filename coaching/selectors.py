@@ -190,8 +190,7 @@ def team_cards(*, team: Team, now: datetime, only=None) -> TeamCards:
                     if not isinstance(value, list):
                         bucket[name] = bucket.get(name, 0) + (value or 0)
     medians = {
-        n: {f.key: median([exact(f, raw_of[n].get(p.pk, {})) for p in people]) for f in CARD_FIGURES}
-        for n in PERIODS
+        n: {f.key: median([exact(f, raw_of[n].get(p.pk, {})) for p in people]) for f in CARD_FIGURES} for n in PERIODS
     }
     cards = []
     for person in people:
@@ -271,7 +270,9 @@ def say_you_see_it(*, team: Team, week: IsoWeek, reader) -> list[Thanked]:
         row["logged_by"]: row
         for row in worth_thanks(team=team, person_ids=[p.pk for p in people], week=week)
         .values("logged_by")
-        .annotate(compliments=Count("pk", filter=SeenIs.compliment()), turned=Count("pk", filter=SeenIs.turned_around()))
+        .annotate(
+            compliments=Count("pk", filter=SeenIs.compliment()), turned=Count("pk", filter=SeenIs.turned_around())
+        )
         .order_by()
     }
     notes = {
@@ -310,4 +311,3 @@ def may_see_team(*, user, team: Team) -> bool:
 
 def teams_of_member(*, user) -> QuerySet:
     return Team.objects.filter(members=user).order_by("name")
-

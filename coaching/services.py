@@ -122,6 +122,8 @@ def thank_you_notes_forget(*, customer_ids: list[int], texts: list[str], neutral
     changed = []
     for note in ThankYouNote.objects.filter(mentions):
         lines = note.text.split("\n")
-        note.text = "\n".join(neutral if any(t.casefold() in line.casefold() for t in texts) else line for line in lines)
+        note.text = "\n".join(
+            neutral if any(t.casefold() in line.casefold() for t in texts) else line for line in lines
+        )
         changed.append(note)
     ThankYouNote.objects.bulk_update(changed, ["text"])

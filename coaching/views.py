@@ -54,7 +54,9 @@ def team_cards(request):
     if team is None:
         raise Http404
     cards = selectors.team_cards(team=team, now=timezone.now())
-    return render(request, "coaching/cards.html", {"cards": cards, "teams": teams, "card_figures": selectors.CARD_FIGURES})
+    return render(
+        request, "coaching/cards.html", {"cards": cards, "teams": teams, "card_figures": selectors.CARD_FIGURES}
+    )
 
 
 @permission_required(OWN_CARD, raise_exception=True)
@@ -164,7 +166,9 @@ def thank_you_send(request, pk):
     if created:
         messages.success(request, _("Your thank-you note to %(name)s is sent.") % {"name": name})
     else:
-        messages.info(request, _("You already thanked %(name)s for this week; nothing was sent twice.") % {"name": name})
+        messages.info(
+            request, _("You already thanked %(name)s for this week; nothing was sent twice.") % {"name": name}
+        )
     return redirect(f"{back}#person-{note.recipient_id}")
 
 

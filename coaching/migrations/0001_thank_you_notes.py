@@ -6,37 +6,78 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('contacts', '0014_search_name_prefix_index'),
+        ("contacts", "0014_search_name_prefix_index"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='ThankYouNote',
+            name="ThankYouNote",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('week', models.DateField(help_text='The Monday of the ISO week the thanks are for.', verbose_name='week')),
-                ('compliments', models.PositiveIntegerField(default=0, verbose_name='compliments')),
-                ('turned_around', models.PositiveIntegerField(default=0, verbose_name='turned around')),
-                ('text', models.TextField(max_length=500, verbose_name='message')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='sent at')),
-                ('seen_at', models.DateTimeField(blank=True, null=True, verbose_name='seen at')),
-                ('contacts', models.ManyToManyField(blank=True, related_name='+', to='contacts.contactmoment', verbose_name='contacts')),
-                ('recipient', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='thanks_received', to=settings.AUTH_USER_MODEL, verbose_name='to')),
-                ('sender', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='thanks_sent', to=settings.AUTH_USER_MODEL, verbose_name='from')),
-                ('team', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, to='contacts.team', verbose_name='team')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "week",
+                    models.DateField(help_text="The Monday of the ISO week the thanks are for.", verbose_name="week"),
+                ),
+                ("compliments", models.PositiveIntegerField(default=0, verbose_name="compliments")),
+                ("turned_around", models.PositiveIntegerField(default=0, verbose_name="turned around")),
+                ("text", models.TextField(max_length=500, verbose_name="message")),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="sent at")),
+                ("seen_at", models.DateTimeField(blank=True, null=True, verbose_name="seen at")),
+                (
+                    "contacts",
+                    models.ManyToManyField(
+                        blank=True, related_name="+", to="contacts.contactmoment", verbose_name="contacts"
+                    ),
+                ),
+                (
+                    "recipient",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="thanks_received",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="to",
+                    ),
+                ),
+                (
+                    "sender",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="thanks_sent",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="from",
+                    ),
+                ),
+                (
+                    "team",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        to="contacts.team",
+                        verbose_name="team",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'thank-you note',
-                'verbose_name_plural': 'thank-you notes',
-                'ordering': ['-created_at', '-pk'],
-                'permissions': [('view_coaching_cards', 'Can see the coaching cards of a team'), ('view_own_card', 'Can see their own coaching card')],
-                'indexes': [models.Index(condition=models.Q(('seen_at__isnull', True)), fields=['recipient'], name='thank_you_unseen_idx')],
-                'constraints': [models.UniqueConstraint(fields=('sender', 'recipient', 'week'), name='thank_you_once_a_week')],
+                "verbose_name": "thank-you note",
+                "verbose_name_plural": "thank-you notes",
+                "ordering": ["-created_at", "-pk"],
+                "permissions": [
+                    ("view_coaching_cards", "Can see the coaching cards of a team"),
+                    ("view_own_card", "Can see their own coaching card"),
+                ],
+                "indexes": [
+                    models.Index(
+                        condition=models.Q(("seen_at__isnull", True)), fields=["recipient"], name="thank_you_unseen_idx"
+                    )
+                ],
+                "constraints": [
+                    models.UniqueConstraint(fields=("sender", "recipient", "week"), name="thank_you_once_a_week")
+                ],
             },
         ),
     ]

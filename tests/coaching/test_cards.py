@@ -99,7 +99,11 @@ def test_the_card_agrees_with_the_weekly_reports_per_person_table(desk):
         return sum(f[key] or 0 for r in reports for user, f in r.people if user and user.username == username)
 
     people, _ = _table(team_cards(team=desk.north, now=NOW), 4)
-    assert (total("anna", "helped_asked"), total("anna", "compliments")) == (2, 1) == (people["anna"]["helped_share"][1], 1)
+    assert (
+        (total("anna", "helped_asked"), total("anna", "compliments"))
+        == (2, 1)
+        == (people["anna"]["helped_share"][1], 1)
+    )
     assert total("anna", "promises_due") == people["anna"]["promises_on_time_share"][1] == 2
     assert total("anna", "kept_on_time") == 1
     assert total("anna", "checkins_due") == people["anna"]["checkins_on_time_share"][1] == 1

@@ -83,6 +83,8 @@ def thank_you_send(*, actor, recipient, team: Team, week: IsoWeek, text: str = "
     if existing is not None:
         return existing, False
     contacts = list(worth_thanks(team=team, person_ids=[recipient.pk], week=week).select_related("customer"))
+    if not contacts:  # the kind words speak of them: a note about nothing would ring hollow
+        raise ValidationError(_("There were no compliments or turned-around contacts to thank for in that week."))
     text = _text_check(text, [contact.customer for contact in contacts]) or default_message(person=recipient)
     note, created = ThankYouNote.objects.get_or_create(
         sender=actor,

@@ -152,12 +152,12 @@ def test_one_click_sends_one_note_even_when_clicked_twice(desk, django_capture_o
 def test_an_empty_text_sends_the_kind_words_in_the_leads_language(desk):
     with translation.override("en"):
         note, created = thank_you_send(
-            actor=desk.users["lies"], recipient=desk.users["bram"], team=desk.north, week=W45
+            actor=desk.users["lies"], recipient=desk.users["anna"], team=desk.north, week=W45
         )
-    assert created and note.text.startswith("Thank you, Bram.")
+    assert created and note.text.startswith("Thank you, Anna.")
     with translation.override("nl"):
-        other, _ = thank_you_send(actor=desk.users["mila"], recipient=desk.users["bram"], team=desk.north, week=W45)
-    assert other.text.startswith("Dank je wel, Bram.")
+        other, _ = thank_you_send(actor=desk.users["mila"], recipient=desk.users["anna"], team=desk.north, week=W45)
+    assert other.text.startswith("Dank je wel, Anna.")
 
 
 def test_a_note_that_names_the_customer_is_refused_with_a_message(desk):
@@ -203,3 +203,35 @@ def test_erasing_the_customer_unlinks_the_note_and_takes_their_name_out(desk):
     assert customer.full_name not in note.text and note.text.startswith("Goed gedaan.\n")
     assert (note.compliments, note.turned_around) == (1, 1)  # the note stays, with its anonymous counts
     assert timezone.is_aware(note.created_at)
+
+
+@pytest.mark.parametrize("page", ["coaching:cards", "coaching:say-you-see-it"])
+def test_the_pages_cost_the_same_queries_for_a_bigger_team(desk, page):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from ..factories import ContactMomentFactory, CustomerFactory, UserFactory
+    from .conftest import at
+
+    client = _client(desk, "lies")
+    client.get(reverse(page))  # sessions, permissions: warmed up
+    with CaptureQueriesContext(connection) as small:
+        client.get(reverse(page))
+    for n in range(3):
+        person = UserFactory(username=f"extra{n}")
+        desk.north.members.add(person)
+        ContactMomentFactory(
+            customer=CustomerFactory(), logged_by=person, team=desk.north, occurred_at=at(11, 5), is_compliment=True
+        )
+    with CaptureQueriesContext(connection) as large:
+        client.get(reverse(page))
+    assert len(large) == len(small)
+
+
+def test_there_is_no_note_about_nothing(desk):
+    # Bram had no compliment and no turn-around in week 45 (his 1 → 5 is in week 46)
+    url = reverse("coaching:thank-you", args=[desk.users["bram"].pk])
+    response = _client(desk, "lies").post(url, {"team": desk.north.pk, "text": "Dank je!"})
+    assert response.status_code == 400
+    assert "no compliments or turned-around contacts" in response.content.decode()
+    assert not ThankYouNote.objects.exists()

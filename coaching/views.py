@@ -161,6 +161,8 @@ def thank_you_send(request, pk):
         )
     except ValidationError as error:
         add_service_error(form, error)
+        for message in form.non_field_errors():  # not about the text: said on top (the row may have no form)
+            messages.error(request, message)
         return _say_page(request, team, teams, bound=(person.pk, form), status=400)
     name = person.get_full_name() or person.get_username()
     if created:

@@ -386,7 +386,9 @@ def customer_erase(*, customer: Customer, actor, reason: str) -> Customer:
     _rewrite_notifications(customer, texts, neutral)
     from coaching.services import thank_you_notes_forget  # coaching builds on followups: imported here
 
-    thank_you_notes_forget(customer_ids=[customer.pk, *(row.pk for row in merged)], texts=texts, neutral=neutral["text"])
+    thank_you_notes_forget(
+        customer_ids=[customer.pk, *(row.pk for row in merged)], texts=texts, neutral=neutral["text"]
+    )
     _scrub_imports([*texts, *numbers], neutral)
 
     # The admin's log names objects by their text (a detail's text, "name (number)").

@@ -4,15 +4,26 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('contactcare', '0006_notification_handover_kinds'),
+        ("contactcare", "0006_notification_handover_kinds"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='notification',
-            name='kind',
-            field=models.CharField(choices=[('promise_broken', 'Promise broken'), ('promise_assigned', 'Promise assigned to you'), ('digest', 'Morning digest'), ('weekly_report', 'Weekly report'), ('handover', 'Customer handed over to you'), ('handover_waiting', 'Handover waiting too long'), ('thank_you', 'A thank-you note')], max_length=20, verbose_name='kind'),
+            model_name="notification",
+            name="kind",
+            field=models.CharField(
+                choices=[
+                    ("promise_broken", "Promise broken"),
+                    ("promise_assigned", "Promise assigned to you"),
+                    ("digest", "Morning digest"),
+                    ("weekly_report", "Weekly report"),
+                    ("handover", "Customer handed over to you"),
+                    ("handover_waiting", "Handover waiting too long"),
+                    ("thank_you", "A thank-you note"),
+                ],
+                max_length=20,
+                verbose_name="kind",
+            ),
         ),
     ]

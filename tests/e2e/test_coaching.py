@@ -46,7 +46,7 @@ def desk(db):
             is_compliment=compliment,
         )
         PromiseFactory(moment=moment, due_at=monday + timedelta(days=n, hours=16))
-    return {"anna": anna, "sem": sem}
+    return {"anna": anna, "sem": sem, "noord": noord}
 
 
 @pytest.mark.parametrize("language", ["en", "nl"])
@@ -55,7 +55,8 @@ def test_a_lead_sees_the_cards_and_thanks_anna_who_sees_it_on_my_day(
 ):
     words = WORDS[language]
     login(desk["sem"], language=language)
-    page.goto(f"{live_server.url}/coaching/cards/")
+    page.goto(f"{live_server.url}/teams/{desk['noord'].pk}/")  # the lead's team page links to the cards
+    page.get_by_role("link", name=words["cards"]).click()
     expect(page.get_by_role("heading", level=1)).to_contain_text(words["cards"])
     cards = page.locator(".coaching-card")
     expect(cards).to_have_count(3)

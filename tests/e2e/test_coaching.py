@@ -17,10 +17,11 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 WORDS = {
     "en": {"cards": "Coaching cards", "say": "Say you see it", "thank": "Thank Anna de Vries", "sent": "is sent",
-           "thanked": "Sem de Leider thanked you", "seen": "Seen, thank you", "lift": "Sentiment lift"},
+           "thanked": "Sem de Leider thanked you", "seen": "Seen, thank you", "lift": "Sentiment lift",
+           "my_card": "My card"},
     "nl": {"cards": "Coachingkaarten", "say": "Zeg dat je het ziet", "thank": "Bedank Anna de Vries",
            "sent": "is verstuurd", "thanked": "Sem de Leider bedankt je", "seen": "Gezien, dank je",
-           "lift": "Stemmingswinst"},
+           "lift": "Stemmingswinst", "my_card": "Mijn kaart"},
 }  # fmt: skip
 
 
@@ -84,3 +85,13 @@ def test_a_lead_sees_the_cards_and_thanks_anna_who_sees_it_on_my_day(
     note.get_by_role("button", name=words["seen"]).click()
     expect(note).to_have_count(0)
     assert ThankYouNote.objects.get().seen_at is not None
+
+    # Her own card, from My day, beside the team's median; a figure opens the contacts behind it
+    page.get_by_role("link", name=words["my_card"]).click()
+    card = page.locator(".coaching-card")
+    expect(card).to_have_count(1)
+    expect(card).to_contain_text("Anna de Vries")
+    a11y(f"my card ({language})")
+    card.locator("tr[data-figure=compliments] td[data-weeks='4'] a").click()
+    expect(page.locator(".card-items tbody tr")).to_have_count(1)
+    a11y(f"the contacts behind a figure ({language})")

@@ -117,6 +117,7 @@ class Notification(models.Model):
         WEEKLY_REPORT = "weekly_report", _("Weekly report")
         HANDOVER = "handover", _("Customer handed over to you")  # issue 13
         HANDOVER_WAITING = "handover_waiting", _("Handover waiting too long")
+        THANK_YOU = "thank_you", _("A thank-you note")  # issue 14: "say you see it"
 
     # E-mailed on their own (they have their own layout or an attachment); the
     # other kinds pending for one person go out together as one e-mail.

@@ -40,12 +40,16 @@ FOLLOW_UP = [
     "followups.view_handover",  # issue 13: hand a customer over, accept, pass on
     "followups.add_handover",
     "followups.change_handover",
+    "coaching.view_own_card",  # issue 14: one's own coaching card, and the thank-you notes one received
+    "coaching.view_thankyounote",
 ]
 TEAM_LEADING = [
     "followups.view_team_dashboard",
     "followups.reassign_checkin",
     "reports.view_weekly_report",
     "contacts.merge_customer",
+    "coaching.view_coaching_cards",  # issue 14: the cards of their team(s); managers any team's
+    "coaching.add_thankyounote",
 ]
 STEERING = [
     "followups.view_all_teams",

@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "reports",
     "cti",
     "api",
+    "coaching",  # issue 14: coaching cards, thank-you notes
 ]
 
 MIDDLEWARE = [

@@ -18,6 +18,7 @@ urlpatterns = [
     path("webhooks/", include("contactcare.webhook_urls")),
     path("api/", include("api.urls")),
     path("calls/", include("cti.urls")),
+    path("coaching/", include("coaching.urls")),  # issue 14
     path(
         "accounts/login/",
         auth_views.LoginView.as_view(authentication_form=LoginForm, redirect_authenticated_user=True),

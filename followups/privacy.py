@@ -293,7 +293,8 @@ def customer_erase(*, customer: Customer, actor, reason: str) -> Customer:
     Anonymised in place: the customer's fields, contact summaries, promise
     descriptions and skip/cancel reasons (live and in the edit history, with
     the history's free-text reasons), handover notes (pending handovers are
-    withdrawn), the notifications about the customer;
+    withdrawn), the notifications about the customer, the thank-you notes' links to their contacts and
+    lines naming them (issue 14);
     details to remember are deleted; check-ins and promises still ahead are
     closed with reason "erased". Recorded in the privacy audit with `reason`.
     """
@@ -383,6 +384,11 @@ def customer_erase(*, customer: Customer, actor, reason: str) -> Customer:
         _purge_reasons(row_history, neutral["reason"])
 
     _rewrite_notifications(customer, texts, neutral)
+    from coaching.services import thank_you_notes_forget  # coaching builds on followups: imported here
+
+    thank_you_notes_forget(
+        customer_ids=[customer.pk, *(row.pk for row in merged)], texts=texts, neutral=neutral["text"]
+    )
     _scrub_imports([*texts, *numbers], neutral)
 
     # The admin's log names objects by their text (a detail's text, "name (number)").

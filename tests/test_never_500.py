@@ -168,6 +168,7 @@ QUERY_PARAMS += ["name", "queue", "pinned"]
 QUERY_PARAMS += ["section", "after"]  # My day's "Show more" (issue 11); "after" is the Customers page's too
 QUERY_PARAMS += ["day", "call", "channel", "direction", "at", "phone"]  # caller log, call prefill (issue 12)
 QUERY_PARAMS += ["occurred_at"]  # the log form's reply-by sentence (issue 13)
+QUERY_PARAMS += ["figure", "weeks"]  # a coaching card's drill-down (issue 14)
 ADMIN_PARAMS = [
     "q",
     "o",
@@ -192,6 +193,7 @@ ADMIN_PARAMS = [
 
 FORM_MODULES = ["contacts.forms", "followups.forms", "reports.forms", "contactcare.forms", "contactcare.login"]
 FORM_MODULES += ["cti.forms", "api.token_views", "contactcare.webhook_views"]  # issue 12
+FORM_MODULES += ["coaching.forms"]  # issue 14: the cards' scope, the thank-you note
 FORMSET_PREFIXES = {"promises"}  # the promise rows on the log form
 
 
@@ -448,6 +450,8 @@ def _baseline(route: Route, world: World, role: str) -> dict:
         return data | {"reply_social": "4h", "reply_chat": "", "reply_phone": "", "reply_desk": ""}
     if name == "followups:reply-by":
         return {"channel": "email", "direction": "in", "occurred_at": "2026-11-24T10:12"}
+    if name == "coaching:thank-you":  # issue 14: a lead thanks a person of their team
+        return {"team": str(world.teams[0].pk), "text": "Dank je wel!"}
     if name == "login":
         return {"username": "anna", "password": "not the password"}
     if name == "password_change":
@@ -526,11 +530,15 @@ def _read_back(world: World, after: str) -> None:
         reverse("admin:followups_checkinpolicy_changelist"),
         reverse("reports:weekly") + "?week=" + _this_week(),
         reverse("reports:contacts-csv") + "?week=" + _this_week(),
+        reverse("coaching:cards"),  # issue 14
+        reverse("coaching:say-you-see-it"),
     ]
     for page in pages:
         _no_server_error(_request(admin, "GET", page), f"{page}, read back after {after},")
     staff = world.clients["staff"]
     _no_server_error(_request(staff, "GET", reverse("followups:my-day")), f"My day after {after}")
+    _no_server_error(_request(staff, "GET", reverse("coaching:my-notes")), f"My day's thank-you notes after {after}")
+    _no_server_error(_request(staff, "GET", reverse("coaching:my-card")), f"My card after {after}")
     if "policy" in after:  # a saved policy must never break logging
         log = reverse("followups:contact-log", args=[world.customers[0].pk])
         data = contact_log_data(submission_key=str(uuid.uuid4()))

@@ -323,3 +323,45 @@ def test_handing_a_customer_over(desk, actor):
     assert page.status_code == 200
     assert response.status_code == 302, response.content[:500]
     assert Handover.objects.filter(to_team=desk.other_team, from_user=desk.users[actor]).exists()
+
+
+# --- Coaching (issue 14): a team's cards and thanking its people are for its lead and managers; one's own card
+# is everyone's ------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("actor", ACTORS)
+def test_the_coaching_cards(desk, actor):
+    response = _client(desk, actor).get(reverse("coaching:cards"), {"team": desk.team.pk})
+
+    assert response.status_code == _expected_team(actor)
+
+
+@pytest.mark.parametrize("actor", ACTORS)
+def test_thanking_a_person_of_the_team(desk, actor):
+    from coaching.models import ThankYouNote
+    from reports.weeks import IsoWeek
+
+    last_week = IsoWeek.last_complete(timezone.now())
+    anna = desk.users["assignee"]
+    ContactMomentFactory(
+        customer=CustomerFactory(),
+        team=desk.team,
+        logged_by=anna,
+        occurred_at=last_week.start + timedelta(days=1),
+        is_compliment=True,
+    )
+
+    response = _client(desk, actor).post(
+        reverse("coaching:thank-you", args=[anna.pk]), {"team": desk.team.pk, "text": "Dank je!"}
+    )
+
+    allowed = _expected_team(actor) == 200
+    assert response.status_code == (302 if allowed else _expected_team(actor))
+    assert ThankYouNote.objects.filter(recipient=anna).exists() is allowed
+
+
+@pytest.mark.parametrize("actor", ACTORS)
+def test_ones_own_coaching_card(desk, actor):
+    response = _client(desk, actor).get(reverse("coaching:my-card"))
+
+    assert response.status_code == (302 if actor == "anonymous" else 200)

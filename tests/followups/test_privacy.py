@@ -13,6 +13,7 @@ from django.db import models
 from django.urls import reverse
 from django.utils import timezone
 
+from coaching.models import ThankYouNote
 from contactcare import roles
 from contactcare.models import PrivacyAudit
 from contacts.models import ContactMoment, Customer, CustomerDetail
@@ -77,6 +78,11 @@ def person(db, settings, default_policy):
         due_at=timezone.now() + timedelta(minutes=1),
     )
     notifications.digests_create(now=timezone.now())
+    # Issue 14: a lead's thank-you note for the contact, its text (typed before the check) naming her
+    note = ThankYouNote.objects.create(
+        sender=colleague, recipient=desk, week=timezone.localdate(), compliments=1, text=f"Mooi hoe je {NAME} hielp."
+    )
+    note.contacts.add(moment)
     LogEntry.objects.log_actions(desk.pk, [customer], CHANGE, change_message="[]")
     customer.refresh_from_db()
     return customer
@@ -114,6 +120,9 @@ def test_after_erasing_no_table_holds_the_person(person):
     assert Customer.objects.filter(full_name="Bartholomeus Ander").exists()
     digest = Notification.objects.get(kind=Notification.Kind.DIGEST)
     assert "Bartholomeus Ander" in digest.body and "Erased customer" in digest.body
+    # The thank-you note stays (it was for the colleague), without the link to her contact or her name
+    note = ThankYouNote.objects.get()
+    assert (list(note.contacts.all()), note.text, note.compliments) == ([], "(erased)", 1)
 
 
 def test_erasing_anonymises_in_place_and_closes_what_is_ahead(person):

@@ -4,25 +4,26 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('reports', '0002_weekly_summary'),
+        ("reports", "0002_weekly_summary"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='TopicWeeklySummary',
+            name="TopicWeeklySummary",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('week', models.DateField()),
-                ('team_id', models.BigIntegerField(default=0)),
-                ('counts', models.JSONField(default=list)),
-                ('repeat_window_days', models.PositiveSmallIntegerField()),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("week", models.DateField()),
+                ("team_id", models.BigIntegerField(default=0)),
+                ("counts", models.JSONField(default=list)),
+                ("repeat_window_days", models.PositiveSmallIntegerField()),
             ],
             options={
-                'verbose_name': 'weekly summary by topic',
-                'verbose_name_plural': 'weekly summaries by topic',
-                'constraints': [models.UniqueConstraint(fields=('week', 'team_id'), name='topic_weekly_summary_bucket')],
+                "verbose_name": "weekly summary by topic",
+                "verbose_name_plural": "weekly summaries by topic",
+                "constraints": [
+                    models.UniqueConstraint(fields=("week", "team_id"), name="topic_weekly_summary_bucket")
+                ],
             },
         ),
     ]

@@ -140,7 +140,7 @@ def test_four_weeks_add_the_weeks_before(desk):
 def test_the_trend_has_twelve_weeks_per_topic(desk):
     result = chafes.chafes(last=W45, weeks=1, teams=None, now=NOW)
 
-    assert [week.label for week in result.trend_weeks][0] == "2026-W34"
+    assert result.trend_weeks[0].label == "2026-W34"
     assert len(result.trend_weeks) == 12
     billing = result.trend[str(desk["billing"].pk)]
     assert [(cell.inbound, cell.repeat, cell.broken) for cell in billing[-2:]] == [(1, 0, 0), (4, 2, 1)]

@@ -26,7 +26,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
+from django.db.models import Count, F, Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from contacts.models import ContactMoment, Topic
@@ -327,7 +327,8 @@ def chafe_contacts(
     """The contacts behind one number of the page (newest first), only of `teams` (None: all)."""
     if figure == "broken":
         promises = broken_promises(weeks=weeks, teams=teams, now=now)
-        contacts = ContactMoment.objects.alive().filter(Exists(promises.filter(moment=OuterRef("pk"))))
+        # the few broken promises first (the partial index of open ones by due time), then their contacts
+        contacts = ContactMoment.objects.alive().filter(pk__in=promises.values("moment_id"))
     else:
         contacts = ContactMoment.objects.alive().in_period(min(weeks).start, max(weeks).end)
         if teams is not None:

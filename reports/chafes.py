@@ -29,6 +29,7 @@ from django.db import transaction
 from django.db.models import Count, F, Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
+from contactcare.db_router import replica_reads
 from contacts.models import ContactMoment, Topic
 from followups.models import Promise, PromiseIs
 
@@ -255,6 +256,7 @@ def period_weeks(last: IsoWeek, count: int) -> list[IsoWeek]:
     return weeks
 
 
+@replica_reads()
 def chafes(*, last: IsoWeek, weeks: int, teams: list[int] | None, now: datetime, trend: bool = True) -> Chafes:
     """The figures of the page: per topic and per channel over the `weeks` weeks up to `last`, ranked, and with
     `trend` each topic's figures per week over TREND_WEEKS. Four queries whatever the number of contacts:
@@ -349,6 +351,13 @@ def chafe_contacts(
     if channel is not None:
         contacts = contacts.filter(channel=channel)
     return contacts.select_related("customer", "topic", "team", "logged_by").order_by("-occurred_at", "-pk")
+
+
+@replica_reads()
+def chafe_contacts_page(*, page: int, size: int, **criteria) -> tuple[list[ContactMoment], bool]:
+    """Page `page` (from 1) of `chafe_contacts(**criteria)`, `size` a page, and whether a next page follows."""
+    found = list(chafe_contacts(**criteria)[(page - 1) * size : page * size + 1])  # one more: is there a next?
+    return found[:size], len(found) > size
 
 
 def chafed_most(*, week: IsoWeek, now: datetime, count: int = 3) -> list[Row]:

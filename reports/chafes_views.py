@@ -73,7 +73,9 @@ def chafe_contacts(request):
     page = data["page"] or 1
     what = _what(data)
     period = chafes.period_weeks(week, data["weeks"])
-    contacts = chafes.chafe_contacts(
+    contacts, has_next = chafes.chafe_contacts_page(
+        page=page,
+        size=PAGE_SIZE,
         weeks=period,
         teams=None if team is None else [team.pk],
         now=now,
@@ -81,10 +83,9 @@ def chafe_contacts(request):
         topic=data["topic"] or None,
         channel=data["channel"] or None,
     )
-    found = list(contacts[(page - 1) * PAGE_SIZE : page * PAGE_SIZE + 1])  # one more: is there a next page?
     context = {
-        "contacts": found[:PAGE_SIZE],
-        "has_next": len(found) > PAGE_SIZE,
+        "contacts": contacts,
+        "has_next": has_next,
         "page": page,
         "figure_label": chafes.DRILL_FIGURES[data["figure"]],
         "what": what,

@@ -15,7 +15,7 @@ from contactcare import roles
 from contacts.models import ContactMoment
 from followups.models import Notification, Promise
 from followups.services import contact_correct, contact_delete
-from reports import chafes
+from reports import chafes, chafes_views
 from reports.models import TopicWeeklySummary
 from reports.services import weekly_report_mails_create
 from reports.weeks import IsoWeek
@@ -239,9 +239,7 @@ def test_the_drill_down_lists_the_contacts_behind_a_number(client, desk):
     assert listed(figure="inbound", topic=desk["repair"].pk, team=desk["south"].pk) == {m[7], m[8]}
 
 
-def test_the_drill_down_pages(client, desk, settings, monkeypatch):
-    from reports import chafes_views
-
+def test_the_drill_down_pages(client, desk, monkeypatch):
     monkeypatch.setattr(chafes_views, "PAGE_SIZE", 2)
     client = _client(client, roles.MANAGER)
     query = {"week": W45.label, "weeks": 1, "figure": "contacts", "channel": "phone"}  # six contacts, newest first

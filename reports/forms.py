@@ -1,9 +1,12 @@
-"""Shape of the report's query parameters: which week, which team."""
+"""Shape of the reports' query parameters: which week, which team (and for Where it chafes, which period)."""
 
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from contacts.models import ContactMoment
+
+from .chafes import DRILL_FIGURES
 from .weeks import IsoWeek
 
 BIGINT_MAX = 2**63 - 1  # the largest primary key PostgreSQL can hold
@@ -37,3 +40,30 @@ class ReportScopeForm(forms.Form):
                 params={"first": IsoWeek.first().label, "last": IsoWeek.last().label},
             )
         return week
+
+
+class ChafesForm(ReportScopeForm):
+    """Where it chafes: `?weeks=4` (1, 4 or 12 weeks up to `week`, the last complete one by default) and `team`."""
+
+    weeks = forms.TypedChoiceField(
+        label=_("Period"),
+        required=False,
+        coerce=int,
+        empty_value=4,
+        choices=[("1", _("Last week")), ("4", _("Last 4 weeks")), ("12", _("Last 12 weeks"))],
+    )
+
+
+class ChafeContactsForm(ChafesForm):
+    """The drill-down: which number's contacts (`figure`), of one topic (an id, or "none") or one channel."""
+
+    figure = forms.ChoiceField(label=_("Figure"), choices=list(DRILL_FIGURES.items()))
+    topic = forms.RegexField(label=_("Topic"), required=False, regex=r"^(none|[1-9][0-9]{0,17})$")
+    channel = forms.ChoiceField(label=_("Channel"), required=False, choices=[("", "—"), *ContactMoment.Channel.choices])
+    page = forms.IntegerField(label=_("Page"), required=False, min_value=1, max_value=10_000)
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("topic") and cleaned.get("channel"):
+            raise ValidationError(_("Choose a topic or a channel, not both."), code="both")
+        return cleaned

@@ -61,3 +61,33 @@ class WeeklySummary(models.Model):
 
     def __str__(self):
         return f"{self.week} {self.team_id} {self.person_id}"
+
+
+class TopicWeeklySummary(models.Model):
+    """What "Where it chafes" counts of contacts, per ISO week and team, broken down by topic and channel.
+
+    A sibling of WeeklySummary, kept the same way (reports.chafes, from the
+    same contacts_counted_changed signal, in the same transaction) and rebuilt
+    by the same command. One row per (week, team): the whole team-week is
+    recounted at once, so two people logging for one team wait for each other
+    on this row instead of writing counts that miss each other. `counts` is a
+    list of {"topic": id or None, "channel": …, "contacts", "inbound",
+    "repeat", "complaints", "ended_worse"}, one per (topic, channel) that had
+    contacts.
+    """
+
+    week = models.DateField()  # its Monday, in the desk's time zone
+    team_id = models.BigIntegerField(default=0)  # 0: contacts logged without a team
+    counts = models.JSONField(default=list)
+    # REPEAT_CONTACT_WINDOW_DAYS when the row was counted, as in WeeklySummary.
+    repeat_window_days = models.PositiveSmallIntegerField()
+
+    class Meta:
+        verbose_name = _("weekly summary by topic")
+        verbose_name_plural = _("weekly summaries by topic")
+        constraints = [
+            models.UniqueConstraint(fields=["week", "team_id"], name="topic_weekly_summary_bucket"),
+        ]
+
+    def __str__(self):
+        return f"{self.week} {self.team_id}"

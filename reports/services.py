@@ -14,6 +14,7 @@ from contacts.models import Team
 from followups import notifications, sweeps
 from followups.models import Notification
 
+from .chafes import chafed_most
 from .exports import xlsx_bytes
 from .models import ReportDownload
 from .selectors import report_tables
@@ -56,7 +57,14 @@ def weekly_report_mails_create(*, now: datetime) -> int:
         return 0
     with translation.override(settings.LANGUAGE_CODE):
         tables = report_tables(week=week, now=now, teams=list(Team.objects.order_by("name")))
-        context = {"week": week, "tables": tables, "site_url": settings.SITE_URL, "link": reverse("reports:weekly")}
+        context = {
+            "week": week,
+            "tables": tables,
+            "site_url": settings.SITE_URL,
+            "link": reverse("reports:weekly"),
+            "chafed": chafed_most(week=week, now=now),
+            "chafes_link": f"{reverse('reports:chafes')}?week={week.label}&weeks=1",
+        }
         subject = render_to_string("reports/email/weekly_subject.txt", context).strip()
         body = render_to_string("reports/email/weekly.txt", context)
         html = render_to_string("reports/email/weekly.html", context)

@@ -532,6 +532,8 @@ def _read_back(world: World, after: str) -> None:
         reverse("reports:contacts-csv") + "?week=" + _this_week(),
         reverse("coaching:cards"),  # issue 14
         reverse("coaching:say-you-see-it"),
+        reverse("reports:chafes") + "?weeks=12&week=" + _this_week(),
+        reverse("reports:chafe-contacts") + "?figure=contacts&week=" + _this_week(),
     ]
     for page in pages:
         _no_server_error(_request(admin, "GET", page), f"{page}, read back after {after},")
@@ -733,6 +735,39 @@ BAD_GETS = {
     # another team's object
     "other-team-board": ("lead", _other_team_board, "?person=²", 404),
     "report-other-team": ("lead", _report("reports:weekly"), "?team={other_team}", 404),
+    # Where it chafes (issue 14): hostile periods, topics, channels, pages; another team's contacts
+    **{
+        f"chafes-{what}": ("manager", _report("reports:chafes"), query, 400)
+        for what, query in {
+            "weeks-unicode-digit": "?weeks=¹²",
+            "weeks-other": "?weeks=5",
+            "week-year-1": "?week=0001-W01",
+            "week-year-9999": "?week=9999-W52",
+            "team-nul": "?team=%00",
+            "team-huge": "?team=99999999999999999999",
+        }.items()
+    },
+    **{
+        f"chafe-contacts-{what}": ("manager", _report("reports:chafe-contacts"), query, 400)
+        for what, query in {
+            "no-figure": "?topic=none",
+            "figure-nul": "?figure=repeat%00",
+            "topic-unicode-digit": "?figure=repeat&topic=²",
+            "topic-long": "?figure=repeat&topic=" + "9" * 5000,
+            "topic-and-channel": "?figure=repeat&topic=none&channel=phone",
+            "channel-unknown": "?figure=repeat&channel=pigeon",
+            "page-zero": "?figure=repeat&page=0",
+            "page-huge": "?figure=repeat&page=99999999999999999999999",
+        }.items()
+    },
+    "chafe-contacts-unknown-topic": ("manager", _report("reports:chafe-contacts"), "?figure=repeat&topic=9999999", 404),
+    "chafes-other-team": ("lead", _report("reports:chafes"), "?team={other_team}", 404),
+    "chafe-contacts-other-team": (
+        "lead",
+        _report("reports:chafe-contacts"),
+        "?figure=contacts&team={other_team}",
+        404,
+    ),
 }
 
 

@@ -22,6 +22,7 @@ from django.utils import timezone
 from contactcare import roles
 from followups.handovers import Receiver, handover_create
 from followups.models import CheckIn, Handover, Promise
+from reports.weeks import IsoWeek
 
 from .dates import business_day_ahead
 from .factories import CheckInFactory, ContactMomentFactory, CustomerFactory, PromiseFactory, TeamFactory, UserFactory
@@ -365,3 +366,17 @@ def test_ones_own_coaching_card(desk, actor):
     response = _client(desk, actor).get(reverse("coaching:my-card"))
 
     assert response.status_code == (302 if actor == "anonymous" else 200)
+# --- Where it chafes (issue 14): the team's page and the contacts behind its numbers ------------------------
+@pytest.mark.parametrize("actor", ACTORS)
+@pytest.mark.parametrize(
+    ("url_name", "query"), [("reports:chafes", ""), ("reports:chafe-contacts", "&figure=contacts&topic=none")]
+)
+def test_where_it_chafes(desk, actor, url_name, query):
+    week = IsoWeek.containing(timezone.localdate(desk.checkin.origin.occurred_at))  # the contact's week
+    response = _client(desk, actor).get(f"{reverse(url_name)}?team={desk.team.pk}&week={week}{query}")
+
+    assert response.status_code == _expected_team(actor)
+    if actor == "anonymous":
+        assert response["Location"].startswith(reverse("login"))
+    if response.status_code == 200 and url_name == "reports:chafe-contacts":
+        assert f'data-contact="{desk.checkin.origin_id}"' in response.content.decode()

@@ -9,6 +9,7 @@ from django.urls import reverse
 
 from contactcare.db_router import REPLICA, ReplicaRouter, replica_reads, report_db
 from contacts.models import ContactMoment
+from reports import chafes
 from reports.exports import contacts_csv
 from reports.models import ReportDownload
 from reports.selectors import report_tables, weekly_report
@@ -85,3 +86,20 @@ def test_the_download_is_recorded_on_the_primary_while_its_rows_come_from_the_re
     assert len(io.StringIO(body.decode()).readlines()) == 2
     assert ReportDownload.objects.using(DEFAULT_DB_ALIAS).count() == 1
     assert not any("INSERT" in query["sql"] for query in copy.captured_queries)
+
+
+@pytest.mark.django_db(transaction=True, databases=BOTH)
+def test_where_it_chafes_and_its_drill_down_read_only_from_the_replica(replica):
+    team = TeamFactory()
+    ContactMomentFactory(team=team, occurred_at=at((11, 3), 10))
+
+    with CaptureQueriesContext(connections[DEFAULT_DB_ALIAS]) as primary, CaptureQueriesContext(replica) as copy:
+        figures = chafes.chafes(last=W45, weeks=4, teams=[team.pk], now=NOW)
+        contacts, has_next = chafes.chafe_contacts_page(
+            page=1, size=50, weeks=[W45], teams=[team.pk], now=NOW, figure="contacts"
+        )
+
+    assert figures.topics[0].contacts == len(contacts) == 1
+    assert not has_next
+    assert len(copy) >= 4
+    assert len(primary) == 0

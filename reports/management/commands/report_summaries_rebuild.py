@@ -8,12 +8,13 @@ each in its own short transaction, so the desk keeps working meanwhile.
 
 from django.core.management.base import BaseCommand, CommandError
 
+from reports.chafes import topic_summaries_rebuild_week
 from reports.summaries import promises_made_at_fill, summaries_rebuild_week, weeks_with_contacts
 from reports.weeks import IsoWeek
 
 
 class Command(BaseCommand):
-    help = "Recompute the repeat flags and the weekly summary of contacts from the raw rows."
+    help = "Recompute the repeat flags and the weekly summaries of contacts (also by topic) from the raw rows."
 
     def add_arguments(self, parser):
         parser.add_argument(
@@ -32,6 +33,7 @@ class Command(BaseCommand):
         buckets = 0
         for one in weeks:
             buckets += summaries_rebuild_week(one)
+            topic_summaries_rebuild_week(one)  # by topic and channel, from the flags just refreshed
         self.stdout.write(
             f"Rebuilt {len(weeks)} week(s): {buckets} summary row(s) with contacts; "
             f"{filled} promise(s) got their contact's time."

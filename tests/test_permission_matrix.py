@@ -366,6 +366,8 @@ def test_ones_own_coaching_card(desk, actor):
     response = _client(desk, actor).get(reverse("coaching:my-card"))
 
     assert response.status_code == (302 if actor == "anonymous" else 200)
+
+
 # --- Where it chafes (issue 14): the team's page and the contacts behind its numbers ------------------------
 @pytest.mark.parametrize("actor", ACTORS)
 @pytest.mark.parametrize(

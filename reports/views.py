@@ -97,7 +97,7 @@ def _charts(report) -> dict:
 @_scoped
 def weekly_csv(request, week, team, teams, _may_see_all, now):
     services.download_record(user=request.user, week=week, team=team, format=ReportDownload.Format.CSV)
-    tables = selectors.report_tables(week=week, now=now, teams=[team] if team else teams)
+    tables = selectors.report_tables(week=week, now=now, teams=[team] if team else teams, no_team=team is None)
     if team:
         tables = tables[1:]  # the team alone
     response = StreamingHttpResponse(exports.report_csv(tables, week), content_type="text/csv; charset=utf-8")
@@ -109,7 +109,7 @@ def weekly_csv(request, week, team, teams, _may_see_all, now):
 @_scoped
 def weekly_xlsx(request, week, team, teams, _may_see_all, now):
     services.download_record(user=request.user, week=week, team=team, format=ReportDownload.Format.XLSX)
-    tables = selectors.report_tables(week=week, now=now, teams=[team] if team else teams)
+    tables = selectors.report_tables(week=week, now=now, teams=[team] if team else teams, no_team=team is None)
     if team:
         tables = tables[1:]
     return FileResponse(

@@ -91,7 +91,7 @@ def test_the_xlsx_holds_the_same_numbers_as_the_page(manager_client, manager_use
     assert in_file == shown
     assert in_file["repeat_rate"][0] == EXPECTED_TOTAL["repeat_rate"]
     definitions = {row[1]: row[2] for row in book["Definitions"].iter_rows(min_row=2, values_only=True) if len(row) > 2}
-    assert "within 7 days" in definitions["repeat"]
+    assert "at most 7 days before on the desk's clock" in definitions["repeat"]  # issue 14: local calendar days
     assert ReportDownload.objects.get().format == "xlsx"
     assert ReportDownload.objects.get().user == manager_user
 

@@ -85,6 +85,11 @@ def _repeat_definition() -> str:
     ) % {"days": days}
 
 
+def unit_labels() -> dict[str, str]:
+    """Each unit as the downloads name it, in the active language (not the code "avg")."""
+    return {"": str(_("count")), "%": "%", "avg": str(_("average, 1 to 5")), "h": str(_("business hours"))}
+
+
 _lazy_text = lazy(lambda build, *args: build(*args), str)
 # key: (numerator, denominator, scale)
 _DERIVED = {

@@ -100,7 +100,7 @@ def test_the_csv_streams_the_same_numbers(manager_client, week):
     response = manager_client.get(reverse("reports:weekly-csv"), {"week": W45.label}, headers=EN)
 
     assert response.streaming
-    rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode())))
+    rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode("utf-8-sig"))))
     assert rows[0][:5] == ["Scope", "Figure", "Key", "2026-W45", "2026-W44"]
     total = {row[2]: row[3] for row in rows[1:] if row[0] == "All teams"}
     assert total["contacts"] == "6" and total["repeat_rate"] == "40.0" and total["broken"] == "1"
@@ -109,7 +109,7 @@ def test_the_csv_streams_the_same_numbers(manager_client, week):
 def test_the_contacts_csv_streams_one_row_per_contact_without_names(manager_client, week):
     response = manager_client.get(reverse("reports:contacts-csv"), {"week": W45.label}, headers=EN)
 
-    rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode())))
+    rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode("utf-8-sig"))))
     assert len(rows) == 1 + 6
     assert sum(row[12] == "Yes" for row in rows[1:]) == 2  # the two repeat contacts
     assert ReportDownload.objects.get().format == "contacts-csv"

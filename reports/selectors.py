@@ -173,7 +173,7 @@ def _rescheduled_rows(weeks: list[IsoWeek], *, group: str, scope) -> list[dict]:
     checkins = scope(CheckIn.objects.filter(moved, _made_in_alive_contact("origin")))
     label_of_day = _labels_by_day(weeks)
     rows = checkins.values("first_due_date", group).annotate(checkins_rescheduled=Count("pk")).order_by()
-    return [{**row, "period": label_of_day[row.pop("first_due_date")]} for row in rows]
+    return [{"period": label_of_day[row.pop("first_due_date")], **row} for row in rows]
 
 
 def _rows(queryset: QuerySet, group: list[str], counts: dict) -> list[dict]:

@@ -198,7 +198,7 @@ def test_a_check_in_moved_out_of_its_week_counts_there_as_rescheduled(manager_us
     noord = weekly_report(week=W45, team=north, now=NOW, teams=[north, south], with_people=True)
 
     assert report.current["checkins_rescheduled"] == 2  # out_north and out_south
-    assert dict((t.name, f["checkins_rescheduled"]) for t, f in report.teams) == {"Noord": 1, "Zuid": 1}
+    assert {t.name: f["checkins_rescheduled"] for t, f in report.teams} == {"Noord": 1, "Zuid": 1}
     assert following.current["checkins_rescheduled"] == 1  # `into`, first due on 10 November
     # due in week 45 now: within, into, never moved, twice (all open, overdue on NOW)
     assert report.current["checkins_due"] == 4

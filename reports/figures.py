@@ -396,3 +396,13 @@ PERSON_COLUMNS = [
     "kept_late",
     "broken",
 ]
+
+
+def definitions_markdown() -> str:
+    """FIGURES as the README's table "Definitions of every figure", in the active language (a test holds the
+    README to it, so the two cannot drift)."""
+    lines = ["| Figure | How it is counted |", "| --- | --- |"]
+    for figure in FIGURES:
+        definition = str(figure.definition).replace("|", "\\|")
+        lines.append(f"| {figure.label} (`{figure.key}`) | {definition} |")
+    return "\n".join(lines)

@@ -21,7 +21,6 @@ import re
 import tempfile
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from decimal import Decimal
 
 from django.conf import settings
 from django.db import connections
@@ -92,7 +91,7 @@ def _cell(value, delimiter: str = ","):
     """A figure as a CSV cell: empty when there is nothing to count; a decimal comma with the ";" separator."""
     if value is None:
         return ""
-    if delimiter == ";" and isinstance(value, Decimal):
+    if delimiter == ";" and isinstance(value, float):
         return str(value).replace(".", ",")
     return value
 

@@ -30,18 +30,20 @@ class Figure:
         worked out and rounded, for the page, the CSV, the XLSX and the e-mail alike.
 
         Counts are whole numbers; shares (one decimal), averages (two) and
-        medians (one) are Decimals rounded half up, as people and Excel round:
-        3.125 is 3.13, 12.25 % is 12.3 %.
+        medians (one) are rounded half up in Decimal, as people and Excel round:
+        3.125 is 3.13, 12.25 % is 12.3 %. They are handed on as the float
+        whose shortest form is that decimal (3.13 prints as 3.13), so that
+        they compare, sort and serialise (JSON) as numbers did before.
         """
         if self.key in _MEDIANS:
             values = sorted(Decimal(repr(value)) for value in raw.get(_MEDIANS[self.key]) or [])
-            return half_up(statistics.median(values), places=1) if values else None
+            return float(half_up(statistics.median(values), places=1)) if values else None
         if self.key in _DERIVED:
             numerator, denominator, scale = _DERIVED[self.key]
             below = raw.get(denominator, 0)
             if not below:
                 return None
-            return half_up(raw.get(numerator, 0) * scale, below, places=1 if scale == 100 else 2)
+            return float(half_up(raw.get(numerator, 0) * scale, below, places=1 if scale == 100 else 2))
         return raw.get(self.key, 0)
 
 

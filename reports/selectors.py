@@ -240,7 +240,7 @@ def _missed_call_rows(weeks: list[IsoWeek], *, by: str, teams: list[int] | None)
 def raw_counts(
     *, weeks: list[IsoWeek], now: datetime, by: str = "team", teams: list[int] | None = None, trend: bool = False
 ) -> dict:
-    """{(week label, group value): {raw figure: number}} for the given weeks, in seven queries.
+    """{(week label, group value): {raw figure: number}} for the given weeks, in eight queries.
 
     `by` is "team", or "person" (contacts by who logged them, check-ins by
     assignee, promises by owner). `teams` limits the rows to those teams.
@@ -369,9 +369,10 @@ def weekly_report(
     """The report for `week` and the week before, for `team`, or for everything when `team` is None.
 
     `teams` are the teams the reader may see, compared side by side.
-    Queries: seven for the two weeks of those teams (summary, check-ins,
-    promises due, promises made, missed calls, handovers and their waits),
-    two for the twelve-week trend, seven more for the people of one team, one
+    Queries: eight for the two weeks of those teams (summary, check-ins,
+    rescheduled check-ins, promises due, promises made, missed calls,
+    handovers and their waits), two for the twelve-week trend, eight more for
+    the people of one team, one
     for their names: constant, whatever the amount of data.
     """
     previous = week.previous()

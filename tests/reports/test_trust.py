@@ -305,3 +305,20 @@ def test_without_anything_teamless_there_is_no_no_team_row(week):
         tables = report_tables(week=W45, now=NOW, teams=list(week[:2]))
 
     assert [scope for scope, _, _ in tables] == ["All teams", "Noord", "Zuid"]
+
+
+@pytest.mark.django_db
+def test_the_monday_mail_has_the_no_team_row_and_the_reschedules(with_no_team, settings):
+    from contactcare import roles
+    from followups.models import Notification
+    from reports import services
+
+    UserFactory(username="maria", email="maria@example.com", role=roles.MANAGER)
+    monday_after_45 = at((11, 9), 8)  # Monday 9 November, 08:00: week 45's e-mail goes out
+
+    assert services.weekly_report_mails_create(now=monday_after_45) == 1
+    mail = Notification.objects.get(kind=Notification.Kind.WEEKLY_REPORT)
+    # in the desk's language (Dutch): the teams, then "Geen team" with its 2 contacts
+    assert "Geen team\n- Contacten: 2 (" in mail.body
+    assert "Check-ins verzet: 0" in mail.body
+    assert '<th scope="row">Geen team</th><td>2</td>' in mail.html_body

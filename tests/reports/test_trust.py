@@ -322,3 +322,24 @@ def test_the_monday_mail_has_the_no_team_row_and_the_reschedules(with_no_team, s
     assert "Geen team\n- Contacten: 2 (" in mail.body
     assert "Check-ins verzet: 0" in mail.body
     assert '<th scope="row">Geen team</th><td>2</td>' in mail.html_body
+
+
+@pytest.mark.django_db
+def test_the_migration_gives_a_check_in_rescheduled_before_it_its_first_due_date(manager_user, sunday_before):
+    import importlib
+
+    from django.apps import apps
+
+    migration = importlib.import_module("followups.migrations.0014_checkin_first_due_date")
+    team = TeamFactory()
+    moved, kept = _checkin(team, date(2026, 11, 3)), _checkin(team, date(2026, 11, 4))
+    for day in ((11, 10), (11, 12)):  # moved twice: the first day is the one it was planned for
+        followup_services.checkin_reschedule(
+            checkin=moved, due=date(2026, *day), reason="later", actor=manager_user, non_business_day_ok=True
+        )
+    CheckIn.objects.update(first_due_date=None)  # as before the field existed
+
+    migration.first_due_dates_fill(apps, None)
+
+    assert CheckIn.objects.get(pk=moved.pk).first_due_date == date(2026, 11, 3)
+    assert CheckIn.objects.get(pk=kept.pk).first_due_date is None  # never moved

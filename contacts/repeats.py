@@ -1,8 +1,17 @@
 """What a repeat contact is, said once, and keeping `ContactMoment.is_repeat` true to it.
 
 A repeat contact is an inbound, not deleted contact that follows an earlier
-inbound, not deleted contact of the same customer within
-REPEAT_CONTACT_WINDOW_DAYS (inclusive), with any team. The flag is decided
+inbound, not deleted contact of the same customer, with any team, that
+happened at most REPEAT_CONTACT_WINDOW_DAYS days before it on the desk's
+local clock (settings.TIME_ZONE): at or after the same time of day, N
+calendar days earlier. Tuesday 10:00 reaches back to the Tuesday before at
+10:00 inclusive, whether the clocks changed in between or not (169 or 167
+elapsed hours), and Sunday 11:00 after the October change does not reach
+Sunday 10:00 the week before (7 days and an hour on the clock, though 168
+elapsed hours). A time of day the clocks skip counts from the hour after the
+skip; one they repeat (October, 02:00–03:00), from its second occurrence.
+`REPEAT_RULE` names this rule in the weekly summary, whose rows counted with
+another rule or window are not read (reports). The flag is decided
 when a contact is logged (or imported) and recomputed for the contacts a
 change can touch: the contact itself and the customer's later contacts
 within the window, for the old and the new customer and time. A merge of
@@ -18,10 +27,12 @@ summary from that, and `contacts` does not import `reports`.
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.db.models import BooleanField, DateTimeField, Exists, ExpressionWrapper, F, OuterRef, Q
+from django.db import NotSupportedError
+from django.db.models import BooleanField, DateTimeField, Exists, ExpressionWrapper, F, Func, OuterRef, Q
 
 from .models import ContactMoment, contact_alive
 from .signals import contacts_counted_changed
@@ -30,21 +41,86 @@ from .signals import contacts_counted_changed
 Bucket = tuple[datetime, int | None, int]
 
 
+# The rule the stored flags follow, kept beside the window in the weekly summary: "elapsed" was 24-hour days
+# (before issue 14), "local-clock" is the rule above.
+REPEAT_RULE = "local-clock"
+
+
 def repeat_window() -> timedelta:
-    return timedelta(days=settings.REPEAT_CONTACT_WINDOW_DAYS)
+    """The window as a span that always holds it: on the local clock it can be an hour longer than N × 24 hours
+    (across the October change), so a day is added. For finding the contacts a change can touch, not for the
+    definition (`repeat_earlier_exists`)."""
+    return timedelta(days=settings.REPEAT_CONTACT_WINDOW_DAYS + 1)
+
+
+def local_days_before(when: datetime, days: int, zone_name: str | None = None) -> datetime:
+    """The instant `days` calendar days before `when` on the local clock of `zone_name` (the desk's by default),
+    in UTC: the same as `LocalDaysBefore` in SQL, PostgreSQL's rules for a skipped or repeated time included."""
+    zone = ZoneInfo(zone_name or settings.TIME_ZONE)
+    wall = when.astimezone(zone).replace(tzinfo=None) - timedelta(days=days)
+    first, second = wall.replace(tzinfo=zone, fold=0), wall.replace(tzinfo=zone, fold=1)
+    if first.utcoffset() == second.utcoffset():
+        return first.astimezone(UTC)
+    skipped = first.astimezone(UTC).astimezone(zone).replace(tzinfo=None) != wall
+    return (first if skipped else second).astimezone(UTC)  # skipped: the hour after; repeated: the second time
+
+
+def _sqlite_local_days_before(value: str | None, zone_name: str, days: int) -> str | None:
+    """`local_days_before` for SQLite, on Django's stored text of a UTC datetime ("2026-11-03 09:00:00")."""
+    if value is None:
+        return None
+    when = datetime.fromisoformat(value).replace(tzinfo=UTC)
+    return str(local_days_before(when, days, zone_name).replace(tzinfo=None))
+
+
+def sqlite_functions(sender, connection, **kwargs) -> None:
+    """django.db.backends.signals.connection_created (connected in ContactsConfig.ready): SQLite learns
+    `cc_local_days_before`."""
+    if connection.vendor == "sqlite":
+        connection.connection.create_function("cc_local_days_before", 3, _sqlite_local_days_before, deterministic=True)
+
+
+class LocalDaysBefore(Func):
+    """The instant N calendar days before a datetime on the desk's local clock (the repeat window's lower bound).
+
+    PostgreSQL: to local time, minus N days, back to an instant (AT TIME ZONE twice), one value per outer row, so
+    the index on (customer, occurred_at) still bounds the search. SQLite (`make run`): a Python function.
+    """
+
+    output_field = DateTimeField()
+
+    def __init__(self, expression, days: int, **extra):
+        self.days = days
+        super().__init__(expression, **extra)
+
+    def as_postgresql(self, compiler, connection, **extra):
+        sql, params = compiler.compile(self.source_expressions[0])
+        zone = settings.TIME_ZONE
+        return f"((({sql}) AT TIME ZONE %s) - make_interval(days => %s)) AT TIME ZONE %s", [
+            *params,
+            zone,
+            self.days,
+            zone,
+        ]
+
+    def as_sqlite(self, compiler, connection, **extra):
+        sql, params = compiler.compile(self.source_expressions[0])
+        return f"cc_local_days_before({sql}, %s, %s)", [*params, settings.TIME_ZONE, self.days]
+
+    def as_sql(self, compiler, connection, **extra):
+        raise NotSupportedError("The repeat window is written for PostgreSQL and SQLite.")
 
 
 def repeat_earlier_exists(outer: str = "") -> Exists:
-    """An earlier inbound, not deleted contact of the same customer within the window (the outer row's)."""
+    """An earlier inbound, not deleted contact of the same customer within the window (the outer row's): at or
+    after the same local time of day REPEAT_CONTACT_WINDOW_DAYS calendar days before."""
     return Exists(
         ContactMoment.objects.alive()
         .inbound()
         .filter(
             customer=OuterRef(f"{outer}customer"),
             occurred_at__lt=OuterRef(f"{outer}occurred_at"),
-            occurred_at__gte=ExpressionWrapper(
-                OuterRef(f"{outer}occurred_at") - repeat_window(), output_field=DateTimeField()
-            ),
+            occurred_at__gte=LocalDaysBefore(OuterRef(f"{outer}occurred_at"), settings.REPEAT_CONTACT_WINDOW_DAYS),
         )
     )
 

@@ -87,6 +87,19 @@ class CheckInIs:
         return Q(status=CheckIn.Status.OPEN)
 
     @staticmethod
+    def due() -> Q:
+        """Still owed (what "due" means in every count of check-ins, promises, callbacks and replies): not closed
+        without being done. A skipped or superseded check-in was no longer owed; each is a figure of its own."""
+        return ~Q(status__in=[CheckIn.Status.SKIPPED, CheckIn.Status.SUPERSEDED])
+
+    @staticmethod
+    def rescheduled_out(monday: date, sunday: date) -> Q:
+        """First planned for a day from `monday` to `sunday`, and since moved (rescheduled) to a day outside it."""
+        return Q(first_due_date__gte=monday, first_due_date__lte=sunday) & (
+            Q(due_date__lt=monday) | Q(due_date__gt=sunday)
+        )
+
+    @staticmethod
     def overdue(today: date) -> Q:
         """Open and past its due date: derived from status and date, never waiting for a sweep."""
         return CheckInIs.open() & Q(due_date__lt=today)
@@ -146,6 +159,9 @@ class CheckIn(models.Model):
     policy = models.ForeignKey(CheckInPolicy, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     kind = models.CharField(_("kind"), max_length=10)  # "3d", "6w": the policy's offset
     due_date = models.DateField(_("due date"))  # the desk's local date
+    # The day it was first planned for, set by its first reschedule (empty: never moved). The weekly report
+    # counts a check-in moved out of the week it was first due in as "rescheduled" in that week.
+    first_due_date = models.DateField(_("first due date"), null=True, blank=True, editable=False)
     assignee = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("assignee"),
@@ -219,6 +235,10 @@ class CheckIn(models.Model):
             models.Index(fields=["team", "status", "due_date"], name="checkin_team_due_idx"),
             models.Index(fields=["customer", "status"], name="checkin_customer_idx"),
             models.Index(fields=["due_date"], name="checkin_due_idx"),
+            # the weekly report's "rescheduled": the few check-ins ever moved, by the day they were first due
+            models.Index(
+                fields=["first_due_date"], condition=Q(first_due_date__isnull=False), name="checkin_first_due_idx"
+            ),
             # the team board (workload, lists, kinds) reads only open check-ins: CheckInIs.open(), index-only
             models.Index(
                 fields=["team", "due_date", "id"],
@@ -249,6 +269,11 @@ class PromiseIs:
     @staticmethod
     def open() -> Q:
         return Q(status=Promise.Status.OPEN)
+
+    @staticmethod
+    def due() -> Q:
+        """Still owed (see CheckInIs.due): not cancelled. A cancelled promise is a figure of its own."""
+        return ~Q(status=Promise.Status.CANCELLED)
 
     @staticmethod
     def broken(now: datetime) -> Q:

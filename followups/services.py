@@ -581,8 +581,10 @@ def checkin_reschedule(
             "why": why,
         }
         raise ValidationError({"due_date": ValidationError(warning, code="non_business_day")})
+    if checkin.first_due_date is None:  # the week it was first due in counts it as rescheduled (reports)
+        checkin.first_due_date = checkin.due_date
     checkin.due_date = due
-    with_actor(checkin, actor, reason).save(update_fields=["due_date"])
+    with_actor(checkin, actor, reason).save(update_fields=["due_date", "first_due_date"])
     return checkin
 
 

@@ -22,7 +22,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 from django.conf import settings
 from django.db import transaction
@@ -31,10 +31,12 @@ from django.utils.translation import gettext_lazy as _
 
 from contactcare.db_router import replica_reads
 from contacts.models import ContactMoment, Topic
+from contacts.repeats import REPEAT_RULE
 from followups.models import Promise, PromiseIs
 
 from .models import TopicWeeklySummary
-from .summaries import NO_TEAM, week_of
+from .figures import half_up
+from .summaries import week_of
 from .weeks import IsoWeek
 
 # A topic or channel with fewer inbound contacts than this in the period is shown, but not ranked: a rate of
@@ -73,48 +75,56 @@ def _counts() -> dict:
 # Upkeep ------------------------------------------------------------------------------------------------------
 
 
-def _team_filter(teams: set[int]) -> Q:
-    real = {team for team in teams if team != NO_TEAM}
+def _team_filter(teams: Iterable[int | None]) -> Q:
+    """Rows of `teams` (ids; None: contacts without a team), on any model with a `team_id` column."""
+    real = {team for team in teams if team is not None}
     condition = Q(team_id__in=real) if real else Q(pk__in=[])
-    if NO_TEAM in teams:
-        condition |= Q(team__isnull=True)
+    if None in teams:
+        condition |= Q(team_id__isnull=True)
     return condition
 
 
 def _counted(contacts: QuerySet) -> dict[int, list[dict]]:
     """{team key: [counts per (topic, channel)]} of one week's `contacts`, in one grouped query."""
-    found: dict[int, list[dict]] = defaultdict(list)
+    found: dict[int | None, list[dict]] = defaultdict(list)
     rows = contacts.values("team_id", "topic_id", "channel").annotate(**_counts()).order_by("topic_id", "channel")
     for row in rows:
         team = row.pop("team_id")
-        found[NO_TEAM if team is None else team].append(
+        found[team].append(
             {"topic": row.pop("topic_id"), "channel": row.pop("channel"), **row}
         )
     return found
 
 
-def _recount(monday: date, teams: set[int], contacts: QuerySet) -> None:
+def _recount(monday: date, teams: set[int | None], contacts: QuerySet) -> None:
     """Lock the rows of `teams` in week `monday` (created when new, in one order), then count and store them."""
     window = settings.REPEAT_CONTACT_WINDOW_DAYS
+    in_order = sorted(teams, key=lambda team: (team is not None, team or 0))  # no team first, as summaries do
     TopicWeeklySummary.objects.bulk_create(
-        [TopicWeeklySummary(week=monday, team_id=team, repeat_window_days=window) for team in sorted(teams)],
+        [
+            TopicWeeklySummary(week=monday, team_id=team, repeat_window_days=window, repeat_rule=REPEAT_RULE)
+            for team in in_order
+        ],
         ignore_conflicts=True,
     )
     rows = list(
-        TopicWeeklySummary.objects.select_for_update().filter(week=monday, team_id__in=teams).order_by("team_id")
+        TopicWeeklySummary.objects.select_for_update()
+        .filter(_team_filter(teams), week=monday)
+        .order_by(F("team_id").asc(nulls_first=True))
     )
     counted = _counted(contacts.filter(_team_filter(teams)))
     for row in rows:
         row.counts = counted.get(row.team_id, [])
         row.repeat_window_days = window
-    TopicWeeklySummary.objects.bulk_update(rows, ["counts", "repeat_window_days"])
+        row.repeat_rule = REPEAT_RULE
+    TopicWeeklySummary.objects.bulk_update(rows, ["counts", "repeat_window_days", "repeat_rule"])
 
 
-def topic_buckets_recompute(keys: Iterable[tuple[date, int]]) -> None:
+def topic_buckets_recompute(keys: Iterable[tuple[date, int | None]]) -> None:
     """Recount the (week's Monday, team key) rows of `keys` exactly from the contacts, in the caller's
     transaction. Weeks in order, after the weekly summary's rows (the signal's first receiver): every change
     takes its locks in the same order, so two changes never wait for each other in a circle."""
-    by_week: dict[date, set[int]] = defaultdict(set)
+    by_week: dict[date, set[int | None]] = defaultdict(set)
     for monday, team in keys:
         by_week[monday].add(team)
     with transaction.atomic():
@@ -125,7 +135,7 @@ def topic_buckets_recompute(keys: Iterable[tuple[date, int]]) -> None:
 
 def on_contacts_counted_changed(sender, buckets, **kwargs) -> None:
     """contacts.signals.contacts_counted_changed: recount the team-weeks a change touched."""
-    topic_buckets_recompute({(week_of(when), NO_TEAM if team is None else team) for when, team, _person in buckets})
+    topic_buckets_recompute({(week_of(when), team) for when, team, _person in buckets})
 
 
 def topic_summaries_rebuild_week(week: IsoWeek) -> int:
@@ -134,7 +144,7 @@ def topic_summaries_rebuild_week(week: IsoWeek) -> int:
     with transaction.atomic():
         stored = set(TopicWeeklySummary.objects.filter(week=week.monday).values_list("team_id", flat=True))
         contacts = ContactMoment.objects.alive().in_period(week.start, week.end)
-        teams = stored | {NO_TEAM if t is None else t for t in contacts.values_list("team_id", flat=True).distinct()}
+        teams = stored | set(contacts.values_list("team_id", flat=True).distinct())
         if teams:
             _recount(week.monday, teams, contacts)
         return TopicWeeklySummary.objects.filter(week=week.monday).exclude(counts=[]).count()
@@ -147,7 +157,7 @@ def percent(part: int, whole: int) -> Decimal | None:
     """`part` of `whole` in percent, one decimal, halves rounded up (as people and spreadsheets round)."""
     if not whole:
         return None
-    return (Decimal(part) * 100 / Decimal(whole)).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+    return half_up(part * 100, whole, places=1)
 
 
 @dataclass
@@ -203,11 +213,11 @@ def _summary_rows(weeks: list[IsoWeek], teams: list[int] | None) -> tuple[list[t
     """([(week's Monday, counts)], whether some row was counted with another repeat window)."""
     rows = TopicWeeklySummary.objects.filter(week__in=[week.monday for week in weeks])
     if teams is not None:
-        rows = rows.filter(team_id__in=teams)
+        rows = rows.filter(_team_filter(teams))
     window = settings.REPEAT_CONTACT_WINDOW_DAYS
     found, stale = [], False
-    for monday, counts, days in rows.values_list("week", "counts", "repeat_window_days"):
-        stale |= days != window
+    for monday, counts, days, rule in rows.values_list("week", "counts", "repeat_window_days", "repeat_rule"):
+        stale |= days != window or rule != REPEAT_RULE
         found.append((monday, counts))
     return found, stale
 
@@ -223,11 +233,7 @@ def broken_promises(*, weeks: list[IsoWeek], teams: list[int] | None, now: datet
         moment__deleted_at__isnull=True,
     )
     if teams is not None:
-        real = [team for team in teams if team != NO_TEAM]
-        condition = Q(team_id__in=real)
-        if NO_TEAM in teams:
-            condition |= Q(team__isnull=True)
-        promises = promises.filter(condition)
+        promises = promises.filter(_team_filter(teams))
     return promises
 
 

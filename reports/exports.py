@@ -7,6 +7,11 @@ disk, so neither holds all rows in memory.
 Every cell goes through `safe_cell`: text that a spreadsheet would take for a
 formula (team names, people's names, customer numbers and topics are typed
 by people) is neutralised the same way in CSV and XLSX.
+
+A CSV starts with a UTF-8 byte order mark (without it Excel reads the
+accents of "Noord-Holland · één" as Latin-1) and is separated by "," or by
+";", the separator Excel expects in Dutch, where a decimal number is
+written with a comma ("12,3") as well.
 """
 
 import codecs
@@ -30,10 +35,11 @@ from contactcare.spreadsheets import FORMULA_START, safe_cell, safe_row
 from contacts.models import ContactMoment
 from contacts.repeats import repeat_expression
 
-from .figures import FIGURES
+from .figures import FIGURES, unit_labels
 from .selectors import repeat_flags_current
 from .weeks import IsoWeek
 
+BOM = "\ufeff"
 COPY_PIECE = 64 * 1024  # bytes of CSV passed on at a time by the COPY path
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -51,17 +57,20 @@ def _in_language(rows: Iterator[str], language: str) -> Iterator[str]:
         yield from rows
 
 
-def report_csv(tables: list[tuple[str, dict, dict]], week: IsoWeek) -> Iterator[str]:
-    return _in_language(_report_csv_rows(tables, week), translation.get_language())
+def report_csv(tables: list[tuple[str, dict, dict]], week: IsoWeek, *, delimiter: str = ",") -> Iterator[str]:
+    return _in_language(_report_csv_rows(tables, week, delimiter), translation.get_language())
 
 
-def contacts_csv(week: IsoWeek, team=None) -> Iterator[str]:
-    return _in_language(_contacts_csv_rows(week, team), translation.get_language())
+def contacts_csv(week: IsoWeek, team=None, *, delimiter: str = ",") -> Iterator[str]:
+    return _in_language(_contacts_csv_rows(week, team, delimiter), translation.get_language())
 
 
-def _report_csv_rows(tables: list[tuple[str, dict, dict]], week: IsoWeek) -> Iterator[str]:
-    writer = csv.writer(_Echo())
-    yield writer.writerow(safe_row([_("Scope"), _("Figure"), _("Key"), week.label, week.previous().label, _("Unit")]))
+def _report_csv_rows(tables: list[tuple[str, dict, dict]], week: IsoWeek, delimiter: str) -> Iterator[str]:
+    writer = csv.writer(_Echo(), delimiter=delimiter)
+    yield BOM + writer.writerow(
+        safe_row([_("Scope"), _("Figure"), _("Key"), week.label, week.previous().label, _("Unit")])
+    )
+    units = unit_labels()
     for scope, current, before in tables:
         for figure in FIGURES:
             yield writer.writerow(
@@ -70,16 +79,21 @@ def _report_csv_rows(tables: list[tuple[str, dict, dict]], week: IsoWeek) -> Ite
                         scope,
                         str(figure.label),
                         figure.key,
-                        _cell(current[figure.key]),
-                        _cell(before[figure.key]),
-                        figure.unit,
+                        _cell(current[figure.key], delimiter),
+                        _cell(before[figure.key], delimiter),
+                        units[figure.unit],
                     ]
                 )
             )
 
 
-def _cell(value):
-    return "" if value is None else value
+def _cell(value, delimiter: str = ","):
+    """A figure as a CSV cell: empty when there is nothing to count; a decimal comma with the ";" separator."""
+    if value is None:
+        return ""
+    if delimiter == ";" and isinstance(value, float):
+        return str(value).replace(".", ",")
+    return value
 
 
 def _yes_no(value) -> str:
@@ -111,7 +125,7 @@ def _labels() -> dict[str, dict]:
     }
 
 
-def _contacts_csv_rows(week: IsoWeek, team=None) -> Iterator[str]:
+def _contacts_csv_rows(week: IsoWeek, team=None, delimiter: str = ",") -> Iterator[str]:
     """Every contact moment of the week, one row each, without customer names or summaries (data minimisation).
 
     Cells read as the page does: the colleague's name, and channel, direction,
@@ -127,10 +141,10 @@ def _contacts_csv_rows(week: IsoWeek, team=None) -> Iterator[str]:
     with replica_reads():
         alias = report_db()
         fresh = repeat_flags_current([week])
-    writer = csv.writer(_Echo())
-    yield writer.writerow(safe_row(_contacts_header()))
+    writer = csv.writer(_Echo(), delimiter=delimiter)
+    yield BOM + writer.writerow(safe_row(_contacts_header()))
     if connections[alias].vendor == "postgresql" and fresh:
-        yield from _contacts_copy(week, team, alias)
+        yield from _contacts_copy(week, team, alias, delimiter)
     else:
         yield from _contacts_python(week, team, writer, fresh=fresh, alias=alias)
 
@@ -237,7 +251,7 @@ def _sql_offset(week: IsoWeek, params: list) -> str:
     return f"CASE {' '.join(whens)} ELSE %s END"
 
 
-def _contacts_copy(week: IsoWeek, team, alias: str) -> Iterator[str]:
+def _contacts_copy(week: IsoWeek, team, alias: str, delimiter: str = ",") -> Iterator[str]:
     """The week's rows as CSV from PostgreSQL's COPY (SELECT …) TO STDOUT, passed on chunk by chunk."""
     label = _labels()
     params: list = []  # in the order the placeholders appear in the statement
@@ -280,7 +294,9 @@ def _contacts_copy(week: IsoWeek, team, alias: str) -> Iterator[str]:
         f"WHERE m.deleted_at IS NULL AND m.occurred_at >= %s AND m.occurred_at < %s {team_filter} "
         "ORDER BY m.occurred_at, m.id"
     )
-    statement = f"COPY ({select}) TO STDOUT WITH (FORMAT csv)"
+    if delimiter not in (",", ";"):  # written into the statement: only the two the form offers
+        raise ValueError(delimiter)
+    statement = f"COPY ({select}) TO STDOUT WITH (FORMAT csv, DELIMITER '{delimiter}')"
     # Text, like the Python path: a chunk may end inside a multi-byte character, which the decoder keeps.
     # COPY hands over a row at a time; they are passed on in pieces of about COPY_PIECE bytes, which keeps the
     # memory flat and the per-piece cost (decoding, the server's write) off every row.
@@ -325,9 +341,10 @@ def write_xlsx(tables: list[tuple[str, dict, dict]], week: IsoWeek, target) -> N
         sheet = book.create_sheet(_sheet_title(scope, taken))
         sheet.append(safe_row([_("Weekly report"), scope]))
         header(sheet, [_("Figure"), week.label, week.previous().label, _("Unit"), _("Key")])
+        units = unit_labels()
         for figure in FIGURES:
             sheet.append(
-                safe_row([str(figure.label), current[figure.key], before[figure.key], figure.unit, figure.key])
+                safe_row([str(figure.label), current[figure.key], before[figure.key], units[figure.unit], figure.key])
             )
     definitions = book.create_sheet(_sheet_title(_("Definitions"), taken))
     header(definitions, [_("Figure"), _("Key"), _("How it is counted")])

@@ -6,6 +6,7 @@ this list) and the e-mail, so they cannot disagree.
 
 import statistics
 from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
 
 from django.conf import settings
 from django.utils.functional import lazy
@@ -25,17 +26,36 @@ class Figure:
     unit: str = ""  # "" a count, "%" a percentage, "avg" an average on the 1–5 scale, "h" business hours
 
     def value(self, raw: dict):
-        """This figure from additive raw counts (summed over teams for a total)."""
+        """This figure from additive raw counts (summed over teams for a total): the one place a figure is
+        worked out and rounded, for the page, the CSV, the XLSX and the e-mail alike.
+
+        Counts are whole numbers; shares (one decimal), averages (two) and
+        medians (one) are rounded half up in Decimal, as people and Excel round:
+        3.125 is 3.13, 12.25 % is 12.3 %. They are handed on as the float
+        whose shortest form is that decimal (3.13 prints as 3.13), so that
+        they compare, sort and serialise (JSON) as numbers did before.
+        """
         if self.key in _MEDIANS:
-            values = sorted(raw.get(_MEDIANS[self.key]) or [])
-            return round(statistics.median(values), 1) if values else None
+            values = sorted(Decimal(repr(value)) for value in raw.get(_MEDIANS[self.key]) or [])
+            return float(half_up(statistics.median(values), places=1)) if values else None
         if self.key in _DERIVED:
             numerator, denominator, scale = _DERIVED[self.key]
             below = raw.get(denominator, 0)
             if not below:
                 return None
-            return round(raw.get(numerator, 0) * scale / below, 1 if scale == 100 else 2)
+            return float(half_up(raw.get(numerator, 0) * scale, below, places=1 if scale == 100 else 2))
         return raw.get(self.key, 0)
+
+
+def half_up(numerator, denominator=1, *, places: int) -> Decimal:
+    """`numerator / denominator` rounded half up to `places` decimals.
+
+    Worked out in Decimal from the integers (never through a float, in which
+    3.125 may be 3.12499…): the quotient of two integers is either exact or
+    more than a hair away from a half, so 28 digits decide the rounding right.
+    """
+    quotient = Decimal(numerator) / Decimal(denominator)
+    return quotient.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
 
 
 CONTACTS, CHECKINS, PROMISES, CALLS = _("Contacts"), _("Check-ins"), _("Promises"), _("Calls")
@@ -57,12 +77,19 @@ def _repeat_definition() -> str:
     """Says the window in days, from the setting, as it is when the report is read."""
     days = settings.REPEAT_CONTACT_WINDOW_DAYS
     return ngettext(
-        "Inbound contacts that came within %(days)s day (inclusive) after an earlier inbound contact "
-        "of the same customer, with any team.",
-        "Inbound contacts that came within %(days)s days (inclusive) after an earlier inbound contact "
-        "of the same customer, with any team.",
+        "Inbound contacts of a customer who had an earlier inbound contact, with any team, at most %(days)s day "
+        "before on the desk's clock: at or after the same time of day on the day before (a contact at 10:00 "
+        "counts one from 10:00 the day before on), also when the clocks changed in between.",
+        "Inbound contacts of a customer who had an earlier inbound contact, with any team, at most %(days)s days "
+        "before on the desk's clock: at or after the same time of day, %(days)s calendar days earlier (a contact "
+        "at 10:00 counts one from 10:00 %(days)s days before on), also when the clocks changed in between.",
         days,
     ) % {"days": days}
+
+
+def unit_labels() -> dict[str, str]:
+    """Each unit as the downloads name it, in the active language (not the code "avg")."""
+    return {"": str(_("count")), "%": "%", "avg": str(_("average, 1 to 5")), "h": str(_("business hours"))}
 
 
 _lazy_text = lazy(lambda build, *args: build(*args), str)
@@ -169,13 +196,21 @@ FIGURES = [
     Figure(
         "checkins_due",
         _("Check-ins due"),
-        _("Check-ins whose due date falls in the week, except superseded ones."),
+        _(
+            "Check-ins whose due date falls in the week and that were still owed: not skipped or superseded (those "
+            "are figures of their own). Done on time, done late, overdue and not yet due add up to it."
+        ),
         CHECKINS,
     ),
     Figure("checkins_on_time", _("Done on time"), _("Due check-ins done on or before their due date."), CHECKINS),
     Figure("checkins_late", _("Done late"), _("Due check-ins done after their due date."), CHECKINS),
     Figure("checkins_overdue", _("Overdue"), _("Due check-ins still open after their due date (as of now)."), CHECKINS),
-    Figure("checkins_skipped", _("Skipped"), _("Due check-ins skipped, with a reason."), CHECKINS),
+    Figure(
+        "checkins_skipped",
+        _("Skipped"),
+        _("Check-ins due in the week that were skipped, with a reason; not counted as due or overdue."),
+        CHECKINS,
+    ),
     Figure(
         "checkins_superseded",
         _("Superseded"),
@@ -185,12 +220,35 @@ FIGURES = [
         ),
         CHECKINS,
     ),
+    Figure(
+        "checkins_rescheduled",
+        _("Rescheduled"),
+        _(
+            "Check-ins first planned for a day in the week that were moved (rescheduled) to a day in another week; "
+            "they count as due in the week they were moved to, not here. A move within the week is not counted."
+        ),
+        CHECKINS,
+    ),
     Figure("promises_made", _("Promises made"), _("Promises made in contacts that happened in the week."), PROMISES),
-    Figure("promises_due", _("Promises due"), _("Promises whose due time falls in the week."), PROMISES),
+    Figure(
+        "promises_due",
+        _("Promises due"),
+        _(
+            "Promises whose due time falls in the week and that were still owed: not cancelled (cancelled ones are a "
+            "figure of their own). Kept on time, kept late, broken and not yet due add up to it. A promise cannot "
+            "be rescheduled."
+        ),
+        PROMISES,
+    ),
     Figure("kept_on_time", _("Kept on time"), _("Due promises kept at or before their due time."), PROMISES),
     Figure("kept_late", _("Kept late"), _("Due promises kept after their due time (they broke first)."), PROMISES),
     Figure("broken", _("Broken"), _("Due promises still open after their due time (as of now)."), PROMISES),
-    Figure("cancelled", _("Cancelled"), _("Due promises cancelled, with a reason."), PROMISES),
+    Figure(
+        "cancelled",
+        _("Cancelled"),
+        _("Promises due in the week that were cancelled, with a reason; not counted as due or broken."),
+        PROMISES,
+    ),
     # Issue 12: the telephone system. Callbacks are promises, but counted here, not among the promises above.
     Figure(
         "missed_calls",
@@ -201,7 +259,10 @@ FIGURES = [
     Figure(
         "callbacks_due",
         _("Callbacks due"),
-        _("Callbacks (a missed call to call back) whose due time falls in the week. Not counted among the promises."),
+        _(
+            "Callbacks (a missed call to call back) whose due time falls in the week and that were still owed: "
+            "not cancelled. Not counted among the promises."
+        ),
         CALLS,
     ),
     Figure(
@@ -222,7 +283,8 @@ FIGURES = [
         "replies_due",
         _("Reply-by promises"),
         _(
-            "Reply-by promises whose due time falls in the week: an inbound contact on a channel with a reply term "
+            "Reply-by promises whose due time falls in the week and that were still owed (not cancelled): an "
+            "inbound contact on a channel with a reply term "
             "(by default e-mail 1 business day, letter 5, social media 4 business hours) owes the customer a reply "
             "by the end of the term. The term is counted in the desk's opening hours on business days (weekdays "
             "that are no Dutch public holiday); one business day is one whole day of opening hours, so an e-mail "
@@ -336,3 +398,13 @@ PERSON_COLUMNS = [
     "kept_late",
     "broken",
 ]
+
+
+def definitions_markdown() -> str:
+    """FIGURES as the README's table "Definitions of every figure", in the active language (a test holds the
+    README to it, so the two cannot drift)."""
+    lines = ["| Figure | How it is counted |", "| --- | --- |"]
+    for figure in FIGURES:
+        definition = str(figure.definition).replace("|", "\\|")
+        lines.append(f"| {figure.label} (`{figure.key}`) | {definition} |")
+    return "\n".join(lines)

@@ -12,8 +12,18 @@ from .weeks import IsoWeek
 BIGINT_MAX = 2**63 - 1  # the largest primary key PostgreSQL can hold
 
 
+# The CSV downloads' separator: Excel in Dutch reads ";" (with a decimal comma), other spreadsheets ",".
+SEPARATORS = {"semicolon": ";", "comma": ","}
+
+
+def default_separator(language: str) -> str:
+    """The separator a download gets when none was chosen: Excel's in the user's language (";" in Dutch)."""
+    return "semicolon" if language.startswith("nl") else "comma"
+
+
 class ReportScopeForm(forms.Form):
-    """`?week=2026-W47&team=3`; an empty value means the default (last complete week, the user's teams)."""
+    """`?week=2026-W47&team=3&sep=semicolon`; an empty value means the default (last complete week, the user's
+    teams, the separator of the user's language)."""
 
     week = forms.CharField(label=_("Week"), required=False)
     team = forms.IntegerField(
@@ -26,6 +36,13 @@ class ReportScopeForm(forms.Form):
             "min_value": _("Choose one of the teams in the list."),
             "max_value": _("Choose one of the teams in the list."),
         },
+    )
+
+    sep = forms.ChoiceField(
+        label=_("CSV for"),
+        required=False,
+        choices=[("semicolon", _("Excel in Dutch (;)")), ("comma", _("Other spreadsheets (,)"))],
+        error_messages={"invalid_choice": _("Choose one of the CSV kinds in the list.")},
     )
 
     def clean_week(self) -> IsoWeek | None:

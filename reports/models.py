@@ -1,5 +1,6 @@
 from django.conf import settings
 from django.db import models
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from contacts.models import Team
@@ -46,17 +47,28 @@ class WeeklySummary(models.Model):
     """
 
     week = models.DateField()  # its Monday, in the desk's time zone
-    team_id = models.BigIntegerField(default=0)  # 0: contacts logged without a team
+    team_id = models.BigIntegerField(null=True, blank=True)  # None: contacts logged without a team
     person_id = models.BigIntegerField()  # who logged the contacts
     counts = models.JSONField(default=dict)
-    # REPEAT_CONTACT_WINDOW_DAYS when the row was counted: a row of another window is not read.
+    # REPEAT_CONTACT_WINDOW_DAYS and contacts.repeats.REPEAT_RULE when the row was counted: a row of another
+    # window or rule is not read (the report counts that week from the contacts until the rebuild).
     repeat_window_days = models.PositiveSmallIntegerField()
+    repeat_rule = models.CharField(max_length=16)
 
     class Meta:
         verbose_name = _("weekly summary")
         verbose_name_plural = _("weekly summaries")
+        # One row per bucket. Two constraints, because NULLs are distinct in a unique index (and SQLite, for
+        # `make run`, has no NULLS NOT DISTINCT): a team's rows, and the rows of contacts without a team.
         constraints = [
-            models.UniqueConstraint(fields=["week", "team_id", "person_id"], name="weekly_summary_bucket"),
+            models.UniqueConstraint(
+                fields=["week", "team_id", "person_id"],
+                condition=Q(team_id__isnull=False),
+                name="weekly_summary_bucket",
+            ),
+            models.UniqueConstraint(
+                fields=["week", "person_id"], condition=Q(team_id__isnull=True), name="weekly_summary_no_team_bucket"
+            ),
         ]
 
     def __str__(self):
@@ -77,16 +89,23 @@ class TopicWeeklySummary(models.Model):
     """
 
     week = models.DateField()  # its Monday, in the desk's time zone
-    team_id = models.BigIntegerField(default=0)  # 0: contacts logged without a team
+    team_id = models.BigIntegerField(null=True, blank=True)  # None: contacts logged without a team
     counts = models.JSONField(default=list)
-    # REPEAT_CONTACT_WINDOW_DAYS when the row was counted, as in WeeklySummary.
+    # The repeat window and rule when the row was counted, as in WeeklySummary.
     repeat_window_days = models.PositiveSmallIntegerField()
+    repeat_rule = models.CharField(max_length=16)
 
     class Meta:
         verbose_name = _("weekly summary by topic")
         verbose_name_plural = _("weekly summaries by topic")
+        # As WeeklySummary: one row per team-week, and one for the week's contacts without a team.
         constraints = [
-            models.UniqueConstraint(fields=["week", "team_id"], name="topic_weekly_summary_bucket"),
+            models.UniqueConstraint(
+                fields=["week", "team_id"], condition=Q(team_id__isnull=False), name="topic_weekly_summary_bucket"
+            ),
+            models.UniqueConstraint(
+                fields=["week"], condition=Q(team_id__isnull=True), name="topic_weekly_summary_no_team_bucket"
+            ),
         ]
 
     def __str__(self):

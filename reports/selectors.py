@@ -17,9 +17,11 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db.models import (
+    BooleanField,
     Case,
     CharField,
     Count,
+    ExpressionWrapper,
     Q,
     QuerySet,
     Value,
@@ -30,14 +32,14 @@ from django.utils.translation import gettext
 
 from contactcare.db_router import replica_reads
 from contacts.models import ContactMoment, Team, contact_alive
-from contacts.repeats import repeat_expression
+from contacts.repeats import REPEAT_RULE, repeat_expression
 from cti.models import Call
 from followups.models import CheckIn, CheckInIs, Handover, HandoverIs, Promise, PromiseIs
 from followups.planning import desk_opening_hours, handover_waited
 
 from .figures import FIGURES
 from .models import WeeklySummary
-from .summaries import NO_TEAM, contact_counts
+from .summaries import contact_counts
 from .weeks import IsoWeek
 
 TREND_WEEKS = 12
@@ -75,9 +77,8 @@ def _made_in_alive_contact(field_name: str) -> Q:
 
 
 def _checkin_counts(today) -> dict:
-    due = ~Q(status=CheckIn.Status.SUPERSEDED)
     return {
-        "checkins_due": Count("pk", filter=due),
+        "checkins_due": Count("pk", filter=CheckInIs.due()),
         "checkins_on_time": Count("pk", filter=CheckInIs.done_on_time()),
         "checkins_late": Count("pk", filter=CheckInIs.done_late()),
         "checkins_overdue": Count("pk", filter=CheckInIs.overdue(today)),
@@ -111,15 +112,17 @@ _PROMISE = PromiseIs.made_by_person()
 
 
 def _promise_counts(now) -> dict:
+    # "Due" is one thing for promises, callbacks and replies alike, as for check-ins: due in the week and still
+    # owed, so not cancelled (`PromiseIs.due`); cancelled promises are a figure of their own.
     return {
-        "promises_due": Count("pk", filter=_PROMISE),
+        "promises_due": Count("pk", filter=_PROMISE & PromiseIs.due()),
         "kept_on_time": Count("pk", filter=_PROMISE & PromiseIs.kept_on_time()),
         "kept_late": Count("pk", filter=_PROMISE & PromiseIs.kept_late()),
         "broken": Count("pk", filter=_PROMISE & PromiseIs.broken(now)),
         "cancelled": Count("pk", filter=_PROMISE & Q(status=Promise.Status.CANCELLED)),
-        "callbacks_due": Count("pk", filter=PromiseIs.callback()),
+        "callbacks_due": Count("pk", filter=PromiseIs.callback() & PromiseIs.due()),
         "callbacks_on_time": Count("pk", filter=PromiseIs.callback() & PromiseIs.kept_on_time()),
-        "replies_due": Count("pk", filter=PromiseIs.reply()),
+        "replies_due": Count("pk", filter=PromiseIs.reply() & PromiseIs.due()),
         "replies_on_time": Count("pk", filter=PromiseIs.reply() & PromiseIs.kept_on_time()),
     }
 
@@ -161,38 +164,50 @@ def _handover_rows(weeks: list[IsoWeek], *, by: str, teams: list[int] | None, no
     return found
 
 
+def _rescheduled_rows(weeks: list[IsoWeek], *, group: str, scope) -> list[dict]:
+    """Check-ins moved out of the week they were first due in, counted in that week (`CheckInIs.rescheduled_out`):
+    one query on the few check-ins ever rescheduled (a partial index on their first due date)."""
+    moved = Q(pk__in=[])
+    for week in weeks:
+        moved |= CheckInIs.rescheduled_out(*week.days)
+    checkins = scope(CheckIn.objects.filter(moved, _made_in_alive_contact("origin")))
+    label_of_day = _labels_by_day(weeks)
+    rows = checkins.values("first_due_date", group).annotate(checkins_rescheduled=Count("pk")).order_by()
+    return [{"period": label_of_day[row.pop("first_due_date")], **row} for row in rows]
+
+
 def _rows(queryset: QuerySet, group: list[str], counts: dict) -> list[dict]:
     return list(queryset.values(*group).annotate(**counts).order_by())
 
 
+def _counted_now() -> Q:
+    """A summary row counted with the repeat rule and window as they are now."""
+    return Q(repeat_window_days=settings.REPEAT_CONTACT_WINDOW_DAYS, repeat_rule=REPEAT_RULE)
+
+
 def repeat_flags_current(weeks: list[IsoWeek]) -> bool:
-    """Whether the weeks' repeat flags follow the window as it is now (no row counted with another one)."""
-    return not (
-        WeeklySummary.objects.filter(week__in=[week.monday for week in weeks])
-        .exclude(repeat_window_days=settings.REPEAT_CONTACT_WINDOW_DAYS)
-        .exists()
-    )
+    """Whether the weeks' repeat flags follow the rule and window as they are now (no row counted otherwise)."""
+    return not WeeklySummary.objects.filter(week__in=[week.monday for week in weeks]).exclude(_counted_now()).exists()
 
 
 def _summary_counts(*, weeks: list[IsoWeek], by: str, teams: list[int] | None) -> tuple[list, set[str]]:
     """Contacts' raw counts from the weekly summary: ([(week label, group, counts)], labels of stale weeks).
 
-    A week whose rows were counted with another repeat window (the setting
-    changed, and `report_summaries_rebuild` has not run since) is stale.
+    A week whose rows were counted with another repeat window or rule (the
+    setting or the definition changed, and `report_summaries_rebuild` has
+    not run since) is stale. Contacts without a team are the group None.
     """
     labels = {week.monday: week.label for week in weeks}
     rows = WeeklySummary.objects.filter(week__in=labels)
     if teams is not None:
         rows = rows.filter(team_id__in=teams)
-    window = settings.REPEAT_CONTACT_WINDOW_DAYS
     found, stale = [], set()
-    for monday, team, person, counts, days in rows.values_list(
-        "week", "team_id", "person_id", "counts", "repeat_window_days"
-    ):
-        if days != window:
+    for monday, team, person, counts, current in rows.annotate(
+        current=ExpressionWrapper(_counted_now(), output_field=BooleanField())
+    ).values_list("week", "team_id", "person_id", "counts", "current"):
+        if not current:
             stale.add(labels[monday])
-        group = (None if team == NO_TEAM else team) if by == "team" else person
-        found.append((labels[monday], group, counts))
+        found.append((labels[monday], team if by == "team" else person, counts))
     return found, stale
 
 
@@ -225,7 +240,7 @@ def _missed_call_rows(weeks: list[IsoWeek], *, by: str, teams: list[int] | None)
 def raw_counts(
     *, weeks: list[IsoWeek], now: datetime, by: str = "team", teams: list[int] | None = None, trend: bool = False
 ) -> dict:
-    """{(week label, group value): {raw figure: number}} for the given weeks, in seven queries.
+    """{(week label, group value): {raw figure: number}} for the given weeks, in eight queries.
 
     `by` is "team", or "person" (contacts by who logged them, check-ins by
     assignee, promises by owner). `teams` limits the rows to those teams.
@@ -286,6 +301,8 @@ def raw_counts(
         add_one(key, row)
     for key, values in _updates_per_promise(per_promise).items():
         add_one(key, values)
+    if not trend:
+        add(_rescheduled_rows(weeks, group=group_field["checkins"], scope=scope), group_field["checkins"])
     promises = scope(Promise.objects.filter(_span("due_at", weeks), _made_in_alive_contact("moment"))).annotate(
         period=_period("due_at", weeks)
     )
@@ -352,9 +369,10 @@ def weekly_report(
     """The report for `week` and the week before, for `team`, or for everything when `team` is None.
 
     `teams` are the teams the reader may see, compared side by side.
-    Queries: seven for the two weeks of those teams (summary, check-ins,
-    promises due, promises made, missed calls, handovers and their waits),
-    two for the twelve-week trend, seven more for the people of one team, one
+    Queries: eight for the two weeks of those teams (summary, check-ins,
+    rescheduled check-ins, promises due, promises made, missed calls,
+    handovers and their waits), two for the twelve-week trend, eight more for
+    the people of one team, one
     for their names: constant, whatever the amount of data.
     """
     previous = week.previous()
@@ -370,6 +388,10 @@ def weekly_report(
     per_team = [
         (t, figures_of(_sum(raw for (p, g), raw in counts.items() if p == week.label and g == t.pk))) for t in teams
     ]
+    if team is None and _has_no_team(counts, [week.label]):  # so that the teams' rows add up to all teams
+        per_team.append(
+            (None, figures_of(_sum(raw for (p, g), raw in counts.items() if p == week.label and g is None)))
+        )
 
     # A set: near the first supported week the trend is shorter, not repeated.
     trend_weeks = sorted({week.previous(n) for n in range(TREND_WEEKS)})
@@ -398,19 +420,30 @@ def weekly_report(
     )
 
 
+def _has_no_team(counts: dict, labels: list[str]) -> bool:
+    """Whether anything of the weeks `labels` was counted without a team (contacts, check-ins, promises …)."""
+    return any(group is None and any(raw.values()) for (period, group), raw in counts.items() if period in labels)
+
+
 @replica_reads()
-def report_tables(*, week: IsoWeek, now: datetime, teams: list[Team]) -> list[tuple[str, dict, dict]]:
-    """(scope name, this week's figures, last week's) for all teams together and each team: seven queries."""
+def report_tables(
+    *, week: IsoWeek, now: datetime, teams: list[Team], no_team: bool = True
+) -> list[tuple[str, dict, dict]]:
+    """(scope name, this week's figures, last week's) for all teams together, each team, and (with `no_team`,
+    when there is any) what was counted without a team, so that the teams' tables add up to all teams.
+    Eight queries."""
     previous = week.previous()
     counts = raw_counts(weeks=[previous, week], now=now)
 
-    def figures(label, team_id=None):  # None: every team, and contacts without a team
+    def figures(label, *groups):  # no groups: every team, and what has no team
         return figures_of(
-            _sum(raw for (period, group), raw in counts.items() if period == label and team_id in (None, group))
+            _sum(raw for (period, group), raw in counts.items() if period == label and (not groups or group in groups))
         )
 
     tables = [(gettext("All teams"), figures(week.label), figures(previous.label))]
     tables += [(team.name, figures(week.label, team.pk), figures(previous.label, team.pk)) for team in teams]
+    if no_team and _has_no_team(counts, [week.label, previous.label]):
+        tables.append((gettext("No team"), figures(week.label, None), figures(previous.label, None)))
     return tables
 
 

@@ -24,15 +24,14 @@ from django.db.models import Count, F, Max, Min, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from contacts.models import ContactMoment
-from contacts.repeats import repeats_refresh
+from contacts.repeats import REPEAT_RULE, repeats_refresh
 from followups.models import Promise
 
 from .models import WeeklySummary
 from .weeks import IsoWeek
 
-NO_TEAM = 0  # the summary's team key for contacts logged without a team
-# (week's Monday, team key, person id)
-Key = tuple[date, int, int]
+# (week's Monday, team id or None for contacts logged without a team, person id)
+Key = tuple[date, int | None, int]
 
 
 def contact_counts() -> dict:
@@ -70,63 +69,78 @@ def _week_span(monday: date) -> tuple[datetime, datetime]:
     return week.start, week.end
 
 
-def _team_key(team_id: int | None) -> int:
-    return NO_TEAM if team_id is None else team_id
-
-
-def _counted(contacts: QuerySet) -> dict[tuple[int, int], dict]:
-    """{(team key, person): raw counts} of `contacts` (one week's), in one grouped query."""
+def _counted(contacts: QuerySet) -> dict[tuple[int | None, int], dict]:
+    """{(team id or None, person): raw counts} of `contacts` (one week's), in one grouped query."""
     rows = contacts.values("team_id", "logged_by_id").annotate(**contact_counts()).order_by()
     return {
-        (_team_key(row.pop("team_id")), row.pop("logged_by_id")): {name: value or 0 for name, value in row.items()}
-        for row in rows
+        (row.pop("team_id"), row.pop("logged_by_id")): {name: value or 0 for name, value in row.items()} for row in rows
     }
+
+
+def _pair_order(pair: tuple[int | None, int]) -> tuple:
+    """One order for (team or None, person) pairs, no team first: the order rows are created and locked in."""
+    team, person = pair
+    return (team is not None, team or 0, person)
 
 
 def _bucket_filter(pairs: Iterable[tuple[int, int]]) -> Q:
     """The week's contacts that hold the buckets of `pairs`: those people's contacts in those teams (or without a
     team), found through the person-and-week index — a few hundred rows for a busy colleague, where their
     team's week is thousands. Other (team, person) combinations it also reads are counted and left unused."""
-    teams = {team for team, _person in pairs if team != NO_TEAM}
+    teams = {team for team, _person in pairs if team is not None}
     persons = {person for _team, person in pairs}
     in_teams = Q(team_id__in=teams) if teams else Q(pk__in=[])
-    if any(team == NO_TEAM for team, _person in pairs):
+    if any(team is None for team, _person in pairs):
         in_teams |= Q(team__isnull=True)
     return Q(logged_by_id__in=persons) & in_teams
 
 
-def _locked(monday: date, pairs: set[tuple[int, int]]) -> list[WeeklySummary]:
+def _locked(monday: date, pairs: set[tuple[int | None, int]]) -> list[WeeklySummary]:
     """The summary rows of `pairs` in one week, created when new and locked in one order (no deadlocks).
 
-    A parallel change of the same bucket waits here, and counts after this transaction committed.
+    A parallel change of the same bucket waits here, and counts after this transaction committed. A new row
+    is counted with the repeat rule and window as they are now.
     """
     window = settings.REPEAT_CONTACT_WINDOW_DAYS
     WeeklySummary.objects.bulk_create(
         [
-            WeeklySummary(week=monday, team_id=team, person_id=person, counts={}, repeat_window_days=window)
-            for team, person in sorted(pairs)
+            WeeklySummary(
+                week=monday,
+                team_id=team,
+                person_id=person,
+                counts={},
+                repeat_window_days=window,
+                repeat_rule=REPEAT_RULE,
+            )
+            for team, person in sorted(pairs, key=_pair_order)
         ],
         ignore_conflicts=True,
     )
+    teams = {team for team, _ in pairs if team is not None}
+    in_teams = Q(team_id__in=teams) | (Q(team_id__isnull=True) if None in {t for t, _ in pairs} else Q(pk__in=[]))
     rows = (
         WeeklySummary.objects.select_for_update()
-        .filter(week=monday, team_id__in={t for t, _ in pairs}, person_id__in={p for _, p in pairs})
-        .order_by("team_id", "person_id")
+        .filter(in_teams, week=monday, person_id__in={p for _, p in pairs})
+        .order_by(F("team_id").asc(nulls_first=True), "person_id")
     )
     return [row for row in rows if (row.team_id, row.person_id) in pairs]
 
 
-def _store(rows: list[WeeklySummary], counted: dict[tuple[int, int], dict]) -> None:
-    window = settings.REPEAT_CONTACT_WINDOW_DAYS
+def _store(rows: list[WeeklySummary], counted: dict[tuple[int | None, int], dict], *, rule_now: bool) -> None:
+    """Write the counts; with `rule_now` (the flags were just refreshed: a rebuild) mark the rows as counted
+    with the repeat rule and window as they are now. Upkeep leaves the mark: a row counted with another rule
+    or window stays stale until the rebuild, as the flags of its other contacts are."""
     for row in rows:
         row.counts = counted.get((row.team_id, row.person_id), {})
-        row.repeat_window_days = window
-    WeeklySummary.objects.bulk_update(rows, ["counts", "repeat_window_days"])
+        if rule_now:
+            row.repeat_window_days = settings.REPEAT_CONTACT_WINDOW_DAYS
+            row.repeat_rule = REPEAT_RULE
+    WeeklySummary.objects.bulk_update(rows, ["counts", "repeat_window_days", "repeat_rule"])
 
 
 def buckets_recompute(keys: Iterable[Key]) -> None:
     """Recompute the summary rows of `keys` exactly from the contacts (inside the caller's transaction)."""
-    by_week: dict[date, set[tuple[int, int]]] = defaultdict(set)
+    by_week: dict[date, set[tuple[int | None, int]]] = defaultdict(set)
     for monday, team, person in keys:
         by_week[monday].add((team, person))
     with transaction.atomic():
@@ -134,12 +148,12 @@ def buckets_recompute(keys: Iterable[Key]) -> None:
             rows = _locked(monday, pairs)  # before counting
             start, end = _week_span(monday)
             contacts = ContactMoment.objects.alive().filter(occurred_at__gte=start, occurred_at__lt=end)
-            _store(rows, _counted(contacts.filter(_bucket_filter(pairs))))
+            _store(rows, _counted(contacts.filter(_bucket_filter(pairs))), rule_now=False)
 
 
 def on_contacts_counted_changed(sender, buckets, **kwargs) -> None:
     """contacts.signals.contacts_counted_changed: recompute the buckets a change touched."""
-    buckets_recompute({(week_of(when), _team_key(team), person) for when, team, person in buckets})
+    buckets_recompute({(week_of(when), team, person) for when, team, person in buckets})
 
 
 def summaries_rebuild_week(week: IsoWeek) -> int:
@@ -157,7 +171,7 @@ def summaries_rebuild_week(week: IsoWeek) -> int:
         counted = _counted(contacts.alive())
         pairs = set(stored) | set(counted)
         if pairs:
-            _store(_locked(week.monday, pairs), counted)
+            _store(_locked(week.monday, pairs), counted, rule_now=True)
         return len(counted)
 
 

@@ -5,14 +5,15 @@ from functools import wraps
 from django.contrib.auth.decorators import permission_required
 from django.http import FileResponse, Http404, StreamingHttpResponse
 from django.shortcuts import render
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.text import slugify
 
 from contacts.models import ContactMoment
 from followups.selectors import teams_for
 
 from . import exports, selectors, services
 from .figures import BY_KEY, PERSON_COLUMNS, TEAM_COLUMNS
-from .forms import ReportScopeForm
+from .forms import SEPARATORS, ReportScopeForm, default_separator
 from .models import ReportDownload
 from .weeks import IsoWeek
 
@@ -25,6 +26,7 @@ def _scoped(view):
         form = ReportScopeForm(request.GET)
         if not form.is_valid():
             return render(request, "reports/bad_request.html", {"form": form}, status=400)
+        request.report_sep = form.cleaned_data["sep"] or default_separator(translation.get_language())
         return view(request, *_scope(request, week=form.cleaned_data["week"], team_id=form.cleaned_data["team"]))
 
     return wrapper
@@ -63,6 +65,7 @@ def weekly(request, week, team, teams, may_see_all, now):
         "charts": _charts(report),
         "this_week": IsoWeek.containing(timezone.localdate(now)),
         "first_week": IsoWeek.first(),
+        "sep": request.report_sep,
     }
     return render(request, "reports/weekly.html", context)
 
@@ -97,25 +100,36 @@ def _charts(report) -> dict:
 @_scoped
 def weekly_csv(request, week, team, teams, _may_see_all, now):
     services.download_record(user=request.user, week=week, team=team, format=ReportDownload.Format.CSV)
-    tables = selectors.report_tables(week=week, now=now, teams=[team] if team else teams)
+    tables = selectors.report_tables(week=week, now=now, teams=[team] if team else teams, no_team=team is None)
     if team:
         tables = tables[1:]  # the team alone
-    response = StreamingHttpResponse(exports.report_csv(tables, week), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="contactcare-{week.label}.csv"'
+    delimiter = SEPARATORS[request.report_sep]
+    response = StreamingHttpResponse(
+        exports.report_csv(tables, week, delimiter=delimiter), content_type="text/csv; charset=utf-8"
+    )
+    response["Content-Disposition"] = f'attachment; filename="{file_name("contactcare", week, team)}.csv"'
     return response
+
+
+def file_name(prefix: str, week: IsoWeek, team) -> str:
+    """`contactcare-2026-W45-team-noord`: the week, and the team when the download is one team's (its name
+    slugified, ASCII; its number when nothing of the name is left)."""
+    if team is None:
+        return f"{prefix}-{week.label}"
+    return f"{prefix}-{week.label}-team-{slugify(team.name) or team.pk}"
 
 
 @permission_required("reports.download_weekly_report", raise_exception=True)
 @_scoped
 def weekly_xlsx(request, week, team, teams, _may_see_all, now):
     services.download_record(user=request.user, week=week, team=team, format=ReportDownload.Format.XLSX)
-    tables = selectors.report_tables(week=week, now=now, teams=[team] if team else teams)
+    tables = selectors.report_tables(week=week, now=now, teams=[team] if team else teams, no_team=team is None)
     if team:
         tables = tables[1:]
     return FileResponse(
         exports.xlsx_file(tables, week),
         as_attachment=True,
-        filename=f"contactcare-{week.label}.xlsx",
+        filename=f"{file_name('contactcare', week, team)}.xlsx",
         content_type=exports.XLSX_TYPE,
     )
 
@@ -124,6 +138,9 @@ def weekly_xlsx(request, week, team, teams, _may_see_all, now):
 @_scoped
 def contacts_csv(request, week, team, _teams, _may_see_all, _now):
     services.download_record(user=request.user, week=week, team=team, format=ReportDownload.Format.CONTACTS_CSV)
-    response = StreamingHttpResponse(exports.contacts_csv(week, team), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="contactcare-contacts-{week.label}.csv"'
+    delimiter = SEPARATORS[request.report_sep]
+    response = StreamingHttpResponse(
+        exports.contacts_csv(week, team, delimiter=delimiter), content_type="text/csv; charset=utf-8"
+    )
+    response["Content-Disposition"] = f'attachment; filename="{file_name("contactcare-contacts", week, team)}.csv"'
     return response

@@ -732,6 +732,12 @@ BAD_GETS = {
         for name in ("reports:weekly", "reports:weekly-csv", "reports:weekly-xlsx", "reports:contacts-csv")
         for week in ("0001-W01", "9999-W52")
     },
+    # the CSV separator (issue 14): only the two the page offers; a NUL byte, 5,000 characters, a raw ";"
+    **{
+        f"{name.split(':')[1]}-sep-{label}": ("manager", _report(name), f"?sep={value}", 400)
+        for name in ("reports:weekly", "reports:weekly-csv", "reports:contacts-csv")
+        for label, value in (("nul", "semi%00colon"), ("long", "s" * 5000), ("raw", "%3B"), ("tab", "%09"))
+    },
     # another team's object
     "other-team-board": ("lead", _other_team_board, "?person=²", 404),
     "report-other-team": ("lead", _report("reports:weekly"), "?team={other_team}", 404),

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 def summaries_fill(apps, schema_editor):
     """The rebuild, against the historical models: every week's contacts grouped by team and person."""
-    from reports.summaries import NO_TEAM, contact_counts
+    from reports.summaries import contact_counts
     from reports.weeks import IsoWeek
 
     ContactMoment = apps.get_model("contacts", "ContactMoment")
@@ -36,7 +36,7 @@ def summaries_fill(apps, schema_editor):
             summaries.append(
                 WeeklySummary(
                     week=week.monday,
-                    team_id=NO_TEAM if team is None else team,
+                    team_id=0 if team is None else team,  # no team was 0 then; NULL since 0003
                     person_id=person,
                     counts={name: value or 0 for name, value in row.items()},
                     repeat_window_days=window,

@@ -35,7 +35,7 @@ def _get(client, name, params, headers=EN):
 
 
 def _csv(response) -> list[list[str]]:
-    return list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode(), newline="")))
+    return list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode("utf-8-sig"), newline="")))
 
 
 # --- Weeks at the edge of the calendar ------------------------------------------------
@@ -183,7 +183,7 @@ def test_the_scope_form_reads_a_week_and_a_team():
     form = ReportScopeForm({"week": " 2026-w45 ", "team": "7"})
 
     assert form.is_valid()
-    assert form.cleaned_data == {"week": W45, "team": 7}
+    assert form.cleaned_data == {"week": W45, "team": 7, "sep": ""}  # no separator chosen: the language's
 
 
 # --- Formula injection in exports -----------------------------------------------------

@@ -91,7 +91,7 @@ def test_the_xlsx_holds_the_same_numbers_as_the_page(manager_client, manager_use
     assert in_file == shown
     assert in_file["repeat_rate"][0] == EXPECTED_TOTAL["repeat_rate"]
     definitions = {row[1]: row[2] for row in book["Definitions"].iter_rows(min_row=2, values_only=True) if len(row) > 2}
-    assert "within 7 days" in definitions["repeat"]
+    assert "at most 7 days before on the desk's clock" in definitions["repeat"]  # issue 14: local calendar days
     assert ReportDownload.objects.get().format == "xlsx"
     assert ReportDownload.objects.get().user == manager_user
 
@@ -100,7 +100,7 @@ def test_the_csv_streams_the_same_numbers(manager_client, week):
     response = manager_client.get(reverse("reports:weekly-csv"), {"week": W45.label}, headers=EN)
 
     assert response.streaming
-    rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode())))
+    rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode("utf-8-sig"))))
     assert rows[0][:5] == ["Scope", "Figure", "Key", "2026-W45", "2026-W44"]
     total = {row[2]: row[3] for row in rows[1:] if row[0] == "All teams"}
     assert total["contacts"] == "6" and total["repeat_rate"] == "40.0" and total["broken"] == "1"
@@ -109,7 +109,7 @@ def test_the_csv_streams_the_same_numbers(manager_client, week):
 def test_the_contacts_csv_streams_one_row_per_contact_without_names(manager_client, week):
     response = manager_client.get(reverse("reports:contacts-csv"), {"week": W45.label}, headers=EN)
 
-    rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode())))
+    rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode("utf-8-sig"))))
     assert len(rows) == 1 + 6
     assert sum(row[12] == "Yes" for row in rows[1:]) == 2  # the two repeat contacts
     assert ReportDownload.objects.get().format == "contacts-csv"

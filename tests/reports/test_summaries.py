@@ -125,7 +125,7 @@ def test_logging_for_a_person_of_no_team_is_summarised_too(staff_user):
     moment = contact_moment_create(customer=CustomerFactory(), logged_by=staff_user, actor=staff_user, summary="x")
 
     row = WeeklySummary.objects.get(person_id=staff_user.pk)
-    assert (row.team_id, row.counts["contacts"], row.counts["inbound"]) == (0, 1, 1)
+    assert (row.team_id, row.counts["contacts"], row.counts["inbound"]) == (None, 1, 1)  # no team: NULL, not 0
     assert moment.team_id is None
 
 

@@ -10,7 +10,7 @@ from django.utils import timezone
 from contacts.models import ContactMoment
 from followups.selectors import teams_for
 
-from . import exports, selectors, services
+from . import closing, exports, selectors, services
 from .figures import BY_KEY, PERSON_COLUMNS, TEAM_COLUMNS
 from .forms import ReportScopeForm
 from .models import ReportDownload
@@ -52,9 +52,10 @@ def _scope(request, *, week: IsoWeek | None, team_id: int | None):
 @permission_required("reports.view_weekly_report", raise_exception=True)
 @_scoped
 def weekly(request, week, team, teams, may_see_all, now):
-    report = selectors.weekly_report(week=week, team=team, now=now, teams=teams, with_people=team is not None)
+    report, closed = closing.weekly_report(week=week, team=team, now=now, teams=teams, with_people=team is not None)
     context = {
         "report": report,
+        "closed": closed,
         "rows": selectors.figure_rows(report),
         "teams": teams,
         "may_see_all": may_see_all,
@@ -97,10 +98,10 @@ def _charts(report) -> dict:
 @_scoped
 def weekly_csv(request, week, team, teams, _may_see_all, now):
     services.download_record(user=request.user, week=week, team=team, format=ReportDownload.Format.CSV)
-    tables = selectors.report_tables(week=week, now=now, teams=[team] if team else teams)
-    if team:
-        tables = tables[1:]  # the team alone
-    response = StreamingHttpResponse(exports.report_csv(tables, week), content_type="text/csv; charset=utf-8")
+    tables, closed = closing.report_tables(week=week, now=now, teams=[team] if team else teams, total=team is None)
+    response = StreamingHttpResponse(
+        exports.report_csv(tables, week, closed=closed), content_type="text/csv; charset=utf-8"
+    )
     response["Content-Disposition"] = f'attachment; filename="contactcare-{week.label}.csv"'
     return response
 
@@ -109,11 +110,9 @@ def weekly_csv(request, week, team, teams, _may_see_all, now):
 @_scoped
 def weekly_xlsx(request, week, team, teams, _may_see_all, now):
     services.download_record(user=request.user, week=week, team=team, format=ReportDownload.Format.XLSX)
-    tables = selectors.report_tables(week=week, now=now, teams=[team] if team else teams)
-    if team:
-        tables = tables[1:]
+    tables, closed = closing.report_tables(week=week, now=now, teams=[team] if team else teams, total=team is None)
     return FileResponse(
-        exports.xlsx_file(tables, week),
+        exports.xlsx_file(tables, week, closed=closed),
         as_attachment=True,
         filename=f"contactcare-{week.label}.xlsx",
         content_type=exports.XLSX_TYPE,

@@ -1,0 +1,277 @@
+"""Closed weeks: the weekly report's figures as they stood when the week was closed, and what changed since.
+
+"Overdue" and "broken" depend on when they are counted, so without this a
+check-in done late on Tuesday would change last week's figures, and the
+Monday e-mail would no longer match the page. A week is closed once
+(`week_close`): by the Monday sweep from WEEKLY_REPORT_TIME, whether or not
+anybody receives the e-mail, or by hand (`manage.py report_week_close`). Its
+additive raw counts are kept per team and per person of each team (never
+anything about a customer); the e-mail, the page and the downloads of a
+closed week are built from them, and the page shows beside them the live
+figures' differences ("since Monday: 2 overdue check-ins done late"). The
+open week, and a past week nobody closed, read live as before.
+"""
+
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import dateformat, timezone
+from django.utils.translation import gettext, ngettext
+
+from contactcare.db_router import replica_reads
+from contactcare.formats import long_day
+from contacts.models import Team
+
+from . import selectors
+from .figures import FIGURES
+from .models import ClosedWeek
+from .selectors import _sum  # raw counts add up as the report adds them (lists join)
+from .summaries import NO_TEAM
+from .weeks import IsoWeek
+
+
+def _team_key(team_id: int | None) -> str:
+    """The key of a team in the stored figures: "t12" ("t0": no team). Not the bare id: a key that reads as a
+    number is an array index to a JSON path (SQLite's, and PostgreSQL's for one level)."""
+    return f"t{NO_TEAM if team_id is None else team_id}"
+
+
+def week_figures_count(*, week: IsoWeek, now: datetime) -> dict:
+    """The week's raw counts of every scope as of `now`, as ClosedWeek.figures keeps them.
+
+    Seven queries for the teams, and seven per team for its people: run once a
+    week, from the primary (not the replica: a closing must not miss what was
+    just written).
+    """
+    counts = selectors.raw_counts(weeks=[week], now=now)
+    teams = {_team_key(group): raw for (label, group), raw in counts.items() if label == week.label}
+    people = {}
+    for team_id in Team.objects.order_by("pk").values_list("pk", flat=True):
+        per_person = selectors.raw_counts(weeks=[week], now=now, by="person", teams=[team_id])
+        found = {
+            str(person): raw
+            for (label, person), raw in per_person.items()
+            if label == week.label and person is not None
+        }
+        if found:
+            people[_team_key(team_id)] = found
+    return {"teams": teams, "people": people}
+
+
+def week_close(*, week: IsoWeek, now: datetime, actor, how: str) -> tuple[ClosedWeek, bool]:
+    """Close `week` with its figures as of `now`: (the closing, whether this call made it).
+
+    Exactly once per week: a week closed already is left as it is (the first
+    closing stands), and of two workers closing at the same moment the unique
+    week lets one insert and hands the other the winner's row. A week that is
+    not over cannot be closed.
+    """
+    if now < week.end:
+        raise ValidationError(
+            gettext("Week %(week)s is not over yet: it can be closed from the Monday after it."),
+            code="not_over",
+            params={"week": week.label},
+        )
+    found = ClosedWeek.objects.filter(week=week.monday).first()
+    if found is not None:
+        return found, False
+    figures = week_figures_count(week=week, now=now)
+    try:
+        with transaction.atomic():
+            closing = ClosedWeek.objects.create(
+                week=week.monday, closed_at=now, closed_by=actor, how=how, figures=figures
+            )
+    except IntegrityError:  # another worker closed it meanwhile: theirs stands
+        return ClosedWeek.objects.get(week=week.monday), False
+    return closing, True
+
+
+# What changed since the closing, in words: a rise in one of these raw counts of a closed week can only be
+# work done late on the week's items (the week was over when it closed, so everything still open then was
+# overdue or broken), or contacts of the week logged or removed afterwards.
+_SINCE = [
+    ("checkins_late", 1, lambda n: ngettext(
+        "%(count)s overdue check-in done late", "%(count)s overdue check-ins done late", n)),
+    ("checkins_skipped", 1, lambda n: ngettext(
+        "%(count)s overdue check-in skipped", "%(count)s overdue check-ins skipped", n)),
+    ("checkins_superseded", 1, lambda n: ngettext(
+        "%(count)s overdue check-in superseded", "%(count)s overdue check-ins superseded", n)),
+    ("kept_late", 1, lambda n: ngettext(
+        "%(count)s broken promise kept late", "%(count)s broken promises kept late", n)),
+    ("cancelled", 1, lambda n: ngettext(
+        "%(count)s broken promise cancelled", "%(count)s broken promises cancelled", n)),
+    ("handovers_accepted", 1, lambda n: ngettext(
+        "%(count)s handover accepted", "%(count)s handovers accepted", n)),
+    ("handovers_passed_on", 1, lambda n: ngettext(
+        "%(count)s handover passed on", "%(count)s handovers passed on", n)),
+    ("contacts", 1, lambda n: ngettext(
+        "%(count)s contact of the week logged afterwards", "%(count)s contacts of the week logged afterwards", n)),
+    ("contacts", -1, lambda n: ngettext(
+        "%(count)s contact of the week deleted or erased", "%(count)s contacts of the week deleted or erased", n)),
+]  # fmt: skip
+_PLACES = {"%": 1, "avg": 2, "h": 1}  # the decimals a difference keeps, as the figure shows them
+
+
+def difference(live, closed, unit: str = ""):
+    """Live minus closed, as the figure counts it; None when either is missing or nothing changed."""
+    if live is None or closed is None or live == closed:
+        return None
+    return round(live - closed, _PLACES.get(unit, 0)) if unit else live - closed
+
+
+@dataclass
+class Closed:
+    """A closed week as a page or a download shows it."""
+
+    closed_at: datetime
+    since: list = field(default_factory=list)  # per table (downloads): {figure key: live minus closed}
+    changes: dict = field(default_factory=dict)  # page: {figure key: what it is now, as text}
+    sentences: list = field(default_factory=list)  # page: what changed since, the meaningful ones in words
+
+    @property
+    def when(self) -> str:
+        """ "Monday 9 November 07:00", in the active language."""
+        return f"{long_day(self.closed_at)} {timezone.localtime(self.closed_at):%H:%M}"
+
+    @property
+    def weekday(self) -> str:
+        """ "Monday": the day "since" refers to (a closing that caught up after an outage says its own day)."""
+        return dateformat.format(timezone.localtime(self.closed_at), "l")
+
+
+def _changes(closed_figures: dict, live_figures: dict) -> dict:
+    """{figure key: text} for the figures that differ now: "+2" / "−1" for a count, "now 45.0 %" otherwise."""
+    from contactcare.templatetags.contactcare import figure as shown  # the page's own formatting
+
+    changes = {}
+    for figure in FIGURES:
+        change = difference(live_figures.get(figure.key), closed_figures.get(figure.key), figure.unit)
+        if change is None:
+            if closed_figures.get(figure.key) != live_figures.get(figure.key):  # one side has nothing to count
+                changes[figure.key] = gettext("now %(value)s") % {"value": shown(live_figures.get(figure.key))}
+            continue
+        if figure.unit:
+            changes[figure.key] = gettext("now %(value)s") % {"value": shown(live_figures[figure.key], figure.unit)}
+        else:
+            changes[figure.key] = f"+{shown(change)}" if change > 0 else f"−{shown(-change)}"
+    return changes
+
+
+def _sentences(closed_raw: dict, live_raw: dict) -> list[str]:
+    found = []
+    for key, sign, text in _SINCE:
+        change = (live_raw.get(key, 0) - closed_raw.get(key, 0)) * sign
+        if change > 0:
+            found.append(text(change) % {"count": change})
+    return found
+
+
+def _scope_raw(teams: dict | None, team: Team | None) -> dict:
+    """The raw counts of one team, or of all teams together (deleted ones and contacts without a team too)."""
+    teams = teams or {}
+    if team is None:
+        return _sum(teams.values())
+    return teams.get(_team_key(team.pk)) or {}
+
+
+def _closed_rows(mondays, team: Team | None) -> dict:
+    """{Monday: (closed_at, {team key: raw} of the scope, {person id: raw} of the team or None)}: one query that
+    reads only the scope's part of each closing."""
+    rows = ClosedWeek.objects.filter(week__in=mondays)
+    if team is None:
+        return {w: (at, teams, None) for w, at, teams in rows.values_list("week", "closed_at", "figures__teams")}
+    key = _team_key(team.pk)
+    values = rows.values_list("week", "closed_at", f"figures__teams__{key}", f"figures__people__{key}")
+    return {w: (at, {key: raw or {}}, people or {}) for w, at, raw, people in values}
+
+
+@replica_reads()
+def weekly_report(
+    *, week: IsoWeek, team: Team | None, now: datetime, teams: list[Team], with_people: bool
+) -> tuple[selectors.WeeklyReport, Closed | None]:
+    """The report of `week` (selectors.weekly_report), from its closing when it was closed, and what changed since.
+
+    The live report is counted as ever (without its people when the week is
+    closed: those come from the closing); one query more reads the closings
+    of the twelve weeks of the trend, whose closed weeks show their kept
+    figures, and one more the names of the people of a closed week.
+    """
+    previous = week.previous()
+    trend_weeks = {week.previous(n) for n in range(selectors.TREND_WEEKS)}
+    closed = _closed_rows({w.monday for w in trend_weeks | {previous, week}}, team)
+    this = closed.get(week.monday)
+    live = selectors.weekly_report(week=week, team=team, now=now, teams=teams, with_people=with_people and this is None)
+    trend = [(w, _scope_raw(closed[w.monday][1], team) if w.monday in closed else raw) for w, raw in live.trend]
+    if this is None:
+        return replace(live, trend=trend), None
+
+    closed_at, team_raws, people_raws = this
+    current_raw = _scope_raw(team_raws, team)
+    before = live.before
+    if previous < week and previous.monday in closed:
+        before = selectors.figures_of(_scope_raw(closed[previous.monday][1], team))
+    if team is None:
+        per_team = [(t, selectors.figures_of(team_raws.get(_team_key(t.pk)) or {})) for t in teams]
+    else:
+        per_team = [(t, selectors.figures_of(current_raw)) for t in teams if t.pk == team.pk]
+    people = []
+    if with_people and team is not None and people_raws:
+        users = get_user_model().objects.in_bulk([int(pk) for pk in people_raws])
+        people = sorted(
+            ((users.get(int(pk)), selectors.figures_of(raw)) for pk, raw in people_raws.items()),
+            key=lambda pair: pair[0].get_full_name() if pair[0] else "",
+        )
+    report = replace(
+        live,
+        current=selectors.figures_of(current_raw),
+        before=before,
+        raw=current_raw,
+        teams=per_team,
+        people=people,
+        trend=trend,
+    )
+    info = Closed(
+        closed_at=closed_at,
+        changes=_changes(report.current, live.current),
+        sentences=_sentences(current_raw, live.raw),
+    )
+    return report, info
+
+
+@replica_reads()
+def report_tables(
+    *, week: IsoWeek, now: datetime, teams: list[Team], total: bool = True, since: bool = True
+) -> tuple[list[tuple[str, dict, dict]], Closed | None]:
+    """(scope name, this week's figures, last week's) for all teams together (with `total`) and each of
+    `teams`, as selectors.report_tables, from the closing when the week was closed; and the closing, with
+    per table what changed since (`since`). Two queries for a closed week, seven more for live figures."""
+    previous = week.previous()
+    closings = {row.week: row for row in ClosedWeek.objects.filter(week__in=[previous.monday, week.monday]).order_by()}
+    this = closings.get(week.monday)
+    scopes = ([(gettext("All teams"), None)] if total else []) + [(t.name, t) for t in teams]
+    if this is None:
+        tables = selectors.report_tables(week=week, now=now, teams=teams)
+        return (tables if total else tables[1:]), None
+    before_closing = closings.get(previous.monday) if previous < week else None
+    live = None
+    if since or before_closing is None:
+        counts = selectors.raw_counts(weeks=[previous, week], now=now)
+        live = {
+            label: {_team_key(group): raw for (period, group), raw in counts.items() if period == label}
+            for label in (previous.label, week.label)
+        }
+    tables, differences = [], []
+    for name, team in scopes:
+        current = selectors.figures_of(_scope_raw(this.figures.get("teams"), team))
+        if before_closing is not None:
+            before = selectors.figures_of(_scope_raw(before_closing.figures.get("teams"), team))
+        else:
+            before = selectors.figures_of(_scope_raw(live[previous.label], team))
+        tables.append((name, current, before))
+        if since:
+            now_figures = selectors.figures_of(_scope_raw(live[week.label], team))
+            differences.append({f.key: difference(now_figures.get(f.key), current.get(f.key), f.unit) for f in FIGURES})
+    return tables, Closed(closed_at=this.closed_at, since=differences)

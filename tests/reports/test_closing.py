@@ -389,3 +389,25 @@ def test_the_page_of_a_closed_week_runs_a_constant_number_of_queries(client, man
     many = _queries_per_scope(client, team, django_assert_max_num_queries)
 
     assert few == many
+
+
+def test_a_lead_sees_the_closed_week_of_their_own_team_only(client, week):
+    north, south, _ = week
+    lead = UserFactory(username="lotte", role=roles.TEAM_LEAD)
+    north.lead = lead
+    north.save()
+    services.weekly_report_mails_create(now=MONDAY_0700)
+    client.force_login(lead)
+
+    own = client.get(reverse("reports:weekly"), {"week": W45.label}, headers=EN)
+
+    assert own.context["report"].scope.team == north and own.context["closed"] is not None
+    assert page_figures(own)["broken"][0] == 1
+    assert client.get(reverse("reports:weekly"), {"week": W45.label, "team": south.pk}).status_code == 404
+    assert client.get(reverse("reports:weekly-csv"), {"week": W45.label}).status_code == 403
+
+
+def test_staff_do_not_see_closed_weeks(staff_client, week):
+    services.weekly_report_mails_create(now=MONDAY_0700)
+
+    assert staff_client.get(reverse("reports:weekly"), {"week": W45.label}).status_code == 403

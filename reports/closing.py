@@ -127,6 +127,7 @@ class Closed:
     """A closed week as a page or a download shows it."""
 
     closed_at: datetime
+    by_hand: bool = False  # closed by `report_week_close`, not when the Monday e-mail went out
     since: list = field(default_factory=list)  # per table (downloads): {figure key: live minus closed}
     changes: dict = field(default_factory=dict)  # page: {figure key: what it is now, as text}
     sentences: list = field(default_factory=list)  # page: what changed since, the meaningful ones in words
@@ -178,14 +179,15 @@ def _scope_raw(teams: dict | None, team: Team | None) -> dict:
 
 
 def _closed_rows(mondays, team: Team | None) -> dict:
-    """{Monday: (closed_at, {team key: raw} of the scope, {person id: raw} of the team or None)}: one query that
-    reads only the scope's part of each closing."""
+    """{Monday: (closed_at, how, {team key: raw} of the scope, {person id: raw} of the team or None)}: one query
+    that reads only the scope's part of each closing."""
     rows = ClosedWeek.objects.filter(week__in=mondays)
     if team is None:
-        return {w: (at, teams, None) for w, at, teams in rows.values_list("week", "closed_at", "figures__teams")}
+        values = rows.values_list("week", "closed_at", "how", "figures__teams")
+        return {w: (at, how, teams, None) for w, at, how, teams in values}
     key = _team_key(team.pk)
-    values = rows.values_list("week", "closed_at", f"figures__teams__{key}", f"figures__people__{key}")
-    return {w: (at, {key: raw or {}}, people or {}) for w, at, raw, people in values}
+    values = rows.values_list("week", "closed_at", "how", f"figures__teams__{key}", f"figures__people__{key}")
+    return {w: (at, how, {key: raw or {}}, people or {}) for w, at, how, raw, people in values}
 
 
 @replica_reads()
@@ -204,15 +206,15 @@ def weekly_report(
     closed = _closed_rows({w.monday for w in trend_weeks | {previous, week}}, team)
     this = closed.get(week.monday)
     live = selectors.weekly_report(week=week, team=team, now=now, teams=teams, with_people=with_people and this is None)
-    trend = [(w, _scope_raw(closed[w.monday][1], team) if w.monday in closed else raw) for w, raw in live.trend]
+    trend = [(w, _scope_raw(closed[w.monday][2], team) if w.monday in closed else raw) for w, raw in live.trend]
     if this is None:
         return replace(live, trend=trend), None
 
-    closed_at, team_raws, people_raws = this
+    closed_at, how, team_raws, people_raws = this
     current_raw = _scope_raw(team_raws, team)
     before = live.before
     if previous < week and previous.monday in closed:
-        before = selectors.figures_of(_scope_raw(closed[previous.monday][1], team))
+        before = selectors.figures_of(_scope_raw(closed[previous.monday][2], team))
     if team is None:
         per_team = [(t, selectors.figures_of(team_raws.get(_team_key(t.pk)) or {})) for t in teams]
     else:
@@ -235,6 +237,7 @@ def weekly_report(
     )
     info = Closed(
         closed_at=closed_at,
+        by_hand=how == ClosedWeek.How.COMMAND,
         changes=_changes(report.current, live.current),
         sentences=_sentences(current_raw, live.raw),
     )
@@ -274,4 +277,4 @@ def report_tables(
         if since:
             now_figures = selectors.figures_of(_scope_raw(live[week.label], team))
             differences.append({f.key: difference(now_figures.get(f.key), current.get(f.key), f.unit) for f in FIGURES})
-    return tables, Closed(closed_at=this.closed_at, since=differences)
+    return tables, Closed(closed_at=this.closed_at, by_hand=this.how == ClosedWeek.How.COMMAND, since=differences)

@@ -282,6 +282,17 @@ def test_the_command_closes_a_past_week_by_hand_once(week):
     assert (total["checkins_overdue"], total["broken"], total["contacts"]) == (1, 1, 6)
 
 
+def test_the_page_of_a_week_closed_by_hand_says_so(client, manager, week):
+    closing.week_close(week=W45, now=MONDAY_0700, actor=manager, how=ClosedWeek.How.COMMAND)
+    client.force_login(manager)
+
+    html = client.get(reverse("reports:weekly"), {"week": W45.label}, headers=EN).content.decode()
+
+    assert (
+        f"Closed {closed_when('Monday 9 November 07:00')}, by hand: these are the figures as they stood then." in html
+    )
+
+
 @pytest.mark.parametrize("label", ["2026-W54", "next week", "0001-W01"])
 def test_the_command_refuses_what_is_not_a_supported_week(db, label):
     with pytest.raises(CommandError, match="Not a supported ISO week"):

@@ -198,8 +198,9 @@ def weekly_report(
 
     The live report is counted as ever (without its people when the week is
     closed: those come from the closing); one query more reads the closings
-    of the twelve weeks of the trend, whose closed weeks show their kept
-    figures, and one more the names of the people of a closed week.
+    of the twelve weeks of the trend, whose closed weeks (the week before
+    too, on an open week's page) show their kept figures, and one more the
+    names of the people of a closed week.
     """
     previous = week.previous()
     trend_weeks = {week.previous(n) for n in range(selectors.TREND_WEEKS)}
@@ -207,14 +208,14 @@ def weekly_report(
     this = closed.get(week.monday)
     live = selectors.weekly_report(week=week, team=team, now=now, teams=teams, with_people=with_people and this is None)
     trend = [(w, _scope_raw(closed[w.monday][2], team) if w.monday in closed else raw) for w, raw in live.trend]
+    before = live.before
+    if previous < week and previous.monday in closed:  # the week before as it was kept, as on its own page
+        before = selectors.figures_of(_scope_raw(closed[previous.monday][2], team))
     if this is None:
-        return replace(live, trend=trend), None
+        return replace(live, before=before, trend=trend), None
 
     closed_at, how, team_raws, people_raws = this
     current_raw = _scope_raw(team_raws, team)
-    before = live.before
-    if previous < week and previous.monday in closed:
-        before = selectors.figures_of(_scope_raw(closed[previous.monday][2], team))
     if team is None:
         per_team = [(t, selectors.figures_of(team_raws.get(_team_key(t.pk)) or {})) for t in teams]
     else:
@@ -249,32 +250,42 @@ def report_tables(
     *, week: IsoWeek, now: datetime, teams: list[Team], total: bool = True, since: bool = True
 ) -> tuple[list[tuple[str, dict, dict]], Closed | None]:
     """(scope name, this week's figures, last week's) for all teams together (with `total`) and each of
-    `teams`, as selectors.report_tables, from the closing when the week was closed; and the closing, with
-    per table what changed since (`since`). Two queries for a closed week, seven more for live figures."""
+    `teams`, as selectors.report_tables; a week that was closed (this one, or the one before) from its
+    closing. With the closing of this week, and per table what changed since it (`since`). One query for
+    the closings, and seven for the live figures when any are needed."""
     previous = week.previous()
-    closings = {row.week: row for row in ClosedWeek.objects.filter(week__in=[previous.monday, week.monday]).order_by()}
+    closings = {
+        monday: (closed_at, how, teams_raw or {})
+        for monday, closed_at, how, teams_raw in ClosedWeek.objects.filter(
+            week__in=[previous.monday, week.monday]
+        ).values_list("week", "closed_at", "how", "figures__teams")
+    }
     this = closings.get(week.monday)
-    scopes = ([(gettext("All teams"), None)] if total else []) + [(t.name, t) for t in teams]
-    if this is None:
+    before_closing = closings.get(previous.monday) if previous < week else None
+    if this is None and before_closing is None:
         tables = selectors.report_tables(week=week, now=now, teams=teams)
         return (tables if total else tables[1:]), None
-    before_closing = closings.get(previous.monday) if previous < week else None
-    live = None
-    if since or before_closing is None:
+    live = {}
+    if this is None or before_closing is None or since:
         counts = selectors.raw_counts(weeks=[previous, week], now=now)
         live = {
             label: {_team_key(group): raw for (period, group), raw in counts.items() if period == label}
             for label in (previous.label, week.label)
         }
+    current_raws = this[2] if this is not None else live[week.label]
+    before_raws = before_closing[2] if before_closing is not None else live[previous.label]
     tables, differences = [], []
-    for name, team in scopes:
-        current = selectors.figures_of(_scope_raw(this.figures.get("teams"), team))
-        if before_closing is not None:
-            before = selectors.figures_of(_scope_raw(before_closing.figures.get("teams"), team))
-        else:
-            before = selectors.figures_of(_scope_raw(live[previous.label], team))
-        tables.append((name, current, before))
-        if since:
+    for name, team in _scopes(teams, total=total):
+        current = selectors.figures_of(_scope_raw(current_raws, team))
+        tables.append((name, current, selectors.figures_of(_scope_raw(before_raws, team))))
+        if this is not None and since:
             now_figures = selectors.figures_of(_scope_raw(live[week.label], team))
             differences.append({f.key: difference(now_figures.get(f.key), current.get(f.key), f.unit) for f in FIGURES})
-    return tables, Closed(closed_at=this.closed_at, by_hand=this.how == ClosedWeek.How.COMMAND, since=differences)
+    if this is None:
+        return tables, None
+    return tables, Closed(closed_at=this[0], by_hand=this[1] == ClosedWeek.How.COMMAND, since=differences)
+
+
+def _scopes(teams: list[Team], *, total: bool) -> list[tuple[str, Team | None]]:
+    """The tables of the downloads and the e-mail, in order: all teams together (None), then each team."""
+    return ([(gettext("All teams"), None)] if total else []) + [(team.name, team) for team in teams]

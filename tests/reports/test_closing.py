@@ -422,3 +422,21 @@ def test_staff_do_not_see_closed_weeks(staff_client, week):
     services.weekly_report_mails_create(now=MONDAY_0700)
 
     assert staff_client.get(reverse("reports:weekly"), {"week": W45.label}).status_code == 403
+
+
+def test_the_week_after_shows_the_closed_week_before_it_as_it_was_kept(client, manager, week):
+    services.weekly_report_mails_create(now=MONDAY_0700)
+    late_work_on_tuesday()
+    client.force_login(manager)
+
+    page = client.get(reverse("reports:weekly"), {"week": "2026-W46"}, headers=EN)
+    download = client.get(reverse("reports:weekly-csv"), {"week": "2026-W46"}, headers=EN)
+
+    assert page.context["closed"] is None  # week 46 itself is counted live
+    before = {key: value for key, (_, value) in page_figures(page).items()}
+    assert (before["checkins_overdue"], before["checkins_late"], before["broken"], before["kept_late"]) == (1, 1, 1, 1)
+    rows = list(csv.reader(io.StringIO(b"".join(download.streaming_content).decode())))
+    assert rows[0] == ["Scope", "Figure", "Key", "2026-W46", "2026-W45", "Unit"]
+    total = {row[2]: row for row in rows[1:] if row[0] == "All teams"}
+    assert (total["checkins_overdue"][4], total["broken"][4], total["kept_late"][4]) == ("1", "1", "1")
+    assert total["contacts"][3:5] == ["1", "6"]  # Monday 00:30 of week 46, and week 45's six

@@ -34,8 +34,8 @@ from contacts.models import ContactMoment, Topic
 from contacts.repeats import REPEAT_RULE
 from followups.models import Promise, PromiseIs
 
-from .models import TopicWeeklySummary
 from .figures import half_up
+from .models import TopicWeeklySummary
 from .summaries import week_of
 from .weeks import IsoWeek
 
@@ -90,9 +90,7 @@ def _counted(contacts: QuerySet) -> dict[int, list[dict]]:
     rows = contacts.values("team_id", "topic_id", "channel").annotate(**_counts()).order_by("topic_id", "channel")
     for row in rows:
         team = row.pop("team_id")
-        found[team].append(
-            {"topic": row.pop("topic_id"), "channel": row.pop("channel"), **row}
-        )
+        found[team].append({"topic": row.pop("topic_id"), "channel": row.pop("channel"), **row})
     return found
 
 

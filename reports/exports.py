@@ -57,21 +57,39 @@ def _in_language(rows: Iterator[str], language: str) -> Iterator[str]:
         yield from rows
 
 
-def report_csv(tables: list[tuple[str, dict, dict]], week: IsoWeek, *, delimiter: str = ",") -> Iterator[str]:
-    return _in_language(_report_csv_rows(tables, week, delimiter), translation.get_language())
+def report_csv(
+    tables: list[tuple[str, dict, dict]], week: IsoWeek, *, delimiter: str = ",", closed=None
+) -> Iterator[str]:
+    return _in_language(_report_csv_rows(tables, week, delimiter, closed), translation.get_language())
 
 
 def contacts_csv(week: IsoWeek, team=None, *, delimiter: str = ",") -> Iterator[str]:
     return _in_language(_contacts_csv_rows(week, team, delimiter), translation.get_language())
 
 
-def _report_csv_rows(tables: list[tuple[str, dict, dict]], week: IsoWeek, delimiter: str) -> Iterator[str]:
+def _closed_header(closed) -> list[str]:
+    """The columns a closed week's download adds (reports.closing): when it closed, and what changed since."""
+    if closed is None:
+        return []
+    return [_("Closed at")] + ([_("Since closing")] if closed.since else [])
+
+
+def _closed_cells(closed, index: int, key: str, delimiter: str) -> list:
+    if closed is None:
+        return []
+    at = [timezone.localtime(closed.closed_at).isoformat(timespec="minutes")]
+    return at + ([_cell(closed.since[index].get(key), delimiter)] if closed.since else [])
+
+
+def _report_csv_rows(tables: list[tuple[str, dict, dict]], week: IsoWeek, delimiter: str, closed=None) -> Iterator[str]:
     writer = csv.writer(_Echo(), delimiter=delimiter)
     yield BOM + writer.writerow(
-        safe_row([_("Scope"), _("Figure"), _("Key"), week.label, week.previous().label, _("Unit")])
+        safe_row(
+            [_("Scope"), _("Figure"), _("Key"), week.label, week.previous().label, _("Unit"), *_closed_header(closed)]
+        )
     )
     units = unit_labels()
-    for scope, current, before in tables:
+    for index, (scope, current, before) in enumerate(tables):
         for figure in FIGURES:
             yield writer.writerow(
                 safe_row(
@@ -82,6 +100,7 @@ def _report_csv_rows(tables: list[tuple[str, dict, dict]], week: IsoWeek, delimi
                         _cell(current[figure.key], delimiter),
                         _cell(before[figure.key], delimiter),
                         units[figure.unit],
+                        *_closed_cells(closed, index, figure.key, delimiter),
                     ]
                 )
             )
@@ -323,8 +342,11 @@ def _sheet_title(name: str, taken: set[str]) -> str:
     return title
 
 
-def write_xlsx(tables: list[tuple[str, dict, dict]], week: IsoWeek, target) -> None:
-    """A sheet per scope (all teams first, then each team) and the definitions on a sheet of their own."""
+def write_xlsx(tables: list[tuple[str, dict, dict]], week: IsoWeek, target, *, closed=None) -> None:
+    """A sheet per scope (all teams first, then each team) and the definitions on a sheet of their own.
+
+    A closed week (reports.closing) says on every sheet when it closed, and adds what changed since.
+    """
     book = Workbook(write_only=True)
     bold = Font(bold=True)
     taken: set[str] = set()
@@ -337,14 +359,25 @@ def write_xlsx(tables: list[tuple[str, dict, dict]], week: IsoWeek, target) -> N
             cells.append(cell)
         sheet.append(cells)
 
-    for scope, current, before in tables:
+    for index, (scope, current, before) in enumerate(tables):
         sheet = book.create_sheet(_sheet_title(scope, taken))
-        sheet.append(safe_row([_("Weekly report"), scope]))
-        header(sheet, [_("Figure"), week.label, week.previous().label, _("Unit"), _("Key")])
+        sheet.append(safe_row([_("Weekly report"), scope, *_closed_note(closed)]))
+        since = [_("Since closing")] if closed is not None and closed.since else []
+        header(sheet, [_("Figure"), week.label, week.previous().label, _("Unit"), _("Key"), *since])
         units = unit_labels()
         for figure in FIGURES:
+            change = [closed.since[index].get(figure.key)] if since else []
             sheet.append(
-                safe_row([str(figure.label), current[figure.key], before[figure.key], units[figure.unit], figure.key])
+                safe_row(
+                    [
+                        str(figure.label),
+                        current[figure.key],
+                        before[figure.key],
+                        units[figure.unit],
+                        figure.key,
+                        *change,
+                    ]
+                )
             )
     definitions = book.create_sheet(_sheet_title(_("Definitions"), taken))
     header(definitions, [_("Figure"), _("Key"), _("How it is counted")])
@@ -355,15 +388,21 @@ def write_xlsx(tables: list[tuple[str, dict, dict]], week: IsoWeek, target) -> N
     book.save(target)
 
 
-def xlsx_file(tables, week: IsoWeek):
+def _closed_note(closed) -> list[str]:
+    if closed is None:
+        return []
+    return [_("Figures as they stood when the week closed, %(when)s.") % {"when": closed.when}]
+
+
+def xlsx_file(tables, week: IsoWeek, *, closed=None):
     """The workbook in a temporary file (deleted when closed), ready to stream."""
     handle = tempfile.TemporaryFile()  # noqa: SIM115 - FileResponse closes it
-    write_xlsx(tables, week, handle)
+    write_xlsx(tables, week, handle, closed=closed)
     handle.seek(0)
     return handle
 
 
-def xlsx_bytes(tables, week: IsoWeek) -> bytes:
+def xlsx_bytes(tables, week: IsoWeek, *, closed=None) -> bytes:
     buffer = io.BytesIO()
-    write_xlsx(tables, week, buffer)
+    write_xlsx(tables, week, buffer, closed=closed)
     return buffer.getvalue()

@@ -110,3 +110,39 @@ class TopicWeeklySummary(models.Model):
 
     def __str__(self):
         return f"{self.week} {self.team_id}"
+
+
+class ClosedWeek(models.Model):
+    """A week's report as it stood when the week was closed: the figures the Monday e-mail showed.
+
+    Written once per week by reports.closing (the Monday sweep from
+    WEEKLY_REPORT_TIME, or `manage.py report_week_close`); the page, the
+    downloads and the e-mail of a closed week read these figures, and the page
+    shows beside them what changed since. `figures` holds the additive raw
+    counts (what `selectors.figures_of` turns into figures, so a change in how
+    a figure is derived applies to closed weeks too) of every scope:
+    {"teams": {"t<team id>": raw, "t0": contacts without a team},
+    "people": {"t<team id>": {"<person id>": raw}}}. Counts and staff ids only:
+    nothing about a customer, so erasing one leaves nothing here to erase.
+    """
+
+    class How(models.TextChoices):
+        SWEEP = "sweep", _("When the Monday report went out")
+        COMMAND = "command", _("By hand (report_week_close)")
+
+    week = models.DateField(_("week"))  # its Monday, in the desk's time zone
+    closed_at = models.DateTimeField(_("closed at"))
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("closed by")
+    )
+    how = models.CharField(_("how"), max_length=8, choices=How.choices)
+    figures = models.JSONField(_("figures"), default=dict)
+
+    class Meta:
+        ordering = ["-week"]
+        verbose_name = _("closed week")
+        verbose_name_plural = _("closed weeks")
+        constraints = [models.UniqueConstraint(fields=["week"], name="closed_week_once")]
+
+    def __str__(self):
+        return f"{self.week} {self.closed_at}"

@@ -10,14 +10,15 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 
+from contactcare.services import system_user
 from contacts.models import Team
 from followups import notifications, sweeps
 from followups.models import Notification
 
+from . import closing
 from .chafes import chafed_most
 from .exports import xlsx_bytes
-from .models import ReportDownload
-from .selectors import report_tables
+from .models import ClosedWeek, ReportDownload
 from .weeks import IsoWeek
 
 WEEKLY_REPORT = "weekly-report"
@@ -42,13 +43,17 @@ def weekly_report_mails_create(*, now: datetime) -> int:
 
     Runs every quarter of an hour: the first run on Monday from 07:00 writes
     them, a later run (after an outage, any day of the week) catches up, and
-    the unique (manager, week) key keeps it to one report per manager.
+    the unique (manager, week) key keeps it to one report per manager. The
+    first run closes last week first (reports.closing), whether or not anybody
+    receives the report: the e-mail is built from the closed figures, so it
+    shows what the page of that week shows from then on.
     """
     this_week = IsoWeek.containing(timezone.localdate(now))
     send_from = timezone.make_aware(datetime.combine(this_week.monday, time.fromisoformat(settings.WEEKLY_REPORT_TIME)))
     if now < send_from:
         return 0
     week = this_week.previous()
+    closing.week_close(week=week, now=now, actor=system_user(), how=ClosedWeek.How.SWEEP)
     key = f"report:{week.label}"
     waiting = list(
         weekly_report_recipients().exclude(notifications__kind=Notification.Kind.WEEKLY_REPORT, notifications__key=key)
@@ -56,10 +61,13 @@ def weekly_report_mails_create(*, now: datetime) -> int:
     if not waiting:
         return 0
     with translation.override(settings.LANGUAGE_CODE):
-        tables = report_tables(week=week, now=now, teams=list(Team.objects.order_by("name")))
+        tables, closed = closing.report_tables(
+            week=week, now=now, teams=list(Team.objects.order_by("name")), since=False
+        )
         context = {
             "week": week,
             "tables": tables,
+            "closed": closed,
             "site_url": settings.SITE_URL,
             "link": reverse("reports:weekly"),
             "chafed": chafed_most(week=week, now=now),
@@ -68,7 +76,7 @@ def weekly_report_mails_create(*, now: datetime) -> int:
         subject = render_to_string("reports/email/weekly_subject.txt", context).strip()
         body = render_to_string("reports/email/weekly.txt", context)
         html = render_to_string("reports/email/weekly.html", context)
-        attachment = xlsx_bytes(tables, week)
+        attachment = xlsx_bytes(tables, week, closed=closed)
     rows = [
         Notification(
             recipient=manager,

@@ -11,7 +11,7 @@ from django.utils.text import slugify
 from contacts.models import ContactMoment
 from followups.selectors import teams_for
 
-from . import exports, selectors, services
+from . import closing, exports, selectors, services
 from .figures import BY_KEY, PERSON_COLUMNS, TEAM_COLUMNS
 from .forms import SEPARATORS, ReportScopeForm, default_separator
 from .models import ReportDownload
@@ -54,9 +54,10 @@ def _scope(request, *, week: IsoWeek | None, team_id: int | None):
 @permission_required("reports.view_weekly_report", raise_exception=True)
 @_scoped
 def weekly(request, week, team, teams, may_see_all, now):
-    report = selectors.weekly_report(week=week, team=team, now=now, teams=teams, with_people=team is not None)
+    report, closed = closing.weekly_report(week=week, team=team, now=now, teams=teams, with_people=team is not None)
     context = {
         "report": report,
+        "closed": closed,
         "rows": selectors.figure_rows(report),
         "teams": teams,
         "may_see_all": may_see_all,
@@ -100,12 +101,10 @@ def _charts(report) -> dict:
 @_scoped
 def weekly_csv(request, week, team, teams, _may_see_all, now):
     services.download_record(user=request.user, week=week, team=team, format=ReportDownload.Format.CSV)
-    tables = selectors.report_tables(week=week, now=now, teams=[team] if team else teams, no_team=team is None)
-    if team:
-        tables = tables[1:]  # the team alone
+    tables, closed = closing.report_tables(week=week, now=now, teams=[team] if team else teams, total=team is None)
     delimiter = SEPARATORS[request.report_sep]
     response = StreamingHttpResponse(
-        exports.report_csv(tables, week, delimiter=delimiter), content_type="text/csv; charset=utf-8"
+        exports.report_csv(tables, week, delimiter=delimiter, closed=closed), content_type="text/csv; charset=utf-8"
     )
     response["Content-Disposition"] = f'attachment; filename="{file_name("contactcare", week, team)}.csv"'
     return response
@@ -123,11 +122,9 @@ def file_name(prefix: str, week: IsoWeek, team) -> str:
 @_scoped
 def weekly_xlsx(request, week, team, teams, _may_see_all, now):
     services.download_record(user=request.user, week=week, team=team, format=ReportDownload.Format.XLSX)
-    tables = selectors.report_tables(week=week, now=now, teams=[team] if team else teams, no_team=team is None)
-    if team:
-        tables = tables[1:]
+    tables, closed = closing.report_tables(week=week, now=now, teams=[team] if team else teams, total=team is None)
     return FileResponse(
-        exports.xlsx_file(tables, week),
+        exports.xlsx_file(tables, week, closed=closed),
         as_attachment=True,
         filename=f"{file_name('contactcare', week, team)}.xlsx",
         content_type=exports.XLSX_TYPE,

@@ -980,3 +980,26 @@ def test_an_empty_to_field_on_an_admin_change_page_is_no_500(world, model):
     )
     response = world.clients["admin"].get(reverse(f"admin:{model}_change", args=[obj.pk]), {"_to_field": ""})
     assert response.status_code == 200
+
+
+def test_the_pages_and_downloads_of_closed_weeks_are_no_500(world):
+    """Issue 14: closed weeks at the calendar's first week, and one whose figures name a team and a person that
+    are gone (ids kept, not foreign keys), read back for every scope a manager and a lead may ask for."""
+    from reports.closing import week_close
+    from reports.models import ClosedWeek
+    from reports.weeks import IsoWeek
+
+    last, first = IsoWeek.last_complete(timezone.now()), IsoWeek.first()
+    for week in (last, last.previous(), first):
+        week_close(week=week, now=timezone.now(), actor=world.users["manager"], how=ClosedWeek.How.COMMAND)
+    gone = ClosedWeek.objects.get(week=last.monday)
+    gone.figures["teams"]["t99999999"] = {"contacts": 3, "handover_waits": [1.5]}
+    gone.figures["people"][f"t{world.teams[0].pk}"] = {"99999999": {"contacts": 2}}
+    gone.save()
+    for role, scopes in (("manager", ["", *[f"&team={team.pk}" for team in world.teams]]), ("lead", [""])):
+        for week in (last, first):
+            for name in ("reports:weekly", "reports:weekly-csv", "reports:weekly-xlsx"):
+                url = f"{reverse(name)}?week={week.label}"
+                for scope in scopes:
+                    response = _request(world.clients[role], "GET", url + scope)
+                    assert response.status_code in {200, 403}, f"{url}{scope} as {role}"

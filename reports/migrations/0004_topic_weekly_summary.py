@@ -4,26 +4,36 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('reports', '0003_weekly_summary_no_team_and_repeat_rule'),
+        ("reports", "0003_weekly_summary_no_team_and_repeat_rule"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='TopicWeeklySummary',
+            name="TopicWeeklySummary",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('week', models.DateField()),
-                ('team_id', models.BigIntegerField(blank=True, null=True)),
-                ('counts', models.JSONField(default=list)),
-                ('repeat_window_days', models.PositiveSmallIntegerField()),
-                ('repeat_rule', models.CharField(max_length=16)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("week", models.DateField()),
+                ("team_id", models.BigIntegerField(blank=True, null=True)),
+                ("counts", models.JSONField(default=list)),
+                ("repeat_window_days", models.PositiveSmallIntegerField()),
+                ("repeat_rule", models.CharField(max_length=16)),
             ],
             options={
-                'verbose_name': 'weekly summary by topic',
-                'verbose_name_plural': 'weekly summaries by topic',
-                'constraints': [models.UniqueConstraint(condition=models.Q(('team_id__isnull', False)), fields=('week', 'team_id'), name='topic_weekly_summary_bucket'), models.UniqueConstraint(condition=models.Q(('team_id__isnull', True)), fields=('week',), name='topic_weekly_summary_no_team_bucket')],
+                "verbose_name": "weekly summary by topic",
+                "verbose_name_plural": "weekly summaries by topic",
+                "constraints": [
+                    models.UniqueConstraint(
+                        condition=models.Q(("team_id__isnull", False)),
+                        fields=("week", "team_id"),
+                        name="topic_weekly_summary_bucket",
+                    ),
+                    models.UniqueConstraint(
+                        condition=models.Q(("team_id__isnull", True)),
+                        fields=("week",),
+                        name="topic_weekly_summary_no_team_bucket",
+                    ),
+                ],
             },
         ),
     ]

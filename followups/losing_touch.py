@@ -271,13 +271,6 @@ def losing_touch_checkin_plan(*, customer: Customer, actor, teams=None, now: dat
     now = now or timezone.now()
     customer = Customer.objects.select_for_update().get(pk=customer.pk)
     name = customer.form_of_address
-    planned = CheckIn.objects.open().filter(customer=customer).select_related("assignee").first()
-    if planned is not None:
-        raise ValidationError(
-            _("A check-in for %(name)s is already planned (%(kind)s, due %(date)s); nothing was added.")
-            % {"name": name, "kind": planned.kind_label, "date": day(planned.due_date)},
-            code="planned",
-        )
     rows = losing_touch_rows(teams=teams, days=losing_touch_days(), now=now, customer_id=customer.pk, limit=1)
     if rows and rows[0].is_contact:
         _with_contacts(rows)
@@ -289,6 +282,13 @@ def losing_touch_checkin_plan(*, customer: Customer, actor, teams=None, now: dat
             )
             % {"name": name},
             code="stale",
+        )
+    planned = CheckIn.objects.open().filter(customer=customer).select_related("assignee").first()
+    if planned is not None:
+        raise ValidationError(
+            _("A check-in for %(name)s is already planned (%(kind)s, due %(date)s); nothing was added.")
+            % {"name": name, "kind": planned.kind_label, "date": day(planned.due_date)},
+            code="planned",
         )
     row = rows[0]
     checkin = CheckIn(

@@ -114,9 +114,7 @@ class Customer(models.Model):
         related_name="merged_from",
     )
 
-    history = HistoricalRecords(
-        excluded_fields=["last_contact_at", "last_contact_team", "last_contact_sentiment_end"]
-    )
+    history = HistoricalRecords(excluded_fields=["last_contact_at", "last_contact_team", "last_contact_sentiment_end"])
     objects = models.Manager()
 
     class Meta:
@@ -131,7 +129,9 @@ class Customer(models.Model):
             models.Index(fields=["last_contact_team", "last_contact_at", "id"], name="customer_team_last_contact_idx"),
             # "Losing touch" (issue 14): customers whose last contact ended negative, by last contact, per team
             models.Index(
-                fields=["last_contact_at", "id"], condition=ended_negative("last_contact_"), name="customer_negative_idx"
+                fields=["last_contact_at", "id"],
+                condition=ended_negative("last_contact_"),
+                name="customer_negative_idx",
             ),
             models.Index(
                 fields=["last_contact_team", "last_contact_at", "id"],

@@ -729,7 +729,12 @@ BAD_GETS = {
     "losing-touch-team-nul": ("lead", _report("followups:losing-touch"), "?team=%00", 400),
     "losing-touch-team-huge": ("manager", _report("followups:losing-touch"), f"?team={2**63}", 400),
     "losing-touch-after-garbage": ("lead", _report("followups:losing-touch"), "?after=abc", 400),
-    "losing-touch-after-year-overflow": ("lead", _report("followups:losing-touch"), "?after=999999999999999999.0.1", 400),
+    "losing-touch-after-year-overflow": (
+        "lead",
+        _report("followups:losing-touch"),
+        "?after=999999999999999999.0.1",
+        400,
+    ),
     "losing-touch-after-long": ("lead", _report("followups:losing-touch"), "?after=" + "9" * 5000, 400),
     # another team's object
     "other-team-board": ("lead", _other_team_board, "?person=²", 404),

@@ -4,23 +4,30 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('contacts', '0014_search_name_prefix_index'),
+        ("contacts", "0014_search_name_prefix_index"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='customer',
-            name='last_contact_sentiment_end',
+            model_name="customer",
+            name="last_contact_sentiment_end",
             field=models.PositiveSmallIntegerField(blank=True, editable=False, null=True),
         ),
         migrations.AddIndex(
-            model_name='customer',
-            index=models.Index(condition=models.Q(('last_contact_sentiment_end__lte', 2)), fields=['last_contact_at', 'id'], name='customer_negative_idx'),
+            model_name="customer",
+            index=models.Index(
+                condition=models.Q(("last_contact_sentiment_end__lte", 2)),
+                fields=["last_contact_at", "id"],
+                name="customer_negative_idx",
+            ),
         ),
         migrations.AddIndex(
-            model_name='customer',
-            index=models.Index(condition=models.Q(('last_contact_sentiment_end__lte', 2)), fields=['last_contact_team', 'last_contact_at', 'id'], name='customer_team_negative_idx'),
+            model_name="customer",
+            index=models.Index(
+                condition=models.Q(("last_contact_sentiment_end__lte", 2)),
+                fields=["last_contact_team", "last_contact_at", "id"],
+                name="customer_team_negative_idx",
+            ),
         ),
     ]

@@ -4,20 +4,19 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('followups', '0013_merge_0012_handover_0012_reply_promises_keep_informed'),
+        ("followups", "0013_merge_0012_handover_0012_reply_promises_keep_informed"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='desksettings',
-            name='losing_touch_days',
-            field=models.PositiveSmallIntegerField(default=14, verbose_name='losing touch after'),
+            model_name="desksettings",
+            name="losing_touch_days",
+            field=models.PositiveSmallIntegerField(default=14, verbose_name="losing touch after"),
         ),
         migrations.AddField(
-            model_name='historicaldesksettings',
-            name='losing_touch_days',
-            field=models.PositiveSmallIntegerField(default=14, verbose_name='losing touch after'),
+            model_name="historicaldesksettings",
+            name="losing_touch_days",
+            field=models.PositiveSmallIntegerField(default=14, verbose_name="losing touch after"),
         ),
     ]

@@ -142,7 +142,9 @@ def test_a_contact_and_a_promise_on_the_same_minute_page_apart(desk):
     assert pages == [("Ander Team", "contact", 17), ("Bijna Dertien", "promise", 17)]
 
 
-@pytest.mark.parametrize("text", ["", "abc", "1.2.3", "1.0", "1.0.x", "999999999999999999.0.1", "-999999999999999999.0.1", "1.2.1", "٣.0.1"])
+@pytest.mark.parametrize(
+    "text", ["", "abc", "1.2.3", "1.0", "1.0.x", "999999999999999999.0.1", "-999999999999999999.0.1", "1.2.1", "٣.0.1"]
+)
 def test_a_page_link_that_cannot_be_read_is_refused(text):
     with pytest.raises(ValueError):
         After.parse(text)

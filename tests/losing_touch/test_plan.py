@@ -110,7 +110,9 @@ def test_a_promise_kept_since_the_page_was_read_gets_nothing_planned(desk):
 
 def test_a_lead_plans_only_from_their_teams_part_of_the_list(desk):
     with pytest.raises(ValidationError) as refused:
-        losing_touch_checkin_plan(customer=desk.customers["Ander Team"], actor=desk.users["lies"], teams=[desk.noord.pk])
+        losing_touch_checkin_plan(
+            customer=desk.customers["Ander Team"], actor=desk.users["lies"], teams=[desk.noord.pk]
+        )
 
     assert refused.value.code == "stale"
     assert not CheckIn.objects.exists()

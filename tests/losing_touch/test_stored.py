@@ -55,5 +55,7 @@ def test_the_migration_fills_it_from_the_newest_contact_that_was_not_deleted(lea
     with connection.cursor() as cursor:
         cursor.execute(backfill.FORWARD)
 
-    stored = dict(Customer.objects.filter(pk__in=[c.pk for c in customers]).values_list("pk", "last_contact_sentiment_end"))
+    stored = dict(
+        Customer.objects.filter(pk__in=[c.pk for c in customers]).values_list("pk", "last_contact_sentiment_end")
+    )
     assert [stored[c.pk] for c in customers] == [2, 1, 3, None]

@@ -183,3 +183,13 @@ def test_an_empty_threshold_is_the_default(desk):
     as_(desk.users["mila"]).post(reverse("followups:desk-settings"), data, headers=EN)
 
     assert DeskSettings.objects.get().losing_touch_days == 14
+
+
+def test_the_list_is_linked_from_the_teams_page_and_the_team_board(desk):
+    manager, lead = as_(desk.users["mila"]), as_(desk.users["lies"])
+
+    teams = shown(manager.get(reverse("followups:team-list"), headers=EN))
+    board = shown(lead.get(reverse("followups:team-board", args=[desk.noord.pk]), headers=EN))
+
+    assert f'href="{LIST}"' in teams
+    assert f'href="{LIST}?team={desk.noord.pk}"' in board

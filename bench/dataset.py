@@ -584,12 +584,13 @@ def _customers(p: dict) -> None:
             "updated_at": "coalesce(first_contact, %(now)s::timestamptz) - make_interval(days => salt %% 60)",
             "last_contact_at": "last.occurred_at",
             "last_contact_team_id": "last.team_id",
+            "last_contact_sentiment_end": "last.sentiment_end",
         },
         """
         FROM bench_stage_customer c
         LEFT JOIN (SELECT customer_id, min(occurred_at) AS first_contact
                    FROM bench_stage_contact GROUP BY customer_id) AS f ON f.customer_id = c.i
-        LEFT JOIN (SELECT DISTINCT ON (customer_id) customer_id, occurred_at, team_id
+        LEFT JOIN (SELECT DISTINCT ON (customer_id) customer_id, occurred_at, team_id, sentiment_end
                    FROM contacts_contactmoment WHERE deleted_at IS NULL
                    ORDER BY customer_id, occurred_at DESC, id DESC) AS last ON last.customer_id = c.i
         ORDER BY c.i

@@ -46,6 +46,16 @@ class Topic(models.Model):
         return self.name
 
 
+# Sentiment runs 1 (very negative) to 5 (very positive); 1 and 2 are negative.
+NEGATIVE_SENTIMENT_MAX = 2
+
+
+def ended_negative(prefix: str = "") -> Q:
+    """A contact that ended negative (sentiment at its end 1 or 2), said once; `prefix` "last_contact_" asks it
+    of a customer's last contact (Customer.last_contact_sentiment_end)."""
+    return Q(**{f"{prefix}sentiment_end__lte": NEGATIVE_SENTIMENT_MAX})
+
+
 class Customer(models.Model):
     class Language(models.TextChoices):
         DUTCH = "nl", _("Dutch")
@@ -89,6 +99,9 @@ class Customer(models.Model):
         on_delete=models.SET_NULL,
         related_name="+",
     )
+    # The newest contact's sentiment at its end, kept with last_contact_at (issue 14): "Losing touch" finds the
+    # customers whose last contact ended negative on an index, without reading their contacts.
+    last_contact_sentiment_end = models.PositiveSmallIntegerField(null=True, blank=True, editable=False)
     # Set when this customer was a duplicate merged into another (followups.merge): the row stays, so
     # that its customer number keeps finding the survivor; its personal fields are blanked.
     merged_into = models.ForeignKey(
@@ -101,7 +114,7 @@ class Customer(models.Model):
         related_name="merged_from",
     )
 
-    history = HistoricalRecords(excluded_fields=["last_contact_at", "last_contact_team"])
+    history = HistoricalRecords(excluded_fields=["last_contact_at", "last_contact_team", "last_contact_sentiment_end"])
     objects = models.Manager()
 
     class Meta:
@@ -114,6 +127,17 @@ class Customer(models.Model):
             models.Index(fields=["full_name", "id"], name="customer_name_id_idx"),
             models.Index(fields=["last_contact_at", "id"], name="customer_last_contact_idx"),
             models.Index(fields=["last_contact_team", "last_contact_at", "id"], name="customer_team_last_contact_idx"),
+            # "Losing touch" (issue 14): customers whose last contact ended negative, by last contact, per team
+            models.Index(
+                fields=["last_contact_at", "id"],
+                condition=ended_negative("last_contact_"),
+                name="customer_negative_idx",
+            ),
+            models.Index(
+                fields=["last_contact_team", "last_contact_at", "id"],
+                condition=ended_negative("last_contact_"),
+                name="customer_team_negative_idx",
+            ),
         ]
 
     def __str__(self):

@@ -258,14 +258,20 @@ def contact_moment_create(*, customer: Customer, logged_by, actor, occurred_at=N
     # customer_last_contact_refresh.
     newest = Customer.objects.filter(
         Q(last_contact_at__isnull=True) | Q(last_contact_at__lte=moment.occurred_at), pk=customer.pk
-    ).update(last_contact_at=moment.occurred_at, last_contact_team=moment.team_id)
+    ).update(
+        last_contact_at=moment.occurred_at,
+        last_contact_team=moment.team_id,
+        last_contact_sentiment_end=moment.sentiment_end,
+    )
     if newest:
         customer.last_contact_at, customer.last_contact_team_id = moment.occurred_at, moment.team_id
+        customer.last_contact_sentiment_end = moment.sentiment_end
     return moment
 
 
 def customer_last_contact_refresh(*, customer_id: int) -> None:
-    """Recompute a customer's `last_contact_at` / `last_contact_team` from its contacts (one UPDATE).
+    """Recompute a customer's `last_contact_at` / `last_contact_team` / `last_contact_sentiment_end` from its
+    contacts (one UPDATE).
 
     For every change that can make another contact the newest: a contact
     corrected (its time or customer) or deleted (deleted ones do not count).
@@ -275,6 +281,7 @@ def customer_last_contact_refresh(*, customer_id: int) -> None:
     Customer.objects.filter(pk=customer_id).update(
         last_contact_at=Subquery(latest.values("occurred_at")[:1]),
         last_contact_team=Subquery(latest.values("team")[:1]),
+        last_contact_sentiment_end=Subquery(latest.values("sentiment_end")[:1]),
     )
 
 

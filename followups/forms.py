@@ -26,6 +26,7 @@ from contacts.normalize import customer_number_normalize
 
 from . import dates, handovers
 from .models import CheckIn, CheckInPolicy, Promise
+from .planning import DEFAULT_LOSING_TOUCH_DAYS
 
 
 class DueField(forms.DateTimeField):
@@ -346,11 +347,24 @@ class DeskSettingsForm(forms.Form):
             "While a promise is open, call or write the customer this often, even without news. Empty or 0: off."
         ),
     )
+    losing_touch_days = forms.IntegerField(
+        label=_("Losing touch after … days"),
+        required=False,
+        min_value=0,
+        max_value=9999,
+        help_text=_(
+            "A customer whose last contact ended negative, or whose promise broke, and who has heard nothing since"
+            " for this many days is on the team leads' “Losing touch” list. Empty: %(default)s."
+        ),
+    )
 
-    def __init__(self, *args, desk, **kwargs):
+    def __init__(self, *args, desk, losing_touch_days: int, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["opening_hours"].help_text = self.fields["opening_hours"].help_text % {
             "default": settings.DESK_OPENING_HOURS
+        }
+        self.fields["losing_touch_days"].help_text = self.fields["losing_touch_days"].help_text % {
+            "default": DEFAULT_LOSING_TOUCH_DAYS
         }
         self.reply_names = []
         for channel, label in ContactMoment.Channel.choices:
@@ -364,6 +378,7 @@ class DeskSettingsForm(forms.Form):
             self.initial.setdefault(name, term.text if term else "")
             self.reply_names.append(name)
         self.initial.setdefault("keep_informed_days", desk.keep_informed_days or 0)
+        self.initial.setdefault("losing_touch_days", losing_touch_days)
         self.initial.setdefault("opening_hours", "")
         for field in self.fields.values():
             field.widget.attrs.setdefault("class", "form-control")
@@ -379,6 +394,9 @@ class DeskSettingsForm(forms.Form):
             "opening_hours": data["opening_hours"],
             "reply_terms": {name.removeprefix("reply_"): data[name] for name in self.reply_names},
             "keep_informed_days": data["keep_informed_days"],
+            "losing_touch_days": DEFAULT_LOSING_TOUCH_DAYS
+            if data["losing_touch_days"] is None
+            else data["losing_touch_days"],
         }
 
 

@@ -543,6 +543,9 @@ class DeskSettings(models.Model):
         blank=True,
         help_text=_("Business days. Empty or 0: off."),
     )
+    # "Losing touch" (issue 14): a customer whose last contact ended negative, or whose promise broke, and who has
+    # heard nothing since for this many days is on the team leads' list (followups.losing_touch).
+    losing_touch_days = models.PositiveSmallIntegerField(_("losing touch after"), default=14)
     updated_at = models.DateTimeField(auto_now=True)
 
     history = HistoricalRecords()

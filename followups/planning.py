@@ -64,12 +64,19 @@ def offsets_parse(text: str) -> list[Offset]:
 
 
 UPDATE_KIND = "update"  # the kind of a keep-informed check-in (issue 13): one per open promise at a time
+# "Losing touch" (issue 14): after how many days without contact a customer is on the list, and the kind of the
+# check-in the list plans (one open per customer: CheckIn's checkin_one_open_per_customer_kind).
+DEFAULT_LOSING_TOUCH_DAYS = 14
+MAX_LOSING_TOUCH_DAYS = 365
+TOUCH_KIND = "touch"
 
 
 def kind_label(kind: str) -> str:
     """ "3d" → "day 3", "6w" → "week 6", "update" → "keep informed" (translated)."""
     if kind == UPDATE_KIND:
         return _("keep informed")
+    if kind == TOUCH_KIND:
+        return _("back in touch")
     match = _OFFSET.match(kind or "")
     if not match:
         return kind

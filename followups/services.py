@@ -909,13 +909,20 @@ def reply_room_make(promise: Promise, *, customer_id: int, team_id: int | None, 
 
 
 @transaction.atomic
-def desk_settings_save(*, actor, opening_hours: str, reply_terms: dict, keep_informed_days: int | None) -> DeskSettings:
-    """The desk's opening hours, reply terms and keep-informed cadence, as a manager set them.
+def desk_settings_save(
+    *,
+    actor,
+    opening_hours: str,
+    reply_terms: dict,
+    keep_informed_days: int | None,
+    losing_touch_days: int = planning.DEFAULT_LOSING_TOUCH_DAYS,
+) -> DeskSettings:
+    """The desk's opening hours, reply terms, keep-informed cadence and losing-touch threshold, as a manager set them.
 
     Opening hours like 09:00-17:00 (empty: the server's DESK_OPENING_HOURS); a term per channel in business days
     or hours ("1d", "4h"; empty: that channel promises no reply); updates every 1 to 60 business days (empty or
-    0: off). Each refused value is an error on its own field. Applies to contacts logged from now on; the
-    promises and check-ins already planned keep their times.
+    0: off); "Losing touch" after 1 to 365 days (issue 14). Each refused value is an error on its own field.
+    Applies to contacts logged from now on; the promises and check-ins already planned keep their times.
     """
     errors = {}
     opening_hours = (opening_hours or "").strip()
@@ -939,9 +946,12 @@ def desk_settings_save(*, actor, opening_hours: str, reply_terms: dict, keep_inf
         errors["keep_informed_days"] = _("Choose 1 to %(max)s business days, or 0 to switch it off.") % {
             "max": planning.MAX_KEEP_INFORMED_DAYS
         }
+    if losing_touch_days is None or not 1 <= losing_touch_days <= planning.MAX_LOSING_TOUCH_DAYS:
+        errors["losing_touch_days"] = _("Choose 1 to %(max)s days.") % {"max": planning.MAX_LOSING_TOUCH_DAYS}
     if errors:
         raise ValidationError(errors, code="invalid")
     values = {"opening_hours": opening_hours, "reply_terms": terms, "keep_informed_days": keep_informed_days or None}
+    values["losing_touch_days"] = losing_touch_days
     row = DeskSettings.objects.select_for_update().filter(pk=DeskSettings.SINGLETON).first()
     if row is None:  # the first save; two managers at once: one creates the row, the other then changes it
         try:

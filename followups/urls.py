@@ -68,3 +68,13 @@ urlpatterns += [
     path("handovers/<id:pk>/accept/", handover_views.handover_accept, name="handover-accept"),
     path("handovers/<id:pk>/pass-on/", handover_views.handover_pass_on, name="handover-pass-on"),
 ]
+
+# Losing touch (issue 14): customers who heard nothing since a negative contact or a broken promise; leads, managers.
+from . import losing_touch_views  # noqa: E402
+
+urlpatterns += [
+    path("teams/losing-touch/", losing_touch_views.losing_touch_list, name="losing-touch"),
+    path(
+        "customers/<id:pk>/losing-touch/plan/", losing_touch_views.losing_touch_plan, name="customer-losing-touch-plan"
+    ),
+]

@@ -34,6 +34,7 @@ from .forms import (
     SkipForm,
     TeamFilterForm,
 )
+from .losing_touch import losing_touch_days
 from .models import CheckInPolicy
 from .panels import FOLLOWUP_PANEL
 
@@ -463,7 +464,7 @@ def notification_retry(request, pk):
 
 @permission_required("followups.change_desksettings", raise_exception=True)
 def desk_settings(request):
-    form = DeskSettingsForm(request.POST or None, desk=planning.desk())
+    form = DeskSettingsForm(request.POST or None, desk=planning.desk(), losing_touch_days=losing_touch_days())
     if request.method == "POST" and form.is_valid():
         try:
             services.desk_settings_save(actor=request.user, **form.desk_fields())

@@ -447,6 +447,7 @@ def _baseline(route: Route, world: World, role: str) -> dict:
         return data | {"holiday_country": "NL", "directions": ["in"], "channels": ["email"]}
     if name == "followups:desk-settings":  # issue 13: opening hours, reply terms, keeping customers informed
         data = {"opening_hours": "08:30-17:00", "keep_informed_days": "3", "reply_email": "1d", "reply_letter": "5d"}
+        data |= {"losing_touch_days": "14"}  # issue 14
         return data | {"reply_social": "4h", "reply_chat": "", "reply_phone": "", "reply_desk": ""}
     if name == "followups:reply-by":
         return {"channel": "email", "direction": "in", "occurred_at": "2026-11-24T10:12"}
@@ -521,6 +522,7 @@ def _read_back(world: World, after: str) -> None:
         reverse("followups:team-board", args=[world.teams[0].pk]),
         reverse("followups:policy-list"),
         reverse("followups:desk-settings"),
+        reverse("followups:losing-touch"),  # issue 14
         reverse("followups:status"),
         reverse("admin:contacts_contactmoment_changelist"),
         reverse("admin:contacts_contactmoment_change", args=[latest.pk]),
@@ -738,8 +740,21 @@ BAD_GETS = {
         for name in ("reports:weekly", "reports:weekly-csv", "reports:contacts-csv")
         for label, value in (("nul", "semi%00colon"), ("long", "s" * 5000), ("raw", "%3B"), ("tab", "%09"))
     },
+    # Losing touch (issue 14): the team filter and the page link
+    "losing-touch-team-unicode-digit": ("manager", _report("followups:losing-touch"), "?team=²", 400),
+    "losing-touch-team-nul": ("lead", _report("followups:losing-touch"), "?team=%00", 400),
+    "losing-touch-team-huge": ("manager", _report("followups:losing-touch"), f"?team={2**63}", 400),
+    "losing-touch-after-garbage": ("lead", _report("followups:losing-touch"), "?after=abc", 400),
+    "losing-touch-after-year-overflow": (
+        "lead",
+        _report("followups:losing-touch"),
+        "?after=999999999999999999.0.1",
+        400,
+    ),
+    "losing-touch-after-long": ("lead", _report("followups:losing-touch"), "?after=" + "9" * 5000, 400),
     # another team's object
     "other-team-board": ("lead", _other_team_board, "?person=²", 404),
+    "losing-touch-other-team": ("lead", _report("followups:losing-touch"), "?team={other_team}", 404),
     "report-other-team": ("lead", _report("reports:weekly"), "?team={other_team}", 404),
     # Where it chafes (issue 14): hostile periods, topics, channels, pages; another team's contacts
     **{

@@ -382,3 +382,49 @@ def test_where_it_chafes(desk, actor, url_name, query):
         assert response["Location"].startswith(reverse("login"))
     if response.status_code == 200 and url_name == "reports:chafe-contacts":
         assert f'data-contact="{desk.checkin.origin_id}"' in response.content.decode()
+
+
+# --- Losing touch (issue 14): the list and its "Plan a check-in", for leads (their teams) and managers ---------
+
+
+@pytest.fixture
+def losing(desk):
+    """A customer of team Noord whose last contact, 20 days ago, ended very negative."""
+    moment = ContactMomentFactory(
+        customer=CustomerFactory(),
+        team=desk.team,
+        logged_by=desk.users["assignee"],
+        occurred_at=timezone.now() - timedelta(days=20),
+        sentiment_end=1,
+    )
+    return moment.customer
+
+
+@pytest.mark.parametrize("actor", ACTORS)
+def test_the_losing_touch_list(desk, losing, actor):
+    response = _client(desk, actor).get(reverse("followups:losing-touch"))
+
+    if actor == "anonymous":
+        assert response.status_code == 302 and response["Location"].startswith(reverse("login"))
+    elif actor in {"team_lead", "manager"}:
+        assert response.status_code == 200 and losing.full_name in response.content.decode()
+    elif actor == "other_lead":  # a lead of another team: the page, without Noord's customer
+        assert response.status_code == 200 and losing.full_name not in response.content.decode()
+    else:
+        assert response.status_code == 403
+
+
+@pytest.mark.parametrize("actor", ACTORS)
+def test_planning_a_check_in_for_a_customer_losing_touch(desk, losing, actor):
+    response = _client(desk, actor).post(reverse("followups:customer-losing-touch-plan", args=[losing.pk]))
+
+    planned = CheckIn.objects.filter(customer=losing, kind="touch").exists()
+    if actor == "anonymous":
+        assert response.status_code == 302 and response["Location"].startswith(reverse("login"))
+    elif actor in {"team_lead", "manager"}:
+        assert response.status_code == 302
+        assert CheckIn.objects.get(customer=losing, kind="touch").assignee == desk.users["assignee"]
+        return
+    else:
+        assert response.status_code == (404 if actor == "other_lead" else 403)
+    assert not planned

@@ -1,11 +1,11 @@
 """Every write of the coaching app: sending a thank-you note, dismissing it, and forgetting an erased customer."""
 
-from datetime import datetime
+from datetime import datetime, time
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Count, Q
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -13,8 +13,9 @@ from django.utils.translation import gettext as _
 
 from contactcare import outbox
 from contactcare.models import Notification
-from contacts.models import Team
+from contacts.models import ContactMoment, Team
 from contacts.normalize import text_normalize
+from followups.sweeps import SAY_YOU_SEE_IT
 from reports.weeks import IsoWeek
 
 from .models import SeenIs, ThankYouNote
@@ -22,6 +23,7 @@ from .selectors import may_see_team, worth_thanks
 
 TEXT_MAX_LENGTH = 500
 NOTIFICATION_KEY = "thanks:"  # "thanks:<the note's id>"
+WEEK_KEY = "seen:"  # "seen:<team id>:<week>": a lead's weekly "say you see it" notice
 
 
 def default_message(*, person) -> str:
@@ -129,3 +131,65 @@ def thank_you_notes_forget(*, customer_ids: list[int], texts: list[str], neutral
         )
         changed.append(note)
     ThankYouNote.objects.bulk_update(changed, ["text"])
+
+
+def say_you_see_it_notices(*, now: datetime) -> int:
+    """Tell each team lead, once a week, what there is to see in their team last week: the compliments and the
+    turned-around contacts (SeenIs), counted (never ranked), with a link to *Say you see it* where one click
+    thanks the person. From Monday WEEKLY_REPORT_TIME, like the weekly report; a later run catches up, and the
+    unique (lead, kind, "seen:<team>:<week>") key keeps it to one notice per lead, team and week. Teams with
+    nothing to see, or without an active lead, get none. Three queries and one INSERT, whatever the size.
+    Returns how many notices were written."""
+    this_week = IsoWeek.containing(timezone.localdate(now))
+    send_from = timezone.make_aware(datetime.combine(this_week.monday, time.fromisoformat(settings.WEEKLY_REPORT_TIME)))
+    if now < send_from:
+        return 0
+    week = this_week.previous()
+    teams = {team.pk: team for team in Team.objects.filter(lead__is_active=True).select_related("lead")}
+    if not teams:
+        return 0
+    counts = (
+        ContactMoment.objects.alive()
+        .filter(SeenIs.worth_thanks(), team__in=list(teams), occurred_at__gte=week.start, occurred_at__lt=week.end)
+        .values("team")
+        .annotate(
+            compliments=Count("pk", filter=SeenIs.compliment()),
+            turned=Count("pk", filter=SeenIs.turned_around()),
+            people=Count("logged_by", distinct=True),
+        )
+        .order_by()
+    )
+    keys = {team: f"{WEEK_KEY}{team}:{week.label}" for team in teams}
+    told = set(
+        Notification.objects.filter(kind=Notification.Kind.SAY_YOU_SEE_IT, key__in=keys.values()).values_list(
+            "recipient_id", "key"
+        )
+    )
+    rows = []
+    with translation.override(settings.LANGUAGE_CODE):
+        for row in counts:
+            team = teams[row["team"]]
+            if (team.lead_id, keys[team.pk]) in told:
+                continue
+            context = {"team": team, "week": week, "row": row, "site_url": settings.SITE_URL}
+            text = render_to_string("coaching/notifications/say_you_see_it.txt", context)
+            subject, _sep, body = text.strip().partition("\n")
+            rows.append(
+                Notification(
+                    recipient=team.lead,
+                    kind=Notification.Kind.SAY_YOU_SEE_IT,
+                    key=keys[team.pk],
+                    subject=subject.strip()[:200],
+                    body=body.strip(),
+                    link=f"{reverse('coaching:say-you-see-it')}?team={team.pk}",
+                    next_attempt_at=now,
+                    created_at=now,
+                )
+            )
+    if rows:
+        outbox.enqueue(rows)
+    return len(rows)
+
+
+def say_you_see_it_sweep() -> int:
+    return outbox.run(SAY_YOU_SEE_IT, lambda now: say_you_see_it_notices(now=now))

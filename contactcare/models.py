@@ -118,6 +118,7 @@ class Notification(models.Model):
         HANDOVER = "handover", _("Customer handed over to you")  # issue 13
         HANDOVER_WAITING = "handover_waiting", _("Handover waiting too long")
         THANK_YOU = "thank_you", _("A thank-you note")  # issue 14: "say you see it"
+        SAY_YOU_SEE_IT = "say_you_see_it", _("Last week's compliments and turnarounds")  # to a team lead
 
     # E-mailed on their own (they have their own layout or an attachment); the
     # other kinds pending for one person go out together as one e-mail.

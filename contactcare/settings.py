@@ -290,6 +290,8 @@ CELERY_BEAT_SCHEDULE = {
     "daily-digests": {"task": "followups.tasks.daily_digests_task", "schedule": crontab(minute="*/10")},
     # From Monday 07:00 (WEEKLY_REPORT_TIME) every quarter of an hour until every manager has last week's report.
     "weekly-report": {"task": "reports.tasks.weekly_report_mails_task", "schedule": crontab(minute="*/15")},
+    # Issue 14, in step with it: each team lead hears what there is to "say you see it" for (once a week).
+    "say-you-see-it": {"task": "coaching.tasks.say_you_see_it_task", "schedule": crontab(minute="5-59/15")},
     # The month's retention list, made on the 1st at 03:15 local; run daily so that a missed 1st catches up
     # (the list's unique month keeps it to one a month).
     "retention-list": {"task": "followups.tasks.retention_list_task", "schedule": crontab(minute=15, hour=3)},

@@ -32,6 +32,7 @@ RETENTION_ERASE = "retention-erase"
 WEBHOOKS_DISPATCH = webhooks.DISPATCH
 WEBHOOKS_CHECKINS_OVERDUE = webhooks.CHECKINS_OVERDUE
 HANDOVERS_WAITING = "handovers-waiting"  # issue 13: handovers waiting too long, told to the team lead
+SAY_YOU_SEE_IT = "say-you-see-it"  # issue 14: recorded by coaching.services, the leads' weekly notice
 
 # What the Status page calls each sweep, and what the number of its last run counts.
 SWEEP_NAMES = {
@@ -45,6 +46,7 @@ SWEEP_NAMES = {
     WEBHOOKS_DISPATCH: _("Sending webhooks"),
     WEBHOOKS_CHECKINS_OVERDUE: _("Webhooks for overdue check-ins"),
     HANDOVERS_WAITING: _("Handovers waiting too long"),
+    SAY_YOU_SEE_IT: _("Say you see it: the leads' weekly notice"),
 }
 
 
@@ -70,6 +72,9 @@ def sweep_result(name: str, count: int) -> str:
         ),
         HANDOVERS_WAITING: lambda n: ngettext(
             "%(count)s team lead told about a handover", "%(count)s team leads told about a handover", n
+        ),
+        SAY_YOU_SEE_IT: lambda n: ngettext(
+            "%(count)s team lead told what to see", "%(count)s team leads told what to see", n
         ),
     }
     if name not in texts:

@@ -21,6 +21,7 @@ class Migration(migrations.Migration):
                     ("handover", "Customer handed over to you"),
                     ("handover_waiting", "Handover waiting too long"),
                     ("thank_you", "A thank-you note"),
+                    ("say_you_see_it", "Last week's compliments and turnarounds"),
                 ],
                 max_length=20,
                 verbose_name="kind",

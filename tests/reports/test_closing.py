@@ -440,3 +440,26 @@ def test_the_week_after_shows_the_closed_week_before_it_as_it_was_kept(client, m
     total = {row[2]: row for row in rows[1:] if row[0] == "All teams"}
     assert (total["checkins_overdue"][4], total["broken"][4], total["kept_late"][4]) == ("1", "1", "1")
     assert total["contacts"][3:5] == ["1", "6"]  # Monday 00:30 of week 46, and week 45's six
+
+
+def test_a_closed_week_keeps_contacts_without_a_team_as_their_own_row(client, manager, week, settings):
+    """Two contacts of week 45 logged without a team: the closed week shows them as *No team*, like the live page,
+    so the teams add up to all teams in the e-mail, the downloads and the page."""
+    settings.LANGUAGE_CODE = "en"
+    north, south, _ = week
+    for day in (3, 5):
+        ContactMomentFactory(customer=CustomerFactory(), team=None, occurred_at=at((11, day), 11))
+    closing.week_close(week=W45, now=MONDAY_0700, actor=manager, how=ClosedWeek.How.COMMAND)
+
+    tables, closed = closing.report_tables(week=W45, now=MONDAY_0700, teams=[north, south], since=False)
+    client.force_login(manager)
+    page = client.get(reverse("reports:weekly"), {"week": W45.label}, headers=EN)
+
+    assert closed is not None
+    scopes = {name: current["contacts"] for name, current, _ in tables}
+    assert list(scopes) == ["All teams", north.name, south.name, "No team"]
+    assert scopes["No team"] == 2
+    assert scopes["All teams"] == scopes[north.name] + scopes[south.name] + 2
+    per_team = dict(page.context["report"].teams)
+    assert per_team[None]["contacts"] == 2
+    assert "none" in ClosedWeek.objects.get(week=W45.monday).figures["teams"]  # no magic team 0 in the kept figures

@@ -205,8 +205,8 @@ def test_erasing_the_customer_unlinks_the_note_and_takes_their_name_out(desk):
     assert timezone.is_aware(note.created_at)
 
 
-@pytest.mark.parametrize("page", ["coaching:cards", "coaching:say-you-see-it"])
-def test_the_pages_cost_the_same_queries_for_a_bigger_team(desk, page):
+@pytest.mark.parametrize("url_name", ["coaching:cards", "coaching:say-you-see-it"])
+def test_the_pages_cost_the_same_queries_for_a_bigger_team(desk, url_name):
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
@@ -214,9 +214,9 @@ def test_the_pages_cost_the_same_queries_for_a_bigger_team(desk, page):
     from .conftest import at
 
     client = _client(desk, "lies")
-    client.get(reverse(page))  # sessions, permissions: warmed up
+    client.get(reverse(url_name))  # sessions, permissions: warmed up
     with CaptureQueriesContext(connection) as small:
-        client.get(reverse(page))
+        client.get(reverse(url_name))
     for n in range(3):
         person = UserFactory(username=f"extra{n}")
         desk.north.members.add(person)
@@ -224,7 +224,7 @@ def test_the_pages_cost_the_same_queries_for_a_bigger_team(desk, page):
             customer=CustomerFactory(), logged_by=person, team=desk.north, occurred_at=at(11, 5), is_compliment=True
         )
     with CaptureQueriesContext(connection) as large:
-        client.get(reverse(page))
+        client.get(reverse(url_name))
     assert len(large) == len(small)
 
 

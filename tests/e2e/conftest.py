@@ -35,6 +35,12 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if "tests/e2e/" in str(item.fspath).replace(os.sep, "/"):
             item.add_marker(pytest.mark.e2e)
+        elif "browser_name" in getattr(item, "fixturenames", ()):
+            # A test outside tests/e2e with an argument named like a Playwright fixture ("page") becomes a
+            # browser test: pytest then groups it with the browser tests by their session parameter, and
+            # those, pulled in among the plain database tests, flush the database before the tests that rely
+            # on what the migrations wrote.
+            raise pytest.UsageError(f"{item.nodeid}: rename the argument; 'page' is Playwright's browser page")
     if CHROMIUM:
         return
     if os.environ.get("CI"):

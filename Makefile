@@ -59,8 +59,11 @@ stack: install ## Production-like: gunicorn + push (daphne) + worker + beat on P
 	@echo ""
 	$(STACK_ENV) $(VENV)/bin/honcho start -f Procfile.stack -p $(PORT)
 
+# pytest-xdist: one process per core, at most four (each has its own test database and Redis databases).
+# TEST_WORKERS=0 runs in this process (a debugger, -x on the first failure in order).
+TEST_WORKERS ?= auto
 test: install-dev ## Run the whole test suite (SQLite; PostgreSQL when DATABASE_URL points there)
-	$(DEV_ENV) $(PY) -m pytest $(ARGS)
+	$(DEV_ENV) $(PY) -m pytest -n $(TEST_WORKERS) --maxprocesses=4 $(ARGS)
 
 lint: install-dev ## Ruff (lint + format check), djLint, missing migrations
 	$(VENV)/bin/ruff check .

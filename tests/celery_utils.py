@@ -30,6 +30,15 @@ def broker(url: str, transport_options: dict | None = None):
         app._after_fork()
 
 
+def redis_test_url(offset: int = 0) -> str:
+    """The Redis database this test process uses: CELERY_TEST_REDIS_URL's (default /15), less `offset`, and two
+    further down per pytest-xdist worker (gw0: 15 and 14, gw1: 13 and 12 …), so that two workers' Celery
+    workers never take each other's tasks, nor channel groups meet."""
+    base, _slash, number = os.environ.get("CELERY_TEST_REDIS_URL", "redis://127.0.0.1:6379/15").rpartition("/")
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw")
+    return f"{base}/{max(0, int(number or 15) - offset - 2 * int(worker or 0))}"
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))

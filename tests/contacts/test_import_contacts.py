@@ -19,7 +19,7 @@ from contacts.models import ContactMoment, Customer, CustomerImport
 from contacts.tasks import customer_import_check_task, customer_import_task
 from followups.models import CheckIn, Promise
 
-from ..celery_utils import Worker, broker, redis_reachable, wait_for
+from ..celery_utils import Worker, broker, redis_reachable, redis_test_url, wait_for
 from ..factories import ContactMomentFactory, CustomerFactory, TeamFactory, TopicFactory
 
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")
@@ -536,7 +536,7 @@ def test_a_check_that_stopped_can_be_started_again(manager_client, manager_user,
     assert (customer_import.status, customer_import.stop_reason, customer_import.created) == ("checked", "", 2)
 
 
-REDIS_URL = os.environ.get("CELERY_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+REDIS_URL = redis_test_url()
 
 
 @pytest.mark.worker

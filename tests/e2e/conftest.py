@@ -140,9 +140,9 @@ def redis_worker(django_db_setup, django_db_blocker, tmp_path):
     Beat runs the sweeps every second; a sweep still running while the flush truncates every table took its
     locks in another order and deadlocked the flush, which then left the next test with the old rows.
     """
-    from ..celery_utils import Worker, broker, redis_reachable
+    from ..celery_utils import Worker, broker, redis_reachable, redis_test_url
 
-    url = os.environ.get("CELERY_TEST_REDIS_URL", "redis://127.0.0.1:6379/15").rsplit("/", 1)[0] + "/14"
+    url = redis_test_url(offset=1)
     if not redis_reachable(url):
         if os.environ.get("CI"):
             pytest.fail(f"CI needs Redis at {url}")

@@ -28,7 +28,7 @@ from followups import retention
 from followups.models import RetentionCandidate, RetentionReview, SweepRun
 from followups.privacy import customer_erase, customer_is_erased
 
-from ..celery_utils import Worker, broker, redis_reachable, wait_for
+from ..celery_utils import Worker, broker, redis_reachable, redis_test_url, wait_for
 from ..factories import ContactMomentFactory, CustomerFactory, UserFactory
 
 AMS = ZoneInfo("Europe/Amsterdam")
@@ -502,7 +502,7 @@ def test_the_status_page_and_the_customers_page_lead_managers_to_a_waiting_list(
 
 # --- The beat tasks, on a real worker ----------------------------------------------------
 
-REDIS_URL = os.environ.get("CELERY_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+REDIS_URL = redis_test_url()
 
 
 @pytest.mark.worker

@@ -16,11 +16,11 @@ from followups.models import Promise
 from followups.tasks import daily_digests_task
 from reports.tasks import weekly_report_mails_task
 
-from ..celery_utils import Worker, broker, redis_reachable, wait_for
+from ..celery_utils import Worker, broker, redis_reachable, redis_test_url, wait_for
 from ..factories import CheckInFactory, ContactMomentFactory, PromiseFactory, TeamFactory, UserFactory
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
-REDIS_URL = os.environ.get("CELERY_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+REDIS_URL = redis_test_url()
 
 
 @pytest.fixture

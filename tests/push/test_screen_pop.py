@@ -15,9 +15,10 @@ from channels.layers import get_channel_layer
 
 from contactcare.push import screen_pop
 
+from ..celery_utils import redis_test_url
 from .conftest import NUMBER, ring, run, session_cookie, socket
 
-REDIS_URL = os.environ.get("CELERY_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+REDIS_URL = redis_test_url()
 
 
 def redis_layer(url: str) -> dict:

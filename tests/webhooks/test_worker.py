@@ -9,12 +9,12 @@ from contactcare import roles
 from contactcare.models import SweepRun, WebhookDelivery, WebhookEvent
 from followups import services
 
-from ..celery_utils import Worker, broker, redis_reachable, wait_for
+from ..celery_utils import Worker, broker, redis_reachable, redis_test_url, wait_for
 from ..factories import CustomerFactory, UserFactory
 from .conftest import register, verify
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("allow_private")]
-REDIS_URL = os.environ.get("CELERY_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+REDIS_URL = redis_test_url()
 
 
 @pytest.fixture

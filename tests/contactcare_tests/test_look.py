@@ -130,7 +130,9 @@ def test_the_team_reassign_choice_lists_full_names(db):
 def _contacts_csv(client, language: str) -> list[list[str]]:
     week = IsoWeek.containing(timezone.localdate())
     response = client.get(reverse("reports:contacts-csv"), {"week": week.label}, headers={"Accept-Language": language})
-    return list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode(), newline="")))
+    text = b"".join(response.streaming_content).decode("utf-8-sig")  # with a BOM, for Excel
+    delimiter = ";" if language == "nl" else ","  # what Excel expects in each language (issue 14)
+    return list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
 
 
 @pytest.mark.parametrize(
@@ -195,7 +197,7 @@ def test_report_definitions_inflect_in_dutch_and_say_the_repeat_window_in_days(m
     assert "Inkomende contacten via balie." in html
     assert "Uitgaande contacten via telefoon." in html
     assert "Inkomend contacten" not in html and "Uitgaand contacten" not in html
-    assert "binnen 5 dagen (inclusief)" in html
+    assert "ten hoogste 5 dagen eerder op de klok van de servicedesk" in html
     assert "REPEAT_CONTACT_WINDOW_DAYS" not in html
     assert "Check-ins te doen" in html and "Check-ins gepland" not in html
 

@@ -36,7 +36,7 @@ from followups.models import Promise, PromiseIs
 
 from .figures import half_up
 from .models import TopicWeeklySummary
-from .summaries import week_of
+from .summaries import of_teams, week_of
 from .weeks import IsoWeek
 
 # A topic or channel with fewer inbound contacts than this in the period is shown, but not ranked: a rate of
@@ -75,15 +75,6 @@ def _counts() -> dict:
 # Upkeep ------------------------------------------------------------------------------------------------------
 
 
-def _team_filter(teams: Iterable[int | None]) -> Q:
-    """Rows of `teams` (ids; None: contacts without a team), on any model with a `team_id` column."""
-    real = {team for team in teams if team is not None}
-    condition = Q(team_id__in=real) if real else Q(pk__in=[])
-    if None in teams:
-        condition |= Q(team_id__isnull=True)
-    return condition
-
-
 def _counted(contacts: QuerySet) -> dict[int, list[dict]]:
     """{team key: [counts per (topic, channel)]} of one week's `contacts`, in one grouped query."""
     found: dict[int | None, list[dict]] = defaultdict(list)
@@ -107,10 +98,10 @@ def _recount(monday: date, teams: set[int | None], contacts: QuerySet) -> None:
     )
     rows = list(
         TopicWeeklySummary.objects.select_for_update()
-        .filter(_team_filter(teams), week=monday)
+        .filter(of_teams(teams), week=monday)
         .order_by(F("team_id").asc(nulls_first=True))
     )
-    counted = _counted(contacts.filter(_team_filter(teams)))
+    counted = _counted(contacts.filter(of_teams(teams)))
     for row in rows:
         row.counts = counted.get(row.team_id, [])
         row.repeat_window_days = window
@@ -211,7 +202,7 @@ def _summary_rows(weeks: list[IsoWeek], teams: list[int] | None) -> tuple[list[t
     """([(week's Monday, counts)], whether some row was counted with another repeat window)."""
     rows = TopicWeeklySummary.objects.filter(week__in=[week.monday for week in weeks])
     if teams is not None:
-        rows = rows.filter(_team_filter(teams))
+        rows = rows.filter(of_teams(teams))
     window = settings.REPEAT_CONTACT_WINDOW_DAYS
     found, stale = [], False
     for monday, counts, days, rule in rows.values_list("week", "counts", "repeat_window_days", "repeat_rule"):
@@ -231,7 +222,7 @@ def broken_promises(*, weeks: list[IsoWeek], teams: list[int] | None, now: datet
         moment__deleted_at__isnull=True,
     )
     if teams is not None:
-        promises = promises.filter(_team_filter(teams))
+        promises = promises.filter(of_teams(teams))
     return promises
 
 
@@ -338,7 +329,7 @@ def chafe_contacts(
     else:
         contacts = ContactMoment.objects.alive().in_period(min(weeks).start, max(weeks).end)
         if teams is not None:
-            contacts = contacts.filter(_team_filter(set(teams)))
+            contacts = contacts.filter(of_teams(set(teams)))
         contacts = contacts.filter(
             {
                 "contacts": Q(),

@@ -83,16 +83,21 @@ def _pair_order(pair: tuple[int | None, int]) -> tuple:
     return (team is not None, team or 0, person)
 
 
+def of_teams(teams: Iterable[int | None]) -> Q:
+    """Rows of `teams` (ids; None: contacts without a team), on any model with a `team_id` column."""
+    teams = set(teams)
+    real = {team for team in teams if team is not None}
+    condition = Q(team_id__in=real) if real else Q(pk__in=[])
+    if None in teams:
+        condition |= Q(team_id__isnull=True)
+    return condition
+
+
 def _bucket_filter(pairs: Iterable[tuple[int, int]]) -> Q:
     """The week's contacts that hold the buckets of `pairs`: those people's contacts in those teams (or without a
     team), found through the person-and-week index — a few hundred rows for a busy colleague, where their
     team's week is thousands. Other (team, person) combinations it also reads are counted and left unused."""
-    teams = {team for team, _person in pairs if team is not None}
-    persons = {person for _team, person in pairs}
-    in_teams = Q(team_id__in=teams) if teams else Q(pk__in=[])
-    if any(team is None for team, _person in pairs):
-        in_teams |= Q(team__isnull=True)
-    return Q(logged_by_id__in=persons) & in_teams
+    return Q(logged_by_id__in={person for _team, person in pairs}) & of_teams(team for team, _person in pairs)
 
 
 def _locked(monday: date, pairs: set[tuple[int | None, int]]) -> list[WeeklySummary]:
@@ -116,11 +121,9 @@ def _locked(monday: date, pairs: set[tuple[int | None, int]]) -> list[WeeklySumm
         ],
         ignore_conflicts=True,
     )
-    teams = {team for team, _ in pairs if team is not None}
-    in_teams = Q(team_id__in=teams) | (Q(team_id__isnull=True) if None in {t for t, _ in pairs} else Q(pk__in=[]))
     rows = (
         WeeklySummary.objects.select_for_update()
-        .filter(in_teams, week=monday, person_id__in={p for _, p in pairs})
+        .filter(of_teams(team for team, _ in pairs), week=monday, person_id__in={p for _, p in pairs})
         .order_by(F("team_id").asc(nulls_first=True), "person_id")
     )
     return [row for row in rows if (row.team_id, row.person_id) in pairs]

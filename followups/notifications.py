@@ -12,7 +12,7 @@ from datetime import datetime, time, timedelta
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.db import connection
+from django.db import IntegrityError, connection, transaction
 from django.db.models import (
     CharField,
     Count,
@@ -233,11 +233,13 @@ def _broken_link_sql() -> tuple[str, list[str]]:
     )
 
 
-def _broken_notices_sql(candidates_sql: str, texts: dict[str, str]) -> tuple[str, list]:
+def _broken_notices_sql(candidates_sql: str, texts: dict[str, str], *, on_conflict: bool = True) -> tuple[str, list]:
     """INSERT … SELECT of one notice per promise in `candidates` (see `_candidates_sql`), RETURNING its key.
 
-    The texts are put together in SQL from the translated sentences; ON CONFLICT DO NOTHING on (recipient,
-    kind, key) keeps a promise to one notice per person however often it is swept. Only active people.
+    The texts are put together in SQL from the translated sentences. Only active people. With `on_conflict`,
+    ON CONFLICT DO NOTHING on (recipient, kind, key) keeps a promise to one notice per person however often
+    it is swept; without it the caller has left out the promises noticed already, and a notice written
+    meanwhile by a second sweep makes the INSERT fail on the same unique key (never a second notice).
     """
     q = connection.ops.quote_name
     (subject_sql, subject_params), (body_sql, body_params) = (_broken_text_sql(texts, p) for p in ("subject", "body"))
@@ -252,7 +254,7 @@ def _broken_notices_sql(candidates_sql: str, texts: dict[str, str]) -> tuple[str
         JOIN {user} u ON u.id = p.recipient_id
         LEFT JOIN {customer} c ON c.id = p.customer_id
         WHERE u.is_active
-        ON CONFLICT DO NOTHING
+        {"ON CONFLICT DO NOTHING" if on_conflict else ""}
         RETURNING key"""  # noqa: S608 - table names from the models, every value bound
     params = [Notification.Kind.PROMISE_BROKEN, PROMISE_KEY, *subject_params, *body_params, *link_params]
     return sql, params
@@ -288,27 +290,16 @@ def promises_broken(*, promises: QuerySet[Promise], now: datetime) -> int:
     - The team lead gets one notice per team and run, "12 promises of Team Noord broke", linking to
       the team board, instead of one per promise (after an outage that would be thousands).
 
-    Set-based however many broke: on PostgreSQL one statement (the promises are picked once, the
-    notices written by one INSERT … SELECT whose RETURNING feeds the per-team count), then one INSERT
-    of the leads' notices. The unique key (recipient, kind, key) makes a second run, or a race of two,
-    write nothing more, and only what this run newly wrote is counted for the leads.
+    Set-based however many broke: on PostgreSQL one statement (the promises are picked once, those
+    noticed already left out, the rest written by one INSERT … SELECT; see `_promises_broken_told`),
+    then one INSERT of the leads' notices. The unique key (recipient, kind, key) makes a second run, or
+    a race of two, write nothing more, and only what this run newly wrote is counted for the leads.
     """
     texts = _broken_texts()
     created = outbox.db_value(Notification, "created_at", now)
     if connection.vendor == "postgresql":
         where, where_params = outbox.where_sql(promises)
-        insert_sql, insert_params = _broken_notices_sql("candidates", texts)
-        # The newly written keys are matched to their promises by the promise's id, read back out of the key
-        # ("promise:<id>"): an integer hash join, where matching the texts sorted both sides (~0.2 s per 100k).
-        sql = f"""WITH candidates AS MATERIALIZED {_candidates_sql(where)},
-            noticed AS ({insert_sql})
-            SELECT x.team_id, x.lead_id, x.recipient_id IS NOT DISTINCT FROM x.lead_id, count(*)
-            FROM noticed n JOIN candidates x ON CAST(SUBSTR(n.key, %s) AS BIGINT) = x.id
-            GROUP BY 1, 2, 3"""  # noqa: S608 - built from the models' table names, every value bound
-        params = [*where_params, *insert_params, Notification.Status.PENDING, created, created, len(PROMISE_KEY) + 1]
-        with connection.cursor() as cursor:
-            cursor.execute(sql, params)
-            told = cursor.fetchall()
+        told = _promises_broken_told(where, where_params, texts, created)
     else:  # SQLite (the embedded `make run`): no INSERT inside WITH, so the count is made from the keys
         ids = list(promises.order_by().values_list("pk", flat=True))
         if not ids:
@@ -336,6 +327,52 @@ def promises_broken(*, promises: QuerySet[Promise], now: datetime) -> int:
     if marked:
         outbox.dispatch_soon()
     return marked
+
+
+def _promises_broken_told(where: str, where_params: list, texts: dict[str, str], created) -> list[tuple]:
+    """PostgreSQL: write the notices of the promises `where` picks, in one statement; returns
+    [(team, lead, whether the lead was told instead of the owner, how many newly told)].
+
+    The promises are picked once; those whose notice exists already are left out first, so that the rest is
+    a plain INSERT: ON CONFLICT checks the unique key of each row before writing it and makes a backlog of a
+    hundred thousand half as fast again (0.3 s), and nothing conflicts unless a second sweep runs at the same
+    moment. Then the unique key refuses the plain INSERT (this savepoint rolls back) and the careful
+    statement runs instead: it writes what the other sweep did not, and counts only what it wrote itself,
+    from the keys it RETURNs matched to their promises by the id in the key (an integer hash join).
+    (Looking every promise up among the notices costs 0.3 s per hundred thousand. Looking up only those
+    due before the previous run would save it, but one promise re-dated after it broke would then fail the
+    fast statement and pay for both.)
+    """
+    q = connection.ops.quote_name
+    notification, user = q(Notification._meta.db_table), q(User._meta.db_table)
+    counted = """SELECT x.team_id, x.lead_id, x.recipient_id IS NOT DISTINCT FROM x.lead_id, count(*)"""
+    fresh = f"""(SELECT p.* FROM candidates p JOIN {user} u ON u.id = p.recipient_id
+            WHERE u.is_active AND NOT EXISTS (
+                SELECT 1 FROM {notification} n
+                WHERE n.recipient_id = p.recipient_id AND n.kind = %s AND n.key = CAST(%s AS TEXT) || CAST(p.id AS TEXT)))"""  # noqa: S608, E501
+    insert_sql, insert_params = _broken_notices_sql("fresh", texts, on_conflict=False)
+    sql = f"""WITH candidates AS MATERIALIZED {_candidates_sql(where)},
+        fresh AS MATERIALIZED {fresh},
+        noticed AS ({insert_sql})
+        {counted} FROM fresh x GROUP BY 1, 2, 3"""
+    # (A data-modifying WITH runs to completion whether or not the query reads it.)
+    params = [*where_params, Notification.Kind.PROMISE_BROKEN, PROMISE_KEY, *insert_params]
+    params += [Notification.Status.PENDING, created, created]
+    try:
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            return cursor.fetchall()
+    except IntegrityError:  # a second sweep wrote some of these notices meanwhile
+        pass
+    insert_sql, insert_params = _broken_notices_sql("candidates", texts)
+    sql = f"""WITH candidates AS MATERIALIZED {_candidates_sql(where)},
+        noticed AS ({insert_sql})
+        {counted} FROM noticed n JOIN candidates x ON CAST(SUBSTR(n.key, %s) AS BIGINT) = x.id
+        GROUP BY 1, 2, 3"""
+    params = [*where_params, *insert_params, Notification.Status.PENDING, created, created, len(PROMISE_KEY) + 1]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
 
 
 def _leads_told(counts: dict[tuple[int, int], int], *, now: datetime) -> None:

@@ -1,13 +1,14 @@
 """The outbox (contactcare.outbox): one e-mail per person per run, over one connection, each notification once."""
 
 import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
 import pytest
 from django.core import mail
 from django.core.mail.backends.locmem import EmailBackend
-from django.db import connection
+from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
@@ -232,6 +233,63 @@ def test_two_sweeps_and_two_dispatches_at_once_notice_and_send_each_promise_once
     per_person = {address: [m.to[0] for m in mail.outbox].count(address) for address in {m.to[0] for m in mail.outbox}}
     assert set(per_person) == {"lead@example.com", "owner@example.com"}
     assert all(1 <= count <= 2 for count in per_person.values())
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="concurrent writers need PostgreSQL (SQLite locks)")
+@pytest.mark.django_db(transaction=True)
+def test_a_notice_written_meanwhile_by_another_sweep_is_not_written_twice_nor_counted_twice():
+    """The sweep writes its notices with a plain INSERT after leaving out those that exist; a notice another
+    sweep writes meanwhile (not yet committed when this one looked) makes the unique key refuse that INSERT,
+    and the careful statement writes the rest and counts only those."""
+    owner, lead = UserFactory(), UserFactory()
+    team = TeamFactory(members=[owner], lead=lead)
+    moment = ContactMomentFactory(logged_by=owner, team=team)
+    promises = PromiseFactory.create_batch(5, moment=moment, due_at=timezone.now() - timedelta(minutes=5))
+    written, release = threading.Event(), threading.Event()
+
+    def other_sweep():  # writes the first promise's notice and commits only when told to
+        try:
+            with transaction.atomic():
+                Notification.objects.create(
+                    recipient=owner, kind=Notification.Kind.PROMISE_BROKEN, key=f"promise:{promises[0].pk}"
+                )
+                written.set()
+                release.wait(10)
+        finally:
+            connection.close()
+
+    def this_sweep():
+        try:
+            return services.promises_mark_broken(now=timezone.now())
+        finally:
+            connection.close()
+
+    with ThreadPoolExecutor(2) as pool:
+        other = pool.submit(other_sweep)
+        assert written.wait(10)
+        mine = pool.submit(this_sweep)
+        time.sleep(0.5)  # this sweep now waits on the other's uncommitted key
+        release.set()
+        other.result(10)
+        marked = mine.result(30)
+
+    assert marked == 4
+    keys = sorted(Notification.objects.filter(recipient=owner).values_list("key", flat=True))
+    assert keys == sorted(f"promise:{p.pk}" for p in promises)
+    (to_lead,) = Notification.objects.filter(recipient=lead)
+    assert to_lead.subject.split()[0] == "4"
+
+
+def test_deleting_a_person_deletes_their_notifications_without_a_foreign_key_in_the_database():
+    """The recipient has no foreign key in the database (the sweep's 100,000 checks cost 0.4 s): Django's
+    CASCADE removes a deleted person's notifications, and nobody else's."""
+    gone, stays = UserFactory(), UserFactory()
+    outbox.enqueue(
+        Notification(recipient=user, kind=Notification.Kind.PROMISE_ASSIGNED, key="k", subject="s", body="b")
+        for user in (gone, stays)
+    )
+    gone.delete()
+    assert list(Notification.objects.values_list("recipient_id", flat=True)) == [stays.pk]
 
 
 def test_the_roles_keep_their_rights_on_the_moved_outbox():

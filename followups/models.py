@@ -246,6 +246,13 @@ class CheckIn(models.Model):
                 condition=Q(status="open"),
                 name="checkin_team_open_idx",
             ),
+            # My day's team queue: the open check-ins nobody holds yet, by team, oldest first
+            # (a few hundred per team, where the index above has every open one of every team)
+            models.Index(
+                fields=["team", "due_date", "id"],
+                condition=Q(status="open", assignee__isnull=True),
+                name="checkin_queue_idx",
+            ),
         ]
 
     def __str__(self):

@@ -16,7 +16,8 @@ import re
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 
-from django.db.models import Count, Q, QuerySet
+from django.contrib.auth import get_user_model
+from django.db.models import F, Func, IntegerField, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from contacts.models import Team
@@ -145,8 +146,18 @@ def _items(section: Section, *, user, now: datetime) -> QuerySet:
     if section.kind == HANDOVER:  # a few a day: the row's whole (customer, people, `too_long`)
         return Handover.objects.for_rows(now).filter(condition).order_by(due, "pk")
     model = CheckIn if section.kind == CHECKIN else Promise
-    related, columns = _ROW_COLUMNS[section.kind]
-    return model.objects.filter(condition).select_related(*related).only(*columns).order_by(due, "pk")
+    return model.objects.filter(condition).order_by(due, "pk")
+
+
+def _rows(section: Section, page: QuerySet) -> QuerySet:
+    """The rows of a page of check-ins or promises, with what a row shows: the page's items are picked first
+    and only they are joined to their customers, contacts and promises. Joined before the LIMIT, every
+    item of the section was (the team's queue: 354 rows joined to show 25, 8 ms instead of 1)."""
+    if section.kind == HANDOVER:
+        return page
+    model, (related, columns) = page.model, _ROW_COLUMNS[section.kind]
+    picked = model.objects.filter(pk__in=Subquery(page.values("pk")))
+    return picked.select_related(*related).only(*columns).order_by(_order_field(section), "pk")
 
 
 @dataclass
@@ -168,7 +179,7 @@ def section_page(section: Section, *, user, now: datetime, after: Cursor | None 
     if after is not None:  # `>=` bounds the index range; the OR only sorts out ties on the due date
         due = _order_field(section)
         items = items.filter(Q(**{f"{due}__gte": after.due}), Q(**{f"{due}__gt": after.due}) | Q(pk__gt=after.id))
-    rows = list(items[: PAGE_SIZE + 1])
+    rows = list(_rows(section, items[: PAGE_SIZE + 1]))
     next_cursor = cursor_encode(section, cursor_of(section, rows[PAGE_SIZE - 1])) if len(rows) > PAGE_SIZE else None
     return SectionPage(
         section=section,
@@ -216,24 +227,33 @@ class MyDayCounts:
         return dict(self.sections)[section.key]
 
 
+def _count(model, condition: Q) -> Subquery:
+    return Subquery(
+        model.objects.filter(condition).order_by().annotate(n=Func(F("pk"), function="COUNT")).values("n"),
+        output_field=IntegerField(),
+    )
+
+
 def my_day_counts(*, user, now: datetime) -> MyDayCounts:
-    """Every section's count: three aggregate queries (one per table), whatever the number of items."""
+    """Every section's count: one query, whatever the number of items.
+
+    A count of its own for each section (a subquery each, in one SELECT), not one count per table with a
+    FILTER per section: each reads its own index range (the person's items, their teams' queue), where an
+    OR of the sections read every team's open check-ins (issue 11: 21 ms → 11 ms for the busiest person).
+    """
     when = {section.key: section_condition(section, user=user, now=now) for section in SECTIONS.values()}
-    checkins = CheckIn.objects.filter(when[OVERDUE.key] | when[DUE_TODAY.key] | when[QUEUE.key]).aggregate(
-        overdue=Count("pk", filter=when[OVERDUE.key]),
-        due_today=Count("pk", filter=when[DUE_TODAY.key]),
-        queue=Count("pk", filter=when[QUEUE.key]),
-    )
-    promises = Promise.objects.filter(when[BROKEN.key] | when[PROMISES_TODAY.key] | when[CALLBACKS.key]).aggregate(
-        broken=Count("pk", filter=when[BROKEN.key]),
-        promises_today=Count("pk", filter=when[PROMISES_TODAY.key]),
-        callbacks=Count("pk", filter=when[CALLBACKS.key]),
-        own_callbacks=Count("pk", filter=own_callbacks_condition(user=user, now=now)),
-    )
-    handovers = Handover.objects.filter(when[HANDOVERS.key]).aggregate(
-        handovers=Count("pk"), own_handovers=Count("pk", filter=HandoverIs.handed_to(user))
-    )
-    return MyDayCounts(**checkins, **promises, **handovers)
+    counts = {
+        "overdue": _count(CheckIn, when[OVERDUE.key]),
+        "due_today": _count(CheckIn, when[DUE_TODAY.key]),
+        "queue": _count(CheckIn, when[QUEUE.key]),
+        "broken": _count(Promise, when[BROKEN.key]),
+        "promises_today": _count(Promise, when[PROMISES_TODAY.key]),
+        "callbacks": _count(Promise, when[CALLBACKS.key]),
+        "own_callbacks": _count(Promise, own_callbacks_condition(user=user, now=now)),
+        "handovers": _count(Handover, when[HANDOVERS.key]),
+        "own_handovers": _count(Handover, when[HANDOVERS.key] & HandoverIs.handed_to(user)),
+    }
+    return MyDayCounts(**get_user_model().objects.filter(pk=user.pk).values(**counts).get())
 
 
 @dataclass

@@ -5,16 +5,19 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('contacts', '0017_customer_last_contact_sentiment_backfill'),
-        ('followups', '0015_desk_settings_losing_touch_days'),
+        ("contacts", "0017_customer_last_contact_sentiment_backfill"),
+        ("followups", "0015_desk_settings_losing_touch_days"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddIndex(
-            model_name='checkin',
-            index=models.Index(condition=models.Q(('assignee__isnull', True), ('status', 'open')), fields=['team', 'due_date', 'id'], name='checkin_queue_idx'),
+            model_name="checkin",
+            index=models.Index(
+                condition=models.Q(("assignee__isnull", True), ("status", "open")),
+                fields=["team", "due_date", "id"],
+                name="checkin_queue_idx",
+            ),
         ),
     ]

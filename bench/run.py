@@ -38,8 +38,9 @@ from urllib.parse import quote
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-BUILDER_VERSION = "1"
+BUILDER_VERSION = "2"  # 2: the last CLOSED_WEEKS weeks are closed, as the Monday sweep leaves them
 HOST = "127.0.0.1"
+CLOSED_WEEKS = 13  # the longest page reads 12 complete weeks (coaching cards); one more for the report's week before
 PG = {"host": os.environ.get("PGHOST", "127.0.0.1"), "port": os.environ.get("PGPORT", "5432"),
       "user": os.environ.get("PGUSER", "postgres")}  # fmt: skip
 SECRET = "bench-" + uuid.uuid4().hex  # a fresh key per run: nothing to keep secret, nothing to reuse
@@ -128,6 +129,10 @@ def database_build(db: str, scale: float, wanted: str) -> dict:
             log(f"  manage.py {command} failed: {error}")
             info["rebuild_failed"].append(command)
         info["steps"][f"manage.py {command}"] = round(time.perf_counter() - step, 1)
+    step = time.perf_counter()
+    info["closed_weeks"] = weeks_close(CLOSED_WEEKS)
+    info["steps"]["closed weeks"] = round(time.perf_counter() - step, 1)
+    log(f"  closed the last {CLOSED_WEEKS} weeks, as the Monday sweep does: {time.perf_counter() - step:.1f} s")
     connections.close_all()
     info |= {
         "scale": scale,
@@ -141,6 +146,26 @@ def database_build(db: str, scale: float, wanted: str) -> dict:
         conn.execute("INSERT INTO bench_dataset VALUES (%s, %s)", [wanted, json.dumps(info)])
     log(f"dataset built in {info['build_seconds']:.0f} s (+ {info['migrate_seconds']:.0f} s migrate): {info['counts']}")
     return info
+
+
+def weeks_close(count: int) -> list[str]:
+    """Close the last `count` complete weeks as the Monday sweep would have, each at 07:00 on the Monday after
+    it: a desk that has run for a while reads its past weeks from their closings (the weekly report of a
+    past week, the coaching cards)."""
+    from django.utils import timezone
+
+    from contactcare.services import system_user
+    from reports.closing import week_close
+    from reports.models import ClosedWeek
+    from reports.weeks import IsoWeek
+
+    last = IsoWeek.last_complete(timezone.now())
+    closed = []
+    for week in sorted(last.previous(n) for n in range(count)):
+        at = week.end + timedelta(hours=7)
+        week_close(week=week, now=at, actor=system_user(), how=ClosedWeek.How.SWEEP)
+        closed.append(week.label)
+    return closed
 
 
 def rebuild_commands() -> list[str]:

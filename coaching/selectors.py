@@ -1,13 +1,17 @@
 """What the coaching pages read: the cards of a team, one person's card, the items behind a figure, and the
 week's contacts worth a thank-you.
 
-A card's figures are the weekly report's own: the raw counts come from
-`reports.selectors.raw_counts` by person (contacts from the weekly
-summaries, check-ins by assignee and promises by owner from grouped, indexed
-queries over the period), limited to the team, so the card and the report's
-per-person table cannot disagree. One call reads the twelve weeks; the four
-weeks are summed from the same rows: the page costs the same handful of
-queries whatever the number of people.
+A card's figures are the weekly report's own: the raw counts by person of
+each week, limited to the team, as the report's per-person table has them
+(`reports.closing.person_counts`): a closed week's as it was closed on
+Monday, like its report and e-mail; a week nobody closed counted from the
+rows (`reports.selectors.raw_counts`: contacts from the weekly summaries,
+check-ins by assignee and promises by owner). So the card and the report
+cannot disagree, and twelve closed weeks are one query, where counting them
+from the rows took 200 ms for the largest team (issue 11). The four weeks
+are summed from the same rows: the page costs the same handful of queries
+whatever the number of people. The items behind a figure are listed as they
+are now.
 """
 
 import statistics
@@ -22,7 +26,7 @@ from django.utils.translation import gettext_lazy as _
 from contactcare.db_router import replica_reads
 from contacts.models import ContactMoment, Team
 from followups.models import CheckIn, Promise, PromiseIs
-from reports.selectors import raw_counts
+from reports.closing import person_counts
 from reports.weeks import IsoWeek
 
 from .models import SeenIs, ThankYouNote
@@ -175,11 +179,11 @@ def _base(figure: CardFigure, raw: dict) -> int | None:
 @replica_reads()
 def team_cards(*, team: Team, now: datetime, only=None) -> TeamCards:
     """One card per person of `team` (or only `only`'s), each figure beside the team's median, for the last
-    4 and 12 complete weeks. Queries: the people, and one `raw_counts` for the twelve weeks: constant."""
+    4 and 12 complete weeks. Queries: the people, and `person_counts` for the twelve weeks: constant."""
     people = list(team_people(team))
     spans = {n: period_weeks(now, n) for n in PERIODS}
     longest = spans[max(PERIODS)]
-    counts = raw_counts(weeks=longest, now=now, by="person", teams=[team.pk])
+    counts = person_counts(weeks=longest, team_id=team.pk, now=now)
     raw_of: dict[int, dict[int, dict]] = {n: {} for n in PERIODS}
     for n, weeks in spans.items():
         labels = {week.label for week in weeks}

@@ -91,6 +91,30 @@ def week_close(*, week: IsoWeek, now: datetime, actor, how: str) -> tuple[Closed
     return closing, True
 
 
+@replica_reads()
+def person_counts(*, weeks: list[IsoWeek], team_id: int, now: datetime) -> dict:
+    """{(week label, person id): raw counts} of one team's people over `weeks`, as `selectors.raw_counts` by
+    person gives them: a closed week's from its closing (as that week's report shows them), the others
+    counted now. One query for the closings (only this team's part of each), and raw_counts' queries only
+    when one of the weeks is not closed: twelve closed weeks cost what one does (issue 11)."""
+    key = _team_key(team_id)
+    kept = dict(
+        ClosedWeek.objects.filter(week__in=[week.monday for week in weeks]).values_list(
+            "week", f"figures__people__{key}"
+        )
+    )
+    result = {
+        (week.label, int(person)): raw
+        for week in weeks
+        if week.monday in kept
+        for person, raw in (kept[week.monday] or {}).items()
+    }
+    counted = [week for week in weeks if week.monday not in kept]
+    if counted:
+        result.update(selectors.raw_counts(weeks=counted, now=now, by="person", teams=[team_id]))
+    return result
+
+
 # What changed since the closing, in words: a rise in one of these raw counts of a closed week can only be
 # work done late on the week's items (the week was over when it closed, so everything still open then was
 # overdue or broken), or contacts of the week logged or removed afterwards.

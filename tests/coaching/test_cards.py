@@ -8,6 +8,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from coaching.selectors import median, shown, team_cards
+from reports.closing import week_close
+from reports.closing import weekly_report as closed_weekly_report
+from reports.models import ClosedWeek
 from reports.selectors import weekly_report
 from reports.weeks import IsoWeek
 
@@ -144,6 +147,42 @@ def test_the_median_at_odd_and_even_team_sizes(values, expected):
 )
 def test_figures_round_half_up(value, unit, expected):
     assert shown(value, unit) == expected
+
+
+def test_closed_weeks_are_read_as_they_were_closed_and_cost_fewer_queries(desk):
+    """Weeks 34–45 closed on their Mondays: the card reads their closings, as their reports do, so a contact of
+    week 45 logged after the closing changes neither, and the twelve weeks are one query."""
+    before = {n: _table(team_cards(team=desk.north, now=NOW), n) for n in (4, 12)}
+    with CaptureQueriesContext(connection) as live:
+        team_cards(team=desk.north, now=NOW)
+    for n in range(34, 46):
+        week = IsoWeek(2026, n)
+        week_close(week=week, now=week.end, actor=desk.users["mila"], how=ClosedWeek.How.SWEEP)
+    ContactMomentFactory(
+        customer=CustomerFactory(), logged_by=desk.users["anna"], team=desk.north, occurred_at=at(11, 6),
+        sentiment_start=1, sentiment_end=5, fully_helped=False, is_compliment=True,
+    )  # fmt: skip
+
+    with CaptureQueriesContext(connection) as closed:
+        cards = team_cards(team=desk.north, now=NOW)
+    assert {n: _table(cards, n) for n in (4, 12)} == before
+    assert len(closed) == 2 < len(live)  # the people, and the twelve closings (only the team's part of each)
+    report, _closing = closed_weekly_report(
+        week=IsoWeek(2026, 45), team=desk.north, now=NOW, teams=[desk.north], with_people=True
+    )
+    anna = next(f for user, f in report.people if user and user.username == "anna")
+    assert anna["compliments"] == 1  # the report of week 45 still says what it said on Monday, as the card does
+    # Counted from the rows, as a week nobody closed is, the late contact is there
+    live_now = weekly_report(week=IsoWeek(2026, 45), team=desk.north, now=NOW, teams=[desk.north], with_people=True)
+    assert next(f for u, f in live_now.people if u and u.username == "anna")["compliments"] == 2
+
+
+def test_some_weeks_closed_and_the_rest_counted_add_up_to_the_same_card(desk):
+    before = {n: _table(team_cards(team=desk.north, now=NOW), n) for n in (4, 12)}
+    for n in (40, 44, 45):  # the Monday sweep was down in the weeks between
+        week = IsoWeek(2026, n)
+        week_close(week=week, now=week.end, actor=desk.users["mila"], how=ClosedWeek.How.SWEEP)
+    assert {n: _table(team_cards(team=desk.north, now=NOW), n) for n in (4, 12)} == before
 
 
 def test_the_query_count_does_not_grow_with_the_team(desk):

@@ -419,25 +419,33 @@ def _digest_sections(today, now: datetime, end_of_day: datetime, people) -> tupl
     ):
         counts.setdefault(row["owner_id"], {}).update(broken=row["broken"], promises=row["promises"])
 
+    # The first DIGEST_ITEMS of each person's section are picked from the items alone, and only those are joined
+    # to their customers: joined first, every open item was (after an outage, 108,000 promises: 0.5 s).
     firsts: dict[int, dict[str, list]] = {}
     overdue = CheckInIs.overdue(today)
-    for checkin in (
+    first_checkins = (
         checkins.alias(late=Q(overdue))
         .annotate(
             rank=Window(RowNumber(), partition_by=[F("assignee_id"), F("late")], order_by=[F("due_date"), F("pk")])
         )
         .filter(rank__lte=DIGEST_ITEMS)
+        .values("pk")
+    )
+    for checkin in (
+        CheckIn.objects.filter(pk__in=Subquery(first_checkins))
         .select_related("customer", "promise")
         .order_by("due_date", "pk")
     ):
         section = "overdue" if checkin.due_date < today else "due_today"
         firsts.setdefault(checkin.assignee_id, {}).setdefault(section, []).append(checkin)
-    for promise in (
+    first_promises = (
         promises.alias(late=Q(due_at__lt=now))
         .annotate(rank=Window(RowNumber(), partition_by=[F("owner_id"), F("late")], order_by=[F("due_at"), F("pk")]))
         .filter(rank__lte=DIGEST_ITEMS)
-        .select_related("customer")
-        .order_by("due_at", "pk")
+        .values("pk")
+    )
+    for promise in (
+        Promise.objects.filter(pk__in=Subquery(first_promises)).select_related("customer").order_by("due_at", "pk")
     ):
         section = "broken" if promise.due_at < now else "promises"
         firsts.setdefault(promise.owner_id, {}).setdefault(section, []).append(promise)

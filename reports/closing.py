@@ -226,16 +226,19 @@ def weekly_report(
     """The report of `week` (selectors.weekly_report), from its closing when it was closed, and what changed since.
 
     The live report is counted as ever (without its people when the week is
-    closed: those come from the closing); one query more reads the closings
-    of the twelve weeks of the trend, whose closed weeks (the week before
-    too, on an open week's page) show their kept figures, and one more the
-    names of the people of a closed week.
+    closed: those come from the closing, and without the trend's closed
+    weeks); one query more reads the closings of the twelve weeks of the
+    trend, whose closed weeks (the week before too, on an open week's page)
+    show their kept figures, and one more the names of the people of a
+    closed week.
     """
     previous = week.previous()
     trend_weeks = {week.previous(n) for n in range(selectors.TREND_WEEKS)}
     closed = _closed_rows({w.monday for w in trend_weeks | {previous, week}}, team)
     this = closed.get(week.monday)
-    live = selectors.weekly_report(week=week, team=team, now=now, teams=teams, with_people=with_people and this is None)
+    live = selectors.weekly_report(
+        week=week, team=team, now=now, teams=teams, with_people=with_people and this is None, trend_known=set(closed)
+    )
     trend = [(w, _scope_raw(closed[w.monday][2], team) if w.monday in closed else raw) for w, raw in live.trend]
     before = live.before
     if previous < week and previous.monday in closed:  # the week before as it was kept, as on its own page

@@ -11,8 +11,9 @@ is the sum of its teams, and rates and averages are derived from the sums
 hours per group (a median does not add up): lists join. Everything here reads from the replica when there is one.
 """
 
+from collections.abc import Collection
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -364,7 +365,13 @@ class WeeklyReport:
 
 @replica_reads()
 def weekly_report(
-    *, week: IsoWeek, team: Team | None, now: datetime, teams: list[Team], with_people: bool
+    *,
+    week: IsoWeek,
+    team: Team | None,
+    now: datetime,
+    teams: list[Team],
+    with_people: bool,
+    trend_known: Collection[date] = (),
 ) -> WeeklyReport:
     """The report for `week` and the week before, for `team`, or for everything when `team` is None.
 
@@ -373,7 +380,10 @@ def weekly_report(
     rescheduled check-ins, promises due, promises made, missed calls,
     handovers and their waits), two for the twelve-week trend, eight more for
     the people of one team, one
-    for their names: constant, whatever the amount of data.
+    for their names: constant, whatever the amount of data. The trend weeks
+    whose Mondays are in `trend_known` (closed weeks, whose figures the caller
+    has kept) are not counted: their place in the trend is left empty for the
+    caller, and when all are known the trend costs no query.
     """
     previous = week.previous()
     limit = None if team is None else [t.pk for t in teams]
@@ -395,7 +405,8 @@ def weekly_report(
 
     # A set: near the first supported week the trend is shorter, not repeated.
     trend_weeks = sorted({week.previous(n) for n in range(TREND_WEEKS)})
-    trend_counts = raw_counts(weeks=trend_weeks, now=now, teams=[team.pk] if team else None, trend=True)
+    counted = [w for w in trend_weeks if w.monday not in trend_known]
+    trend_counts = raw_counts(weeks=counted, now=now, teams=[team.pk] if team else None, trend=True) if counted else {}
     trend = [(w, _sum(raw for (p, _), raw in trend_counts.items() if p == w.label)) for w in trend_weeks]
 
     people = []

@@ -463,3 +463,31 @@ def test_a_closed_week_keeps_contacts_without_a_team_as_their_own_row(client, ma
     per_team = dict(page.context["report"].teams)
     assert per_team[None]["contacts"] == 2
     assert "none" in ClosedWeek.objects.get(week=W45.monday).figures["teams"]  # no magic team 0 in the kept figures
+
+
+def test_closed_weeks_of_the_trend_are_not_counted_again(week, manager):
+    """Their figures come from the closings: with all twelve trend weeks closed, the trend costs no query, and
+    the page shows the same trend as before they were closed (nothing changed since)."""
+    from django.test.utils import CaptureQueriesContext
+
+    teams = list(week[:2])
+    now = datetime(2026, 11, 11, 12, 0, tzinfo=AMS)
+    before, _ = closing.weekly_report(week=W45, team=None, now=now, teams=teams, with_people=False)
+    with CaptureQueriesContext(connection) as live:
+        closing.weekly_report(week=W45, team=None, now=now, teams=teams, with_people=False)
+    for n in range(12):
+        closed = W45.previous(n)
+        closing.week_close(week=closed, now=closed.end, actor=manager, how=ClosedWeek.How.COMMAND)
+
+    with CaptureQueriesContext(connection) as kept:
+        after, info = closing.weekly_report(week=W45, team=None, now=now, teams=teams, with_people=False)
+
+    assert info is not None
+    assert len(kept) == len(live) - 2  # the trend's two queries
+    # What the trend's charts draw (the live trend counts only that; a closing keeps every raw count)
+    drawn = {key for _, raw in before.trend for key in raw}
+    assert drawn >= {"kept_late", "broken", "checkins_late", "checkins_overdue"}
+    assert [(w.label, {k: raw.get(k, 0) for k in drawn}) for w, raw in after.trend] == [
+        (w.label, {k: raw.get(k, 0) for k in drawn}) for w, raw in before.trend
+    ]
+    assert any(raw.get("broken") for _, raw in after.trend)

@@ -414,3 +414,19 @@ def test_deleting_the_contact_a_handover_was_made_in_withdraws_it(desk):
     handover.refresh_from_db()
     assert (handover.status, handover.answered_by) == (Handover.Status.WITHDRAWN, desk.lotte)
     assert not Handover.objects.filter(HandoverIs.pending()).exists()
+
+
+def test_the_customer_panel_asks_once_for_a_customer_never_handed_over_and_twice_otherwise(desk):
+    from django.test.utils import CaptureQueriesContext
+
+    never = CustomerFactory()
+    desk.chris.has_perm("followups.view_all_teams")  # permissions load once per request, as a page has them
+    with CaptureQueriesContext(connection) as none:
+        assert handovers.customer_handover_chains(customer=never, user=desk.chris, now=timezone.now()) == []
+    handover = hand_over(desk)
+    with CaptureQueriesContext(connection) as some:
+        chains = handovers.customer_handover_chains(customer=desk.customer, user=desk.chris, now=timezone.now())
+
+    assert (len(none), len(some)) == (1, 2)
+    assert [[step.pk for step in chain] for chain in chains] == [[handover.pk]]
+    assert chains[0][0].may_act  # handed to Zuid: Chris may accept it

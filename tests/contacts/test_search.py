@@ -1,5 +1,6 @@
 import pytest
 from django.db import connection
+from django.db.models import Q
 from django.urls import reverse
 from django.utils import translation
 
@@ -347,3 +348,31 @@ def test_a_full_name_that_found_its_customer_gets_no_guesses():
     assert customer_search(query="mark kerkmans") == [found]
     # nothing matched: both are guesses
     assert {c.full_name for c in customer_search(query="mark kerkmanns")} == {"Mark Kerkmans", "Mark Kerkman"}
+
+
+@pytest.mark.parametrize(
+    "query",
+    ["jans", "ja", "an", "jan jansen", "jansen jan", "de vries", "vri", "ja de", "06 1234", "612345", "k10", "c2@x.nl"],
+)
+def test_the_page_counts_what_every_stage_finds_with_fewer_conditions(query):
+    """The results page counts on the stages that hold the others (`_counted_stages`): the same customers as
+    all stages together."""
+    names = ["Jan Jansen", "Janneke de Vries", "Marjan Smit", "Anna Jansen-de Vries", "Vries Jan", "Ja Deelen"]
+    for i, name in enumerate(names):
+        CustomerFactory(full_name=name, phone=f"+316123456{i:02d}", email=f"c{i}@x.nl")
+    CustomerFactory(full_name="Piet Puk", customer_number="JANS")  # found by "jans" as its number only
+    terms = selectors.search_terms(query)
+
+    def union(conditions):
+        return set(selectors.Customer.objects.filter(Q(pk__in=[]) | _any(conditions)).values_list("pk", flat=True))
+
+    every_stage = union([condition for condition, _ in selectors._stages(terms)])
+    assert union(selectors._counted_stages(terms)) == every_stage
+    assert every_stage or query == "k10"
+
+
+def _any(conditions):
+    found = Q(pk__in=[])
+    for condition in conditions:
+        found |= condition
+    return found

@@ -145,9 +145,9 @@ def test_a_worker_killed_mid_sweep_loses_nothing_and_duplicates_nothing(tmp_path
             broken_promises_sweep_task.delay()
 
         def sweep_is_waiting():  # asked outside the blocker's transaction, which sees a frozen snapshot
-            row = observer.execute(
-                "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
-                "AND query LIKE '%%INSERT INTO \"followups_notification\"%%'"  # alone, or after WITH … UPDATE
+            row = observer.execute(  # a lock on the notices' table asked for and not granted: the sweep's
+                "SELECT count(*) FROM pg_locks l JOIN pg_class c ON c.oid = l.relation "  # (its text may be
+                "WHERE NOT l.granted AND c.relname = 'followups_notification'"  # past what pg_stat_activity keeps)
             ).fetchone()
             return row[0] > 0
 

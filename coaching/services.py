@@ -6,9 +6,8 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Count, Q
-from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from contactcare import outbox
@@ -53,17 +52,15 @@ def _text_check(text: str, customers: list) -> str:
 
 
 def _notify(note: ThankYouNote) -> None:
-    with translation.override(settings.LANGUAGE_CODE):
-        text = render_to_string("coaching/notifications/thank_you.txt", {"note": note, "site_url": settings.SITE_URL})
-    subject, _sep, body = text.strip().partition("\n")
+    subject, body = outbox.notice_text("coaching/notifications/thank_you.txt", {"note": note})
     outbox.enqueue(
         [
             Notification(
                 recipient=note.recipient,
                 kind=Notification.Kind.THANK_YOU,
                 key=f"{NOTIFICATION_KEY}{note.pk}",
-                subject=subject.strip()[:200],
-                body=body.strip(),
+                subject=subject,
+                body=body,
                 link=reverse("followups:my-day"),
                 next_attempt_at=timezone.now(),
             )
@@ -166,26 +163,24 @@ def say_you_see_it_notices(*, now: datetime) -> int:
         )
     )
     rows = []
-    with translation.override(settings.LANGUAGE_CODE):
-        for row in counts:
-            team = teams[row["team"]]
-            if (team.lead_id, keys[team.pk]) in told:
-                continue
-            context = {"team": team, "week": week, "row": row, "site_url": settings.SITE_URL}
-            text = render_to_string("coaching/notifications/say_you_see_it.txt", context)
-            subject, _sep, body = text.strip().partition("\n")
-            rows.append(
-                Notification(
-                    recipient=team.lead,
-                    kind=Notification.Kind.SAY_YOU_SEE_IT,
-                    key=keys[team.pk],
-                    subject=subject.strip()[:200],
-                    body=body.strip(),
-                    link=f"{reverse('coaching:say-you-see-it')}?team={team.pk}",
-                    next_attempt_at=now,
-                    created_at=now,
-                )
+    for row in counts:
+        team = teams[row["team"]]
+        if (team.lead_id, keys[team.pk]) in told:
+            continue
+        context = {"team": team, "week": week, "row": row}
+        subject, body = outbox.notice_text("coaching/notifications/say_you_see_it.txt", context)
+        rows.append(
+            Notification(
+                recipient=team.lead,
+                kind=Notification.Kind.SAY_YOU_SEE_IT,
+                key=keys[team.pk],
+                subject=subject,
+                body=body,
+                link=f"{reverse('coaching:say-you-see-it')}?team={team.pk}",
+                next_attempt_at=now,
+                created_at=now,
             )
+        )
     if rows:
         outbox.enqueue(rows)
     return len(rows)

@@ -28,6 +28,7 @@ from django.db.models.expressions import RawSQL
 from django.shortcuts import resolve_url
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
+from django.utils.text import Truncator
 
 from .models import Notification, SweepRun
 
@@ -67,6 +68,17 @@ def db_value(model, field_name: str, value):
 
 
 # --- Writing --------------------------------------------------------------------
+
+
+def notice_text(template: str, context: dict) -> tuple[str, str]:
+    """(subject, body) of a notice from a text template whose first line is the subject, in the desk's language
+    (a notice is written once, for whoever reads it). A subject longer than the field is shortened with "…",
+    never cut bare or refused: the body keeps the whole text."""
+    with translation.override(settings.LANGUAGE_CODE):
+        text = render_to_string(template, {**context, "site_url": settings.SITE_URL})
+    subject, _, body = text.strip().partition("\n")
+    limit = Notification._meta.get_field("subject").max_length
+    return Truncator(subject.strip()).chars(limit), body.strip()
 
 
 def enqueue(notifications: Iterable[Notification]) -> None:
@@ -213,19 +225,16 @@ def _message(mail: _Mail, email: str, whole: dict[int, Notification], conn) -> E
             message.attach(notification.attachment_name, bytes(notification.attachment), XLSX)
         return message
     shown = settings.OUTBOX_LINES_PER_EMAIL
-    with translation.override(settings.LANGUAGE_CODE):
-        text = render_to_string(
-            "contactcare/email/notifications.txt",
-            {
-                "count": len(mail.rows),
-                "rows": mail.rows[:shown],
-                "more": max(len(mail.rows) - shown, 0),
-                "site_url": settings.SITE_URL,
-                "inbox": resolve_url(settings.NOTIFICATIONS_URL),
-            },
-        )
-    subject, _, body = text.strip().partition("\n")
-    return EmailMultiAlternatives(subject=subject.strip(), body=body.strip(), to=[email], connection=conn)
+    subject, body = notice_text(
+        "contactcare/email/notifications.txt",
+        {
+            "count": len(mail.rows),
+            "rows": mail.rows[:shown],
+            "more": max(len(mail.rows) - shown, 0),
+            "inbox": resolve_url(settings.NOTIFICATIONS_URL),
+        },
+    )
+    return EmailMultiAlternatives(subject=subject, body=body, to=[email], connection=conn)
 
 
 def _sent(rows: list[_Claimed]) -> None:

@@ -28,7 +28,6 @@ from django.db.models import (
     Window,
 )
 from django.db.models.functions import Cast, Concat, RowNumber
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext
@@ -49,11 +48,8 @@ notifications_mark_read = outbox.mark_read
 
 
 def _render(template: str, context: dict) -> tuple[str, str]:
-    """(subject, body) from templates/followups/notifications/<template>.txt; the first line is the subject."""
-    with translation.override(settings.LANGUAGE_CODE):
-        text = render_to_string(f"followups/notifications/{template}.txt", {**context, "site_url": settings.SITE_URL})
-    subject, _, body = text.strip().partition("\n")
-    return subject.strip(), body.strip()
+    """(subject, body) from templates/followups/notifications/<template>.txt (`outbox.notice_text`)."""
+    return outbox.notice_text(f"followups/notifications/{template}.txt", context)
 
 
 def _customer_link(customer_id: int) -> str:

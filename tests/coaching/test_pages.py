@@ -235,3 +235,15 @@ def test_there_is_no_note_about_nothing(desk):
     assert response.status_code == 400
     assert "no compliments or turned-around contacts" in response.content.decode()
     assert not ThankYouNote.objects.exists()
+
+
+def test_a_thank_you_from_a_lead_with_a_very_long_name_is_sent_with_its_subject_shortened_visibly(desk):
+    lies = desk.users["lies"]
+    lies.first_name, lies.last_name = "L" * 150, "Lely" * 37  # 298 characters: the longest names Django takes
+    lies.save()
+
+    thank_you_send(actor=lies, recipient=desk.users["anna"], team=desk.north, week=W45, text="Top!")
+
+    notice = Notification.objects.get(kind=Notification.Kind.THANK_YOU)
+    assert len(notice.subject) == 200 and notice.subject.endswith("…")  # the field's length, shortened, not cut
+    assert "Top!" in notice.body

@@ -20,7 +20,7 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import dateformat, timezone
-from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext, ngettext_lazy
 
 from contactcare.db_router import replica_reads
 from contactcare.formats import long_day
@@ -119,25 +119,52 @@ def person_counts(*, weeks: list[IsoWeek], team_id: int, now: datetime) -> dict:
 # work done late on the week's items (the week was over when it closed, so everything still open then was
 # overdue or broken), or contacts of the week logged or removed afterwards.
 _SINCE = [
-    ("checkins_late", 1, lambda n: ngettext(
-        "%(count)s overdue check-in done late", "%(count)s overdue check-ins done late", n)),
-    ("checkins_skipped", 1, lambda n: ngettext(
-        "%(count)s overdue check-in skipped", "%(count)s overdue check-ins skipped", n)),
-    ("checkins_superseded", 1, lambda n: ngettext(
-        "%(count)s overdue check-in superseded", "%(count)s overdue check-ins superseded", n)),
-    ("kept_late", 1, lambda n: ngettext(
-        "%(count)s broken promise kept late", "%(count)s broken promises kept late", n)),
-    ("cancelled", 1, lambda n: ngettext(
-        "%(count)s broken promise cancelled", "%(count)s broken promises cancelled", n)),
-    ("handovers_accepted", 1, lambda n: ngettext(
-        "%(count)s handover accepted", "%(count)s handovers accepted", n)),
-    ("handovers_passed_on", 1, lambda n: ngettext(
-        "%(count)s handover passed on", "%(count)s handovers passed on", n)),
-    ("contacts", 1, lambda n: ngettext(
-        "%(count)s contact of the week logged afterwards", "%(count)s contacts of the week logged afterwards", n)),
-    ("contacts", -1, lambda n: ngettext(
-        "%(count)s contact of the week deleted or erased", "%(count)s contacts of the week deleted or erased", n)),
-]  # fmt: skip
+    (
+        "checkins_late",
+        1,
+        ngettext_lazy("%(count)s overdue check-in done late", "%(count)s overdue check-ins done late", "count"),
+    ),
+    (
+        "checkins_skipped",
+        1,
+        ngettext_lazy("%(count)s overdue check-in skipped", "%(count)s overdue check-ins skipped", "count"),
+    ),
+    (
+        "checkins_superseded",
+        1,
+        ngettext_lazy("%(count)s overdue check-in superseded", "%(count)s overdue check-ins superseded", "count"),
+    ),
+    (
+        "kept_late",
+        1,
+        ngettext_lazy("%(count)s broken promise kept late", "%(count)s broken promises kept late", "count"),
+    ),
+    (
+        "cancelled",
+        1,
+        ngettext_lazy("%(count)s broken promise cancelled", "%(count)s broken promises cancelled", "count"),
+    ),
+    ("handovers_accepted", 1, ngettext_lazy("%(count)s handover accepted", "%(count)s handovers accepted", "count")),
+    ("handovers_passed_on", 1, ngettext_lazy("%(count)s handover passed on", "%(count)s handovers passed on", "count")),
+    (
+        "contacts",
+        1,
+        ngettext_lazy(
+            "%(count)s contact of the week logged afterwards",
+            "%(count)s contacts of the week logged afterwards",
+            "count",
+        ),
+    ),
+    (
+        "contacts",
+        -1,
+        ngettext_lazy(
+            "%(count)s contact of the week deleted or erased",
+            "%(count)s contacts of the week deleted or erased",
+            "count",
+        ),
+    ),
+]
 _PLACES = {"%": 1, "avg": 2, "h": 1}  # the decimals a difference keeps, as the figure shows them
 
 
@@ -195,7 +222,7 @@ def _sentences(closed_raw: dict, live_raw: dict) -> list[str]:
     for key, sign, text in _SINCE:
         change = (live_raw.get(key, 0) - closed_raw.get(key, 0)) * sign
         if change > 0:
-            found.append(text(change) % {"count": change})
+            found.append(text % {"count": change})  # lazy plurals pick their form by "count"
     return found
 
 

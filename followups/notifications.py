@@ -18,8 +18,6 @@ from django.db.models import (
     Count,
     Exists,
     F,
-    Func,
-    IntegerField,
     OuterRef,
     Q,
     QuerySet,
@@ -34,6 +32,7 @@ from django.utils.translation import gettext
 
 from contactcare import outbox
 from contactcare.models import Notification
+from contactcare.queries import count_of
 from contacts.models import Customer, Team
 
 from .models import CheckIn, CheckInIs, Handover, HandoverIs, Promise, PromiseIs
@@ -456,9 +455,7 @@ def _digest_sections(today, now: datetime, end_of_day: datetime, people) -> tupl
         counts.setdefault(row["team__members"], {}).update(team_callbacks=row["callbacks"])
     # The customers handed over to each person or their teams (My day's "Handed over to you", issue 13): counted
     # only, as HandoverIs.for_user says, in one query; the digest links to My day for them.
-    waiting = Handover.objects.filter(HandoverIs.for_user(OuterRef("pk"))).order_by()
-    waiting = waiting.annotate(n=Func(F("pk"), function="COUNT")).values("n")
-    waiting_count = Subquery(waiting, output_field=IntegerField())
+    waiting_count = count_of(Handover.objects.filter(HandoverIs.for_user(OuterRef("pk"))))
     for person_id, handovers in (
         people.annotate(handovers=waiting_count).filter(handovers__gt=0).values_list("pk", "handovers")
     ):

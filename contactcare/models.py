@@ -13,6 +13,8 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from contactcare.choices import ChoiceLabels
+
 
 class Submission(models.Model):
     """A form submitted once: the key a create form carries, and what it created.
@@ -53,7 +55,7 @@ class Counter(models.Model):
         return f"{self.name}={self.value}"
 
 
-class PrivacyAudit(models.Model):
+class PrivacyAudit(ChoiceLabels, models.Model):
     """A privacy request carried out: which act, by whom, when, for which customer id and why — never personal data.
 
     The customer is kept as a bare id, not a foreign key: the row must survive
@@ -100,7 +102,7 @@ class NotificationQuerySet(models.QuerySet):
         return self.filter(status=Notification.Status.FAILED)
 
 
-class Notification(models.Model):
+class Notification(ChoiceLabels, models.Model):
     """A message to one person: shown in the app at once, and e-mailed by the dispatch sweep (contactcare.outbox).
 
     This table is the outbox: a notification is written in the same
@@ -258,7 +260,7 @@ class WebhookDeliveryQuerySet(models.QuerySet):
         )
 
 
-class WebhookDelivery(models.Model):
+class WebhookDelivery(ChoiceLabels, models.Model):
     """One event for one endpoint: a row of the outbox, sent (signed, retried with backoff) by contactcare.webhooks.
 
     (endpoint, event_key) is unique: an event is delivered to an endpoint once,

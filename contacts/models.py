@@ -5,6 +5,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from contactcare.choices import ChoiceLabels
 from contactcare.id_urls import id_url
 
 
@@ -56,7 +57,7 @@ def ended_negative(prefix: str = "") -> Q:
     return Q(**{f"{prefix}sentiment_end__lte": NEGATIVE_SENTIMENT_MAX})
 
 
-class Customer(models.Model):
+class Customer(ChoiceLabels, models.Model):
     class Language(models.TextChoices):
         DUTCH = "nl", _("Dutch")
         ENGLISH = "en", _("English")
@@ -193,7 +194,7 @@ class ContactMomentQuerySet(models.QuerySet):
         return self.filter(imported_by_import__isnull=False)
 
 
-class ContactMoment(models.Model):
+class ContactMoment(ChoiceLabels, models.Model):
     class Channel(models.TextChoices):
         PHONE = "phone", _("Phone")
         EMAIL = "email", _("E-mail")
@@ -317,7 +318,7 @@ class ContactMoment(models.Model):
         return id_url("contacts:customer-detail", self.customer_id)
 
 
-class CustomerImport(models.Model):
+class CustomerImport(ChoiceLabels, models.Model):
     """One uploaded file of customers or of contact history (`kind`): what it holds, how its columns map, and
     how far checking (the dry run) or importing it got.
 

@@ -9,6 +9,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from contactcare.choices import ChoiceLabels
 from contacts.models import ContactMoment, Customer, Team
 
 
@@ -75,7 +76,7 @@ class CallQuerySet(models.QuerySet):
         return self.filter(started_at__gte=start, started_at__lt=end)
 
 
-class Call(models.Model):
+class Call(ChoiceLabels, models.Model):
     class Direction(models.TextChoices):
         INBOUND = "in", _("Inbound")
         OUTBOUND = "out", _("Outbound")

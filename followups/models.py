@@ -8,6 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from contactcare.choices import ChoiceLabels
 from contactcare.id_urls import id_url
 from contactcare.models import Notification, NotificationQuerySet, SweepRun  # noqa: F401 - moved (issue 11); old imports work for one round
 from contacts.models import ContactMoment, Customer, Team, Topic, contact_alive
@@ -20,7 +21,7 @@ class CheckInPolicyQuerySet(models.QuerySet):
         return self.filter(is_active=True)
 
 
-class CheckInPolicy(models.Model):
+class CheckInPolicy(ChoiceLabels, models.Model):
     """Which contacts plan which check-ins. Editable by managers in the app."""
 
     class DayType(models.TextChoices):
@@ -141,7 +142,7 @@ class CheckInQuerySet(models.QuerySet):
         return self.select_related("customer", "origin", "origin__topic", "assignee", "team", "promise")
 
 
-class CheckIn(models.Model):
+class CheckIn(ChoiceLabels, models.Model):
     """A planned proactive contact: "day 3", "week 6" after an origin contact."""
 
     class Status(models.TextChoices):
@@ -345,7 +346,7 @@ class PromiseQuerySet(models.QuerySet):
         return self.select_related("customer", "owner", "team", "moment")
 
 
-class Promise(models.Model):
+class Promise(ChoiceLabels, models.Model):
     """What was promised to a customer, by whom, due when. Open → kept / cancelled; open past due = broken.
 
     A *callback* is a promise too (the same states, sweep and notices): a missed call the team owes a
@@ -643,7 +644,7 @@ class HandoverQuerySet(models.QuerySet):
         )
 
 
-class Handover(models.Model):
+class Handover(ChoiceLabels, models.Model):
     """A customer handed over to a colleague or a team, with a note, to be accepted or passed on.
 
     Each pass-on is a new row pointing at the one it passes on (`previous`), and
@@ -767,7 +768,7 @@ class Handover(models.Model):
 # --- Retention (issue 10) ----------------------------------------------------------
 
 
-class RetentionReview(models.Model):
+class RetentionReview(ChoiceLabels, models.Model):
     """One month's retention list: customers without contact for RETENTION_YEARS, erased only once a manager confirmed.
 
     proposed → confirmed → done (the erase sweep worked through it), or
@@ -811,7 +812,7 @@ class RetentionReview(models.Model):
         return reverse("followups:retention-review", args=[self.pk])
 
 
-class RetentionCandidate(models.Model):
+class RetentionCandidate(ChoiceLabels, models.Model):
     """A customer on a retention list; excluded by a manager (with a reason), or erased / skipped by the sweep."""
 
     class Outcome(models.TextChoices):

@@ -3,10 +3,11 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from contactcare.choices import ChoiceLabels
 from contacts.models import Team
 
 
-class ReportDownload(models.Model):
+class ReportDownload(ChoiceLabels, models.Model):
     """Who downloaded which report, when: exports leave the building, so they are recorded."""
 
     class Format(models.TextChoices):
@@ -112,7 +113,7 @@ class TopicWeeklySummary(models.Model):
         return f"{self.week} {self.team_id}"
 
 
-class ClosedWeek(models.Model):
+class ClosedWeek(ChoiceLabels, models.Model):
     """A week's report as it stood when the week was closed: the figures the Monday e-mail showed.
 
     Written once per week by reports.closing (the Monday sweep from

@@ -185,14 +185,18 @@ def team_cards(*, team: Team, now: datetime, only=None) -> TeamCards:
     longest = spans[max(PERIODS)]
     counts = person_counts(weeks=longest, team_id=team.pk, now=now)
     raw_of: dict[int, dict[int, dict]] = {n: {} for n in PERIODS}
+    periods_of: dict[str, list[int]] = {}  # a week's label -> the periods it is in (the last 4 are in both)
     for n, weeks in spans.items():
-        labels = {week.label for week in weeks}
-        for (label, person_id), raw in counts.items():
-            if label in labels and person_id is not None:
-                bucket = raw_of[n].setdefault(person_id, {})
-                for name, value in raw.items():
-                    if not isinstance(value, list):
-                        bucket[name] = bucket.get(name, 0) + (value or 0)
+        for week in weeks:
+            periods_of.setdefault(week.label, []).append(n)
+    for (label, person_id), raw in counts.items():
+        if person_id is None or label not in periods_of:
+            continue
+        counted = [(name, value or 0) for name, value in raw.items() if not isinstance(value, list)]
+        for n in periods_of[label]:
+            bucket = raw_of[n].setdefault(person_id, {})
+            for name, value in counted:
+                bucket[name] = bucket.get(name, 0) + value
     medians = {
         n: {f.key: median([exact(f, raw_of[n].get(p.pk, {})) for p in people]) for f in CARD_FIGURES} for n in PERIODS
     }

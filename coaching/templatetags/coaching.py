@@ -23,7 +23,7 @@ def card_figure(value, unit: str = "") -> str:
 
 
 def weeks_label(weeks: int) -> str:
-    """"4 weeks", "12 weken": the msgid of the cards' `{% blocktranslate count weeks=n %}`."""
+    """The label "4 weeks", "12 weken": the msgid of the cards' `{% blocktranslate count weeks=n %}`."""
     return ngettext("%(weeks)s week", "%(weeks)s weeks", weeks) % {"weeks": weeks}
 
 

@@ -9,12 +9,7 @@ from contactcare.choices import ChoiceLabels
 from contacts.models import ContactMoment
 
 MODELS = [m for m in apps.get_models() if issubclass(m, ChoiceLabels)]
-CASES = [
-    (model, field)
-    for model in MODELS
-    for field in model._meta.concrete_fields
-    if field.choices
-]
+CASES = [(model, field) for model in MODELS for field in model._meta.concrete_fields if field.choices]
 
 
 def test_every_model_with_choices_uses_it():

@@ -372,6 +372,9 @@ def rows_for(who: dict, week_days: int = 7):
         return f"/customers/{ids[i % len(ids)]}/log/", data
 
     return [
+        # What every page pays before its own work (bench/urls.py): no page's ÷SQL can be better than these.
+        Row("floor: a request that does nothing (session, user)", None, "desk", ["/bench/floor/"]),
+        Row("floor: an empty page in the layout (top bar, menus)", None, "desk", ["/bench/floor/layout/"]),
         Row("search, 2 letters (ja, de, va …)", 50, "desk",
             [search + q for q in ["ja", "de", "va", "bo", "ke", "ma"]], htmx=True),
         Row("search, 4 letters (jans, berg, vrie …)", 50, "desk",

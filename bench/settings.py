@@ -19,3 +19,5 @@ MIDDLEWARE = ["bench.sql_middleware.SqlTimingMiddleware", *MIDDLEWARE]
 if os.environ.get("BENCH_MAIL_DIR"):
     EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
     EMAIL_FILE_PATH = os.environ["BENCH_MAIL_DIR"]
+
+ROOT_URLCONF = "bench.urls"  # the product's URLs and the two floors (bench/urls.py)

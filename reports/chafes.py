@@ -18,6 +18,7 @@ command); promises from their rows, because "broken" depends on now, over
 the partial index of open promises by due time (only open ones are read).
 """
 
+import operator
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -226,6 +227,12 @@ def broken_promises(*, weeks: list[IsoWeek], teams: list[int] | None, now: datet
     return promises
 
 
+def _plus(sums: dict, key, values: list[int]) -> None:
+    """sums[key] += values, element by element (a new list: `values` is shared between three sums)."""
+    found = sums.get(key)
+    sums[key] = values if found is None else list(map(operator.add, found, values))
+
+
 @dataclass
 class Chafes:
     weeks: list[IsoWeek]
@@ -276,16 +283,33 @@ def chafes(*, last: IsoWeek, weeks: int, teams: list[int] | None, now: datetime,
         return channels[value]
 
     def week_row(key: str, monday: date) -> Row:
-        return by_week[key].setdefault(monday, Row(key, ""))
+        found = by_week[key].get(monday)
+        if found is None:
+            found = by_week[key][monday] = Row(key, "")
+        return found
 
+    # The summary rows' cells (a few thousand for all teams over the trend's weeks) are summed as plain
+    # lists first and made into Rows once per topic, channel and week: adding each cell to three Rows,
+    # field by field, was most of the page's time (issue 11).
+    week_sums: dict[tuple[str, date], list[int]] = {}
+    topic_sums: dict[str, list[int]] = {}
+    channel_sums: dict[str, list[int]] = {}
     rows, stale = _summary_rows(span, teams)
     for monday, counts in rows:
+        counted = monday in in_period
         for cell in counts:
             key = _topic_key(cell["topic"])
-            week_row(key, monday).add(cell)
-            if monday in in_period:
-                topic_row(key).add(cell)
-                channel_row(cell["channel"]).add(cell)
+            values = [cell.get(name) or 0 for name in ADDITIVE]
+            _plus(week_sums, (key, monday), values)
+            if counted:
+                _plus(topic_sums, key, values)
+                _plus(channel_sums, cell["channel"], values)
+    for (key, monday), values in week_sums.items():
+        week_row(key, monday).add(dict(zip(ADDITIVE, values, strict=True)))
+    for key, values in topic_sums.items():
+        topic_row(key).add(dict(zip(ADDITIVE, values, strict=True)))
+    for value, values in channel_sums.items():
+        channel_row(value).add(dict(zip(ADDITIVE, values, strict=True)))
     broken = (
         broken_promises(weeks=span, teams=teams, now=now)
         .values("due_at__date", "moment__topic_id", "moment__channel")

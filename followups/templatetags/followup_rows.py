@@ -1,5 +1,6 @@
 """The rows of My day, the customer panel and the team board, rendered by followups.rows:
-`{% checkin_row %}`, `{% promise_row %}`, `{% team_item %}`, `{% handover_row %}`."""
+`{% checkin_row %}`, `{% promise_row %}`, `{% team_item %}`, `{% handover_row %}`, and the customer timeline's
+`{% contact_row %}`."""
 
 from django import template
 from django.utils import timezone
@@ -36,3 +37,10 @@ def handover_row(context, handover, next=None):
     user = context.get("user") or getattr(context.get("request"), "user", None)
     next_url = context.get("next", "") if next is None else next
     return rows.handover_row(handover, user_id=getattr(user, "pk", None), next_url=next_url)
+
+
+@register.simple_tag(takes_context=True)
+def contact_row(context, moment):
+    """A logged contact on the customer's timeline, with the links the reader (context's user) may use."""
+    user = context.get("user") or getattr(context.get("request"), "user", None)
+    return rows.contact_row(moment, user=user)

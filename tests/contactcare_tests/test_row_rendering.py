@@ -50,3 +50,40 @@ def test_a_remembered_day_is_still_in_the_language_and_zone_asked_for(settings):
         assert when(moment) == "Fri 1 Jun 2001 10:00"  # the desk's zone
         with timezone.override(ZoneInfo("UTC")):
             assert when(moment) == "Fri 1 Jun 2001 08:00"  # the same instant, another zone: not the remembered text
+
+
+@pytest.mark.django_db
+def test_a_timeline_row_escapes_what_was_typed_and_speaks_the_language(settings):
+    """followups.rows.contact_row (the customer timeline's row, written in Python since issue 11)."""
+    from contacts.models import ContactMoment
+    from followups.rows import contact_row
+    from tests.factories import ContactMomentFactory, TeamFactory, TopicFactory, UserFactory
+
+    settings.TIME_ZONE = "Europe/Amsterdam"
+    desk = UserFactory(username="desk", first_name="Ann <i>", last_name="de Vries")
+    moment = ContactMomentFactory(
+        logged_by=desk,
+        occurred_at=datetime(2001, 6, 1, 8, 0, tzinfo=UTC),
+        summary="<script>x</script>\nsecond & line",
+        topic=TopicFactory(name="Factuur <b>"),
+        team=TeamFactory(name="Noord & Zuid"),
+        is_complaint=True,
+        fully_helped=False,
+        channel=ContactMoment.Channel.EMAIL,
+    )
+    moment = ContactMoment.objects.select_related("logged_by", "topic", "team").get(pk=moment.pk)
+    with translation.override("nl"):
+        dutch = contact_row(moment, user=desk)
+    with translation.override("en"):
+        english = contact_row(moment, user=desk)
+
+    assert "<script>" not in dutch and "&lt;script&gt;x&lt;/script&gt;<br>second &amp; line" in dutch
+    assert "Factuur &lt;b&gt;" in dutch and "Ann &lt;i&gt; de Vries" in dutch and "Noord &amp; Zuid" in dutch
+    assert '<time datetime="2001-06-01T10:00:00+02:00">vr 1 jun 2001 10:00</time>' in dutch
+    assert ">Klacht</span>" in dutch and "Niet helemaal geholpen" in dutch and ">E-mail</span>" in dutch
+    assert ">Complaint</span>" in english and "Not fully helped" in english and "Sentiment: " in english
+    assert f'id="contact-{moment.pk}"' in english
+    # logged today by the reader (for a day long ago): they may correct it, not delete it
+    assert f'href="/contacts/{moment.pk}/correct/"' in english and ">Correct</a>" in english
+    assert "Delete…" not in english
+    assert "contact-actions" not in contact_row(moment, user=UserFactory(username="other"))

@@ -27,3 +27,15 @@ def id_url(name: str, pk) -> str:
     """`reverse(name, args=[pk])` for a URL whose only argument is an object's id."""
     head, tail = _around_id(name, get_script_prefix(), get_urlconf(), get_language())
     return f"{head}{int(pk)}{tail}"
+
+
+def id_urls():
+    """`id_url` for a row that writes several links: the script prefix, URLconf and language read once (they are
+    context-local lookups, a third of what each `id_url` cost on My day)."""
+    context = (get_script_prefix(), get_urlconf(), get_language())
+
+    def url(name: str, pk) -> str:
+        head, tail = _around_id(name, *context)
+        return f"{head}{int(pk)}{tail}"
+
+    return url

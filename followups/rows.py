@@ -20,13 +20,13 @@ from urllib.parse import quote
 from django.template.defaultfilters import linebreaksbr
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.text import Truncator
 from django.utils.translation import get_language, gettext, gettext_noop, ngettext
 
 from contactcare.formats import day, when
-from contactcare.id_urls import id_url
+from contactcare.html import format_html
+from contactcare.id_urls import id_url, id_urls
 from contactcare.templatetags.contactcare import days_before, display_name
 from contacts.normalize import phone_display
 from followups.access import contact_rights
@@ -122,6 +122,7 @@ def _keep_informed_line(checkin) -> SafeString:
 def checkin_row(checkin, *, today: date, next_url: str) -> SafeString:
     """A check-in (with customer, origin and origin.topic selected; a keep-informed one with its promise) in a
     list; its actions swap the row."""
+    link = id_urls()
     words = _words(get_language())
     is_open = checkin.status == "open"
     badges = ""
@@ -145,9 +146,9 @@ def checkin_row(checkin, *, today: date, next_url: str) -> SafeString:
     actions = ""
     if is_open:
         back = _back(next_url)
-        reschedule = f"{id_url('followups:checkin-reschedule', checkin.pk)}?next={back}"
-        skip = f"{id_url('followups:checkin-skip', checkin.pk)}?next={back}"
-        log = f"{id_url('followups:contact-log', checkin.customer_id)}?checkin={checkin.pk}"
+        reschedule = f"{link('followups:checkin-reschedule', checkin.pk)}?next={back}"
+        skip = f"{link('followups:checkin-skip', checkin.pk)}?next={back}"
+        log = f"{link('followups:contact-log', checkin.customer_id)}?checkin={checkin.pk}"
         target = f"#checkin-{checkin.pk} .row-form"
         actions = format_html(
             '<div class="d-flex gap-1 align-items-start row-actions">'
@@ -169,7 +170,7 @@ def checkin_row(checkin, *, today: date, next_url: str) -> SafeString:
         "</div>{}</div>"
         '<div class="row-form"></div></li>\n',
         "" if is_open else " text-body-secondary", checkin.pk,
-        id_url("contacts:customer-detail", checkin.customer_id), customer.full_name, checkin.kind_label, badges,
+        link("contacts:customer-detail", checkin.customer_id), customer.full_name, checkin.kind_label, badges,
         words["due"], day(checkin.due_date), about, phone,
         actions,
     )  # fmt: skip
@@ -181,6 +182,7 @@ def promise_row(promise, *, now: datetime, next_url: str, csrf_token) -> SafeStr
     A callback (a missed call) may have no customer (its number shows) and no owner (the team's queue);
     "Log now" opens the log form for an outbound call, or the new-customer form with the number.
     """
+    link = id_urls()
     words = _words(get_language())
     callback = promise.kind == "callback"
     reply = promise.kind == "reply"
@@ -190,7 +192,7 @@ def promise_row(promise, *, now: datetime, next_url: str, csrf_token) -> SafeStr
     elif reply:
         parts.append(format_html('<span class="badge text-bg-info">{}</span> ', words["reply"]))
     if promise.customer_id:
-        url = id_url("contacts:customer-detail", promise.customer_id)
+        url = link("contacts:customer-detail", promise.customer_id)
         parts.append(format_html('<a class="fw-semibold" href="{}">{}</a> ', url, promise.customer.full_name))
     else:
         parts.append(
@@ -236,12 +238,12 @@ def promise_row(promise, *, now: datetime, next_url: str, csrf_token) -> SafeStr
     parts.append(format_html(line, missed, words["due"], when(promise.due_at), who, told))
     actions = ""
     if promise.status == "open":
-        keep = id_url("followups:promise-keep", promise.pk)
-        cancel = f"{id_url('followups:promise-cancel', promise.pk)}?next={_back(next_url)}"
+        keep = link("followups:promise-keep", promise.pk)
+        cancel = f"{link('followups:promise-cancel', promise.pk)}?next={_back(next_url)}"
         log = ""
         if callback:
             if promise.customer_id:
-                href = f"{id_url('followups:contact-log', promise.customer_id)}?direction=out&channel=phone"
+                href = f"{link('followups:contact-log', promise.customer_id)}?direction=out&channel=phone"
             else:
                 href = f"{reverse('contacts:customer-create')}?phone={quote(promise.number, safe='/')}"
             log = format_html('<a class="btn btn-sm btn-primary" href="{}">{}</a> ', href, words["log_now"])
@@ -337,6 +339,7 @@ def _handover_answer(handover) -> str:
 def handover_row(handover, *, user_id: int | None, next_url: str) -> SafeString:
     """A handover (`Handover.objects.for_rows`: customer, people and `too_long` read) in a list: who handed the
     customer over to whom, when, and the note; Accept… and Pass on… open their forms in the row."""
+    link = id_urls()
     words = _words(get_language())
     pending = handover.status == "pending"
     if pending:
@@ -350,8 +353,8 @@ def handover_row(handover, *, user_id: int | None, next_url: str) -> SafeString:
     actions = ""
     if pending:
         back = _back(next_url)
-        accept = f"{id_url('followups:handover-accept', handover.pk)}?next={back}"
-        pass_on = f"{id_url('followups:handover-pass-on', handover.pk)}?next={back}"
+        accept = f"{link('followups:handover-accept', handover.pk)}?next={back}"
+        pass_on = f"{link('followups:handover-pass-on', handover.pk)}?next={back}"
         target = f"#handover-{handover.pk} .row-form"
         actions = format_html(
             '<div class="d-flex gap-1 align-items-start row-actions">'
@@ -370,7 +373,7 @@ def handover_row(handover, *, user_id: int | None, next_url: str) -> SafeString:
         "</div>{}</div>"
         '<div class="row-form"></div></li>\n',
         "" if pending else " text-body-secondary", handover.pk,
-        id_url("contacts:customer-detail", handover.customer_id), handover.customer.full_name, words["handed_over"],
+        link("contacts:customer-detail", handover.customer_id), handover.customer.full_name, words["handed_over"],
         badge,
         display_name(handover.from_user), _receiver(handover, user_id=user_id), when(handover.created_at),
         handover.note,
@@ -382,6 +385,7 @@ def contact_row(moment, *, user) -> SafeString:
     """A logged contact on the customer's timeline (with logged_by, topic and team selected): what, when, by
     whom, the summary, and *Correct* / *Delete…* when `followups.access.contact_rights` allows them (no query
     per row). The customer page shows 20; as a template partial they were a fifth of the page (issue 11)."""
+    link = id_urls()
     words = _words(get_language())
     badges = [
         format_html('<span class="badge text-bg-secondary">{}</span>', moment.get_channel_display()),
@@ -408,12 +412,12 @@ def contact_row(moment, *, user) -> SafeString:
         if rights.correct:
             links.append(format_html(
                 '<a href="{}" class="link-secondary me-2">{}</a>',
-                id_url("followups:contact-correct", moment.pk), words["correct"],
+                link("followups:contact-correct", moment.pk), words["correct"],
             ))  # fmt: skip
         if rights.delete:
             links.append(format_html(
                 '<a href="{}" class="link-danger">{}</a>',
-                id_url("followups:contact-delete", moment.pk), words["delete"],
+                link("followups:contact-delete", moment.pk), words["delete"],
             ))  # fmt: skip
         actions = format_html('\n<div class="small mt-1 contact-actions">{}</div>', mark_safe("".join(links)))  # noqa: S308 - each link built by format_html
     return format_html(

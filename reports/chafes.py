@@ -31,6 +31,7 @@ from django.db.models import Count, F, Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from contactcare.db_router import replica_reads
+from contactcare.prepared import PreparedRead
 from contacts.models import ContactMoment, Topic
 from contacts.repeats import REPEAT_RULE
 from followups.models import Promise, PromiseIs
@@ -86,6 +87,32 @@ def _counted(contacts: QuerySet) -> dict[int, list[dict]]:
     return found
 
 
+def _one_team_build(*, start: datetime, end: datetime, team_id: int) -> QuerySet:
+    return (
+        ContactMoment.objects.alive()
+        .in_period(start, end)
+        .filter(team_id=team_id)
+        .values("team_id", "topic_id", "channel")
+        .annotate(**_counts())
+        .order_by("topic_id", "channel")
+        .values_list("topic_id", "channel", *_counts())
+    )
+
+
+# Logging a contact recounts its team's week: one team, built once per process (contactcare.prepared).
+_ONE_TEAM = PreparedRead(_one_team_build)
+
+
+def _counted_one(week: IsoWeek, team_id: int) -> dict[int, list[dict]]:
+    """`_counted` of one team's week (the same cells, in the same order)."""
+    names = list(_counts())
+    cells = [
+        {"topic": topic, "channel": channel, **dict(zip(names, values, strict=True))}
+        for topic, channel, *values in _ONE_TEAM.rows(start=week.start, end=week.end, team_id=team_id)
+    ]
+    return {team_id: cells} if cells else {}
+
+
 def _recount(monday: date, teams: set[int | None], contacts: QuerySet) -> None:
     """Lock the rows of `teams` in week `monday` (created when new, in one order), then count and store them."""
     window = settings.REPEAT_CONTACT_WINDOW_DAYS
@@ -102,7 +129,11 @@ def _recount(monday: date, teams: set[int | None], contacts: QuerySet) -> None:
         .filter(of_teams(teams), week=monday)
         .order_by(F("team_id").asc(nulls_first=True))
     )
-    counted = _counted(contacts.filter(of_teams(teams)))
+    (team, *more) = teams
+    if not more and team is not None:
+        counted = _counted_one(IsoWeek.containing(monday), team)
+    else:
+        counted = _counted(contacts.filter(of_teams(teams)))
     for row in rows:
         row.counts = counted.get(row.team_id, [])
         row.repeat_window_days = window

@@ -23,6 +23,7 @@ from django.db import transaction
 from django.db.models import Count, F, Max, Min, OuterRef, Q, QuerySet, Subquery, Sum
 from django.utils import timezone
 
+from contactcare.prepared import PreparedRead
 from contacts.models import ContactMoment
 from contacts.repeats import REPEAT_RULE, repeats_refresh
 from followups.models import Promise
@@ -75,6 +76,32 @@ def _counted(contacts: QuerySet) -> dict[tuple[int | None, int], dict]:
     return {
         (row.pop("team_id"), row.pop("logged_by_id")): {name: value or 0 for name, value in row.items()} for row in rows
     }
+
+
+def _one_bucket_build(*, start: datetime, end: datetime, team_id: int, person_id: int) -> QuerySet:
+    names = list(contact_counts())
+    return (
+        ContactMoment.objects.alive()
+        .filter(occurred_at__gte=start, occurred_at__lt=end, team_id=team_id, logged_by_id=person_id)
+        .values("team_id", "logged_by_id")
+        .annotate(**contact_counts())
+        .order_by()
+        .values_list(*names)
+    )
+
+
+# Logging a contact recounts one bucket (its week, team and person): the commonest write there is. Its query has
+# some forty aggregates, which cost the ORM more to build than PostgreSQL to run: built once per process.
+_ONE_BUCKET = PreparedRead(_one_bucket_build)
+
+
+def _counted_one(monday: date, team_id: int, person_id: int) -> dict[tuple[int | None, int], dict]:
+    """`_counted` of one bucket with a team (the same counts, for the same contacts)."""
+    start, end = _week_span(monday)
+    found = _ONE_BUCKET.rows(start=start, end=end, team_id=team_id, person_id=person_id)
+    if not found:
+        return {}
+    return {(team_id, person_id): {name: value or 0 for name, value in zip(contact_counts(), found[0], strict=True)}}
 
 
 def _pair_order(pair: tuple[int | None, int]) -> tuple:
@@ -149,9 +176,14 @@ def buckets_recompute(keys: Iterable[Key]) -> None:
     with transaction.atomic():
         for monday, pairs in sorted(by_week.items()):
             rows = _locked(monday, pairs)  # before counting
-            start, end = _week_span(monday)
-            contacts = ContactMoment.objects.alive().filter(occurred_at__gte=start, occurred_at__lt=end)
-            _store(rows, _counted(contacts.filter(_bucket_filter(pairs))), rule_now=False)
+            (team, person), *more = pairs
+            if not more and team is not None:
+                counted = _counted_one(monday, team, person)
+            else:
+                start, end = _week_span(monday)
+                contacts = ContactMoment.objects.alive().filter(occurred_at__gte=start, occurred_at__lt=end)
+                counted = _counted(contacts.filter(_bucket_filter(pairs)))
+            _store(rows, counted, rule_now=False)
 
 
 def on_contacts_counted_changed(sender, buckets, **kwargs) -> None:

@@ -3,6 +3,7 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import BadRequest, ValidationError
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -20,7 +21,7 @@ from contacts import selectors as contact_selectors
 from contacts.models import ContactMoment, Customer, Topic
 from contacts.views import merged_customer_redirect
 
-from . import access, dates, keep_informed, notifications, planning, replies, retention, selectors, services
+from . import access, dates, keep_informed, notifications, planning, replies, retention, rows, selectors, services
 from . import my_day as my_day_reads
 from .forms import (
     CancelPromiseForm,
@@ -216,8 +217,7 @@ def customer_followup_history(request, pk):
     if customer.merged_into_id:
         return merged_customer_redirect(request, customer, url_name="followups:customer-followup-history")
     changes = selectors.followup_history(customer=customer, limit=PAGE_HISTORY_LIMIT)
-    context = {"changes": changes, "limit": PAGE_HISTORY_LIMIT, "show_customer": False}
-    return render(request, "followups/_history.html", context)
+    return HttpResponse(rows.history_list(changes, show_customer=False, limit=PAGE_HISTORY_LIMIT))
 
 
 # --- Working on check-ins and promises ----------------------------------------

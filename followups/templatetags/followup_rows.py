@@ -1,6 +1,6 @@
 """The rows of My day, the customer panel and the team board, rendered by followups.rows:
-`{% checkin_row %}`, `{% promise_row %}`, `{% team_item %}`, `{% handover_row %}`, and the customer timeline's
-`{% contact_row %}`."""
+`{% checkin_row %}`, `{% promise_row %}`, `{% team_item %}`, `{% handover_row %}`, `{% history_list %}`
+and the customer timeline's `{% contact_row %}`."""
 
 from django import template
 from django.utils import timezone
@@ -44,3 +44,9 @@ def contact_row(context, moment):
     """A logged contact on the customer's timeline, with the links the reader (context's user) may use."""
     user = context.get("user") or getattr(context.get("request"), "user", None)
     return rows.contact_row(moment, user=user)
+
+
+@register.simple_tag
+def history_list(changes, show_customer=False, limit=None):
+    """The latest changes to check-ins and promises (followups.rows.history_list)."""
+    return rows.history_list(changes, show_customer=bool(show_customer), limit=limit)

@@ -176,3 +176,40 @@ def test_the_team_board_with_its_recent_changes_runs_a_constant_number_of_querie
 
     assert len(few) == len(many)
     assert html.count("followup-change ") == 20
+
+
+def test_a_history_line_escapes_what_people_typed_and_speaks_the_language():
+    """followups.rows.history_list (written in Python since issue 11): the sentences are the translations of
+    the template's msgids; a name, a promise and a reason are text, never markup."""
+    from datetime import UTC, datetime
+
+    from django.utils import translation
+
+    from followups.rows import history_list
+    from followups.selectors import FollowupChange
+
+    holder = UserFactory(username="h", first_name="Bo <b>", last_name="& Co")
+    change = FollowupChange(
+        when=datetime(2026, 11, 30, 8, 1, tzinfo=UTC),
+        who=None,
+        item="promise",
+        event="reassigned",
+        customer=CustomerFactory(full_name="Jan <script>"),
+        label='Bel "terug" <i>',
+        due=datetime(2027, 1, 5, 9, 30, tzinfo=UTC),
+        holder=holder,
+        previous_holder="Oud <u>",
+        reason="te laat & <x>",
+    )
+    with translation.override("en"):
+        english = history_list([change], show_customer=True, limit=1)
+    with translation.override("nl"):
+        dutch = history_list([change], show_customer=False, limit=None)
+
+    assert "gave the promise “Bel &quot;terug&quot; &lt;i&gt;” from Oud &lt;u&gt; to Bo &lt;b&gt; &amp; Co" in english
+    assert "<strong>the system</strong>" in english and "“te laat &amp; &lt;x&gt;”" in english
+    assert ">Jan &lt;script&gt;</a>" in english and "The latest 1 changes." in english
+    assert "<script>" not in english + dutch and "Jan" not in dutch
+    assert "<i>" not in english + dutch and "<u>" not in english + dutch
+    with translation.override("nl"):
+        assert translation.gettext("the system") in dutch and translation.gettext("the system") != "the system"

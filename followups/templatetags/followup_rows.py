@@ -50,3 +50,11 @@ def contact_row(context, moment):
 def history_list(changes, show_customer=False, limit=None):
     """The latest changes to check-ins and promises (followups.rows.history_list)."""
     return rows.history_list(changes, show_customer=bool(show_customer), limit=limit)
+
+
+@register.simple_tag(takes_context=True)
+def losing_touch_row(context, row):
+    """A customer losing touch (followups.rows.losing_touch_row); `next` is the page as it is."""
+    request = context.get("request")
+    next_url = request.get_full_path() if request is not None else ""
+    return rows.losing_touch_row(row, next_url=next_url, csrf_token=context.get("csrf_token"))

@@ -164,3 +164,40 @@ def test_a_page_reads_in_four_queries_however_many_rows(desk, django_assert_num_
         large = losing_touch_page(teams=None, days=14, now=timezone.now())
 
     assert (len(small.rows), len(large.rows)) == (3, 9)
+
+
+def test_a_row_escapes_what_people_typed_and_speaks_the_language():
+    """followups.rows.losing_touch_row (written in Python since issue 11)."""
+    from datetime import UTC, datetime
+
+    from django.utils import translation
+
+    from followups.rows import losing_touch_row
+    from tests.factories import CustomerFactory, PromiseFactory, UserFactory
+
+    gone = UserFactory(username="gone", first_name="Old <b>", last_name="Hand", is_active=False)
+    promise = PromiseFactory(description='Bel "terug" <script>', owner=gone)
+    row = losing_touch.Row(
+        kind=losing_touch.PROMISE,
+        at=datetime(2001, 6, 1, 8, 0, tzinfo=UTC),
+        customer=CustomerFactory(full_name="Jan <i>"),
+        team_id=None,
+        moment=promise.moment,
+        promise=promise,
+        handled_by=gone,
+        days=15,
+    )
+    with translation.override("nl"):
+        dutch = losing_touch_row(row, next_url="/teams/losing-touch/?a=1&b=2", csrf_token="t0ken")
+    with translation.override("en"):
+        english = losing_touch_row(row, next_url="/x/", csrf_token="t0ken")
+
+    assert "Promise “Bel &quot;terug&quot; &lt;script&gt;” broken on Fri 1 Jun 2001" in english
+    assert "<script>" not in dutch + english and "<i>" not in dutch + english
+    assert 'Old &lt;b&gt; Hand <span class="badge text-bg-secondary">inactive</span>' in english
+    assert '<td class="text-end">15</td>' in english
+    assert 'name="next" value="/teams/losing-touch/?a=1&amp;b=2"' in dutch
+    assert 'name="csrfmiddlewaretoken" value="t0ken"' in dutch
+    assert ">Plan a check-in<" in english
+    with translation.override("nl"):
+        assert translation.gettext("Plan a check-in") in dutch and "vr 1 jun 2001" in dutch

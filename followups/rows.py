@@ -1,16 +1,18 @@
-"""One check-in or promise as a list row, rendered in Python: `{% checkin_row %}` and `{% promise_row %}`.
+"""The follow-up lists' rows, rendered in Python: `{% checkin_row %}`, `{% promise_row %}`, `{% team_item %}`,
+`{% handover_row %}`, the customer timeline's `{% contact_row %}`, `{% history_list %}` and
+`{% losing_touch_row %}` (template tags in `followups.templatetags.followup_rows`).
 
 My day shows up to 150 rows (25 per section). As template partials each row
 cost about 0.9 ms in Django's template engine (some 20 variable lookups,
 filters, a plural, URLs), which was over half of the page (issue 11). The
 same markup built with `format_html` costs a tenth of that. These are the
-only definitions of the rows: My day, the customer page's follow-up panel,
-the team board and the row an action swaps in all render them through the
-template tags in `followups.templatetags.followup_rows` (the partials
-`_checkin_row.html`, `_promise_row.html` and `_handover_row.html` call them too).
+only definitions of the rows: My day, the customer page, the team board,
+losing touch and the row an action swaps in all render them through the
+template tags (the partials `_checkin_row.html`, `_promise_row.html` and
+`_handover_row.html` call them too).
 
-Every value is escaped by `format_html`; the words are the ones the
-templates had (same msgids, so the translations stay).
+Every value is escaped by `format_html` (contactcare.html); the words are
+the ones the templates had (same msgids, so the translations stay).
 """
 
 from datetime import date, datetime
@@ -73,6 +75,9 @@ _WORDS = {
     "no_changes": gettext_noop("No changes to check-ins or promises recorded."),
     "the_system": gettext_noop("the system"),
     "why": gettext_noop("why"),
+    "inactive": gettext_noop("inactive"),
+    "queue": gettext_noop("Team queue"),
+    "plan": gettext_noop("Plan a check-in"),
 }
 
 
@@ -531,19 +536,12 @@ def history_list(changes, *, show_customer: bool, limit: int | None) -> SafeStri
     return format_html('<ol class="list-unstyled small mb-0 followup-history">\n{}</ol>\n{}', listed, more)
 
 
-_LOSING_TOUCH_WORDS = {
-    "inactive": gettext_noop("inactive"),
-    "team_queue": gettext_noop("Team queue"),
-    "plan": gettext_noop("Plan a check-in"),
-}
-
-
 def losing_touch_row(row, *, next_url: str, csrf_token) -> SafeString:
     """A customer losing touch (followups.losing_touch.Row, with moment, handled_by and planned filled in): why,
     how long ago, who handled it, and the planned check-in or a button to plan one. 25 a page; as a template
     partial they were a sixth of the page (issue 11)."""
     link = id_urls()
-    words = {key: gettext(msgid) for key, msgid in _LOSING_TOUCH_WORDS.items()}
+    words = _words(get_language())
     date_text = day(row.at)
     if row.is_contact:
         why = gettext("Contact on %(date)s ended %(sentiment)s (%(channel)s)") % {
@@ -561,13 +559,13 @@ def losing_touch_row(row, *, next_url: str, csrf_token) -> SafeString:
         if not row.handled_by.is_active:
             handled = format_html('{} <span class="badge text-bg-secondary">{}</span>', handled, words["inactive"])
     else:
-        handled = words["team_queue"]
+        handled = words["queue"]
     if row.planned:
         planned = gettext("Planned: %(kind)s, due %(date)s") % {
             "kind": conditional_escape(row.planned_label),
             "date": conditional_escape(day(row.planned.due_date)),
         }
-        assignee = display_name(row.planned.assignee) if row.planned.assignee else words["team_queue"]
+        assignee = display_name(row.planned.assignee) if row.planned.assignee else words["queue"]
         action = format_html(
             '<span class="losing-touch-planned">{} · {}</span>',
             mark_safe(planned),  # noqa: S308 - the values escaped, the sentence ours

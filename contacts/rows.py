@@ -13,7 +13,7 @@ from django.utils.translation import gettext
 
 from contactcare.formats import day
 from contactcare.html import format_html
-from contactcare.id_urls import id_urls
+from contactcare.id_urls import id_url, id_urls
 from contacts.normalize import phone_display
 
 
@@ -55,7 +55,7 @@ def customer_row(customer) -> SafeString:
     return format_html(
         '<tr class="customer-row">\n<td><a href="{}">{}</a></td>\n<td>{}</td>\n<td>{}</td>\n<td>{}</td>\n'
         "<td>{}</td>\n<td>\n{}\n</td>\n</tr>\n",
-        id_urls()("contacts:customer-detail", customer.pk), customer.full_name, customer.customer_number,
+        id_url("contacts:customer-detail", customer.pk), customer.full_name, customer.customer_number,
         phone_display(customer.phone) if customer.phone else "", last,
         customer.last_contact_team.name if customer.last_contact_team_id else "", badges,
     )  # fmt: skip

@@ -555,7 +555,7 @@ def losing_touch_row(row, *, next_url: str, csrf_token) -> SafeString:
             "date": conditional_escape(date_text),
         }
     if row.handled_by:
-        handled = format_html("{}", display_name(row.handled_by))
+        handled = display_name(row.handled_by)
         if not row.handled_by.is_active:
             handled = format_html('{} <span class="badge text-bg-secondary">{}</span>', handled, words["inactive"])
     else:
